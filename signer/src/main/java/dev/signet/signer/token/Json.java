@@ -1,0 +1,46 @@
+package dev.signet.signer.token;
+
+/** The few JSON writing steps token encoding needs; cheaper than a general-purpose mapper on the hot path. */
+final class Json {
+
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private Json() {
+    }
+
+    static void string(StringBuilder out, String s) {
+        out.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    // U+2028/2029 are valid JSON but break JavaScript evaluators; escape them too.
+                    if (c < 0x20 || c == '\u2028' || c == '\u2029') {
+                        out.append("\\u").append(HEX[c >> 12 & 0xf]).append(HEX[c >> 8 & 0xf])
+                                .append(HEX[c >> 4 & 0xf]).append(HEX[c & 0xf]);
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        out.append('"');
+    }
+
+    static void field(StringBuilder out, String name, String value) {
+        string(out, name);
+        out.append(':');
+        string(out, value);
+        out.append(',');
+    }
+
+    static void field(StringBuilder out, String name, long value) {
+        string(out, name);
+        out.append(':').append(value).append(',');
+    }
+}

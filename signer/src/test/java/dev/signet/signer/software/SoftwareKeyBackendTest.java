@@ -1,0 +1,48 @@
+package dev.signet.signer.software;
+
+import dev.signet.signer.KeyBackend;
+import dev.signet.signer.KeyBackendContract;
+import dev.signet.signer.SignetException;
+import dev.signet.signer.SigningAlgorithm;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class SoftwareKeyBackendTest extends KeyBackendContract {
+
+    private static final String PASSWORD = "correct horse battery staple";
+
+    @TempDir
+    Path dir;
+
+    @Override
+    protected KeyBackend open() {
+        return new SoftwareKeyBackend(dir.resolve("keys.p12"), PASSWORD.toCharArray(), Clock.systemUTC());
+    }
+
+    @Override
+    protected Set<SigningAlgorithm> expectedAlgorithms() {
+        return EnumSet.allOf(SigningAlgorithm.class);
+    }
+
+    @Override
+    protected List<String> secrets() {
+        return List.of(PASSWORD);
+    }
+
+    @Test
+    void wrongPasswordIsAClearErrorNotAnEmptyKeystore() {
+        backend.generate(SigningAlgorithm.ES256);
+        SignetException e = assertThrows(SignetException.class,
+                () -> new SoftwareKeyBackend(dir.resolve("keys.p12"), "wrong".toCharArray(), Clock.systemUTC()));
+        assertEquals(SignetException.Code.INVALID_ARGUMENT, e.code());
+    }
+}
