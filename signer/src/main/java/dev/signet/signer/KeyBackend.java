@@ -44,6 +44,14 @@ public interface KeyBackend extends AutoCloseable {
      */
     void destroy(String id);
 
+    /**
+     * Why the backend cannot sign right now (session lost and re-initialising, outage, throttled),
+     * or empty when it can. Health checks report it; it never holds secrets.
+     */
+    default java.util.Optional<String> degraded() {
+        return java.util.Optional.empty();
+    }
+
     @Override
     default void close() {
     }

@@ -1,0 +1,38 @@
+package dev.signet.rotation;
+
+import dev.signet.signer.SigningKey;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/** The keys of one issuer as the API sees them: one to sign with, several to publish. */
+public interface KeyRing extends AutoCloseable {
+
+    /** The key to sign with now, and until when it is guaranteed to stay published. */
+    record SigningSlot(SigningKey key, Instant publishedUntil) {
+    }
+
+    /** A key as operators see it. {@code state} is the lifecycle state's name; times may be null. */
+    record KeyView(String kid, String algorithm, String state, Instant created, Instant activates,
+                   Instant retires, Instant unpublishes) {
+    }
+
+    /**
+     * @throws dev.signet.signer.SignetException UNAVAILABLE if no key may sign right now
+     */
+    SigningSlot signingSlot();
+
+    /** The keys verifiers must be able to find now, in a stable order. */
+    List<SigningKey> published();
+
+    /** How long verifiers may cache the JWKS; derived from the rotation policy. */
+    Duration jwksMaxAge();
+
+    /** Every key with its state and the times of its next transitions. */
+    List<KeyView> describe();
+
+    @Override
+    default void close() {
+    }
+}
