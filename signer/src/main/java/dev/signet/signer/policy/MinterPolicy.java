@@ -10,9 +10,9 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * What one minter may ask for: audiences (exact), resources (glob patterns where {@code *} matches any
- * run of characters, so {@code repo:acme/*} covers every repository of acme), actions (exact, or
- * {@code *} for any) and the longest ttl.
+ * What one minter may ask for: audiences and resources (glob patterns where {@code *} matches any run
+ * of characters, so {@code repo:acme/*} covers every repository of acme; without {@code *} a pattern is
+ * an exact match), actions (exact, or {@code *} for any) and the longest ttl.
  */
 public record MinterPolicy(Set<String> audiences, List<String> resources, Set<String> actions, Duration maxTtl) {
 
@@ -34,7 +34,7 @@ public record MinterPolicy(Set<String> audiences, List<String> resources, Set<St
             throw new SignetException(SignetException.Code.INVALID_ARGUMENT,
                     "ttl " + request.ttl().toSeconds() + "s is above this minter's maximum of " + maxTtl.toSeconds() + "s");
         }
-        if (!audiences.contains(request.audience())) {
+        if (audiences.stream().noneMatch(p -> globMatches(p, request.audience()))) {
             throw new SignetException(SignetException.Code.PERMISSION_DENIED,
                     "audience '" + request.audience() + "' is not allowed for this minter");
         }

@@ -1,0 +1,100 @@
+package dev.signet.api;
+
+import dev.signet.signer.SignetException;
+import dev.signet.signer.SignetException.Code;
+import dev.signet.signer.SigningAlgorithm;
+import dev.signet.signer.policy.CredentialHash;
+import dev.signet.signer.policy.Minter;
+import dev.signet.signer.policy.MinterPolicy;
+import io.helidon.config.Config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The daemon's configuration, read from the {@code signet} node (see the README's configuration
+ * reference). Holds credential hashes only, never plaintext credentials.
+ */
+public record SignetConfig(String issuer, String host, int port, String adminHost, int adminPort, Path dataDir,
+                           SigningAlgorithm algorithm, long maxBodyBytes, int maxBatch, Duration jwksMaxAge,
+                           CredentialHash adminCredential, List<Minter> minters, String backendType,
+                           Map<String, String> backendValues) {
+
+    public SignetConfig {
+        minters = List.copyOf(minters);
+        backendValues = Map.copyOf(backendValues);
+    }
+
+    /** @throws SignetException INVALID_ARGUMENT naming the missing or invalid key */
+    public static SignetConfig from(Config root) {
+        Config c = root.get("signet");
+        String issuer = required(c, "issuer");
+        if (!issuer.startsWith("https://") && !issuer.startsWith("http://")) {
+            throw new SignetException(Code.INVALID_ARGUMENT, "signet.issuer must be an http(s) URL");
+        }
+        Config backend = c.get("backend");
+        String type = required(backend, "type");
+        Map<String, String> values = backend.detach().asMap().orElse(Map.of());
+        return new SignetConfig(
+                issuer.endsWith("/") ? issuer.substring(0, issuer.length() - 1) : issuer,
+                c.get("host").asString().orElse("127.0.0.1"),
+                c.get("port").asInt().orElse(8080),
+                c.get("admin.host").asString().orElse("127.0.0.1"),
+                c.get("admin.port").asInt().orElse(9090),
+                Path.of(c.get("data-dir").asString().orElse(".signet")),
+                SigningAlgorithm.parse(c.get("algorithm").asString().orElse("ES256")),
+                c.get("max-body-bytes").asLong().orElse(64 * 1024L),
+                c.get("max-batch").asInt().orElse(100),
+                duration(c.get("jwks-max-age"), Duration.ofMinutes(5)),
+                CredentialHash.parse(required(c, "admin.credential-hash")),
+                minters(c.get("minters")),
+                type,
+                values);
+    }
+
+    private static List<Minter> minters(Config list) {
+        List<Config> nodes = list.asNodeList().orElse(List.of());
+        if (nodes.isEmpty()) {
+            throw new SignetException(Code.INVALID_ARGUMENT, "signet.minters must list at least one minter");
+        }
+        return nodes.stream().map(m -> {
+            String name = required(m, "name");
+            MinterPolicy policy = new MinterPolicy(
+                    new HashSet<>(m.get("audiences").asList(String.class).orElse(List.of())),
+                    m.get("resources").asList(String.class).orElse(List.of()),
+                    new HashSet<>(m.get("actions").asList(String.class).orElse(List.of())),
+                    duration(m.get("max-ttl"), Duration.ofMinutes(10)));
+            return new Minter(name, CredentialHash.parse(required(m, "credential-hash")), policy);
+        }).toList();
+    }
+
+    /** Durations are whole seconds ({@code 600}) or ISO-8601 ({@code PT10M}). */
+    static Duration duration(Config node, Duration fallback) {
+        if (!node.exists()) {
+            return fallback;
+        }
+        String text = node.asString().get().strip();
+        try {
+            return text.chars().allMatch(Character::isDigit) ? Duration.ofSeconds(Long.parseLong(text))
+                    : Duration.parse(text);
+        } catch (DateTimeParseException | NumberFormatException e) {
+            throw new SignetException(Code.INVALID_ARGUMENT,
+                    node.key() + " must be seconds or an ISO-8601 duration like PT10M, not '" + text + "'");
+        }
+    }
+
+    private static String required(Config c, String key) {
+        return c.get(key).asString().filter(s -> !s.isBlank()).orElseThrow(() ->
+                new SignetException(Code.INVALID_ARGUMENT, c.key() + "." + key + " is required"));
+    }
+
+    @Override
+    public String toString() {
+        return "SignetConfig[issuer=" + issuer + ", port=" + port + ", adminPort=" + adminPort + ", backend="
+                + backendType + ", minters=" + minters + "]";
+    }
+}

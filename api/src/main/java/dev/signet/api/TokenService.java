@@ -1,0 +1,115 @@
+package dev.signet.api;
+
+import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.signet.rotation.KeyRing;
+import dev.signet.signer.SignetException;
+import dev.signet.signer.SignetException.Code;
+import dev.signet.signer.policy.Minter;
+import dev.signet.signer.policy.Minters;
+import dev.signet.signer.token.MintedToken;
+import dev.signet.signer.token.TokenIssuer;
+import dev.signet.signer.token.TokenRequest;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code POST /v1/tokens} and {@code POST /v1/tokens/batch}: minters ask, policy decides, the ring's key signs. */
+final class TokenService implements HttpService {
+
+    private final Minters minters;
+    private final KeyRing keyRing;
+    private final TokenIssuer issuer;
+    private final long maxBodyBytes;
+    private final int maxBatch;
+    private final Counter issued = Metrics.globalRegistry().getOrCreate(
+            Counter.builder("signet.tokens.issued").description("Tokens signed"));
+    private final Counter refused = Metrics.globalRegistry().getOrCreate(
+            Counter.builder("signet.tokens.refused").description("Token requests refused (any reason)"));
+
+    TokenService(Minters minters, KeyRing keyRing, TokenIssuer issuer, long maxBodyBytes, int maxBatch) {
+        this.minters = minters;
+        this.keyRing = keyRing;
+        this.issuer = issuer;
+        this.maxBodyBytes = maxBodyBytes;
+        this.maxBatch = maxBatch;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/", this::mintOne)
+                .post("/batch", this::mintBatch)
+                .any("/", SignetServer::methodNotAllowed)
+                .any("/batch", SignetServer::methodNotAllowed);
+    }
+
+    private void mintOne(ServerRequest req, ServerResponse res) {
+        try {
+            Minter minter = minters.authenticate(RequestBodies.bearer(req));
+            MintedToken token = mint(minter, TokenRequests.parse(RequestBodies.jsonObject(req, maxBodyBytes)));
+            res.status(Status.CREATED_201);
+            res.header(HeaderNames.CONTENT_TYPE, "application/json");
+            res.header(HeaderNames.CACHE_CONTROL, "no-store");
+            res.send(JSONObjectUtils.toJSONString(json(token)).getBytes(StandardCharsets.UTF_8));
+        } catch (SignetException e) {
+            refused.increment();
+            throw e;
+        }
+    }
+
+    private void mintBatch(ServerRequest req, ServerResponse res) {
+        Minter minter = minters.authenticate(RequestBodies.bearer(req));
+        Map<String, Object> body = RequestBodies.jsonObject(req, maxBodyBytes);
+        if (body.size() != 1 || !(body.get("requests") instanceof List<?> requests)) {
+            throw new SignetException(Code.INVALID_ARGUMENT, "a batch body is {\"requests\": [ ... ]} and nothing else");
+        }
+        if (requests.isEmpty() || requests.size() > maxBatch) {
+            throw new SignetException(Code.INVALID_ARGUMENT,
+                    "a batch holds between 1 and " + maxBatch + " requests, not " + requests.size());
+        }
+        List<Object> results = new ArrayList<>(requests.size());
+        for (Object item : requests) {
+            try {
+                if (!(item instanceof Map<?, ?>)) {
+                    throw new SignetException(Code.INVALID_ARGUMENT, "each batch request must be a JSON object");
+                }
+                @SuppressWarnings("unchecked")
+                Map<String, Object> fields = (Map<String, Object>) item;
+                results.add(json(mint(minter, TokenRequests.parse(fields))));
+            } catch (SignetException e) {
+                refused.increment();
+                results.add(Map.of("problem", Problems.body(e)));
+            }
+        }
+        res.status(Status.OK_200);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.send(JSONObjectUtils.toJSONString(Map.of("results", results)).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private MintedToken mint(Minter minter, TokenRequest request) {
+        minter.policy().check(request);
+        KeyRing.SigningSlot slot = keyRing.signingSlot();
+        MintedToken token = issuer.issue(slot.key(), minter.name(), request, slot.publishedUntil());
+        issued.increment();
+        return token;
+    }
+
+    private static Map<String, Object> json(MintedToken token) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("token", token.token());
+        out.put("kid", token.kid());
+        out.put("expires_at", token.expiresAt().toString());
+        return out;
+    }
+}

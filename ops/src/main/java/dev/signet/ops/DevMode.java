@@ -1,0 +1,135 @@
+package dev.signet.ops;
+
+import dev.signet.api.SignetConfig;
+import dev.signet.signer.policy.CredentialHash;
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * {@code signet dev}: the embedded default. Software keys in the data directory, one dev minter
+ * allowed everything up to 1 hour, credentials kept in {@code <data-dir>/dev-credentials} (0600) so
+ * restarts keep them, unless {@code SIGNET_DEV_MINTER_TOKEN} / {@code SIGNET_DEV_ADMIN_TOKEN} fix them.
+ */
+final class DevMode {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private DevMode() {
+    }
+
+    static void run(Deque<String> args) {
+        int port = 8080;
+        int adminPort = 9090;
+        Path dataDir = Path.of(".signet", "dev");
+        String backend = "software";
+        while (!args.isEmpty()) {
+            String a = args.pop();
+            if (args.isEmpty()) {
+                Signet.fail("dev: option " + a + " needs a value\n" + Signet.USAGE);
+            }
+            switch (a) {
+                case "--port" -> port = Integer.parseInt(args.pop());
+                case "--admin-port" -> adminPort = Integer.parseInt(args.pop());
+                case "--data-dir" -> dataDir = Path.of(args.pop());
+                case "--backend" -> backend = args.pop();
+                default -> Signet.fail("dev: unknown option '" + a + "'\n" + Signet.USAGE);
+            }
+        }
+        if (!backend.equals("software")) {
+            Signet.fail("dev: backend '" + backend + "' is not available in dev mode yet; use --backend software");
+        }
+        Path dir = dataDir;
+        Properties creds = credentials(dir);
+        String minter = creds.getProperty("minter");
+        String admin = creds.getProperty("admin");
+        String issuer = "http://localhost:" + port;
+
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("signet.issuer", issuer);
+        c.put("signet.port", Integer.toString(port));
+        c.put("signet.admin.port", Integer.toString(adminPort));
+        c.put("signet.data-dir", dataDir.toString());
+        c.put("signet.admin.credential-hash", CredentialHash.of(admin).text());
+        c.put("signet.backend.type", backend);
+        c.put("signet.minters.0.name", "dev");
+        c.put("signet.minters.0.credential-hash", CredentialHash.of(minter).text());
+        c.put("signet.minters.0.audiences.0", "*");
+        c.put("signet.minters.0.resources.0", "*");
+        c.put("signet.minters.0.actions.0", "*");
+        c.put("signet.minters.0.max-ttl", "3600");
+        SignetConfig config = SignetConfig.from(Config.builder().disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource().addSource(ConfigSources.create(c)).build());
+
+        Signet.runUntilStopped(config, () -> {
+            System.out.println("signet: DEV MODE — software keys in " + dir.toAbsolutePath() + ", not for production");
+            System.out.println("signet: dev minter credential: " + minter);
+            System.out.println("signet: dev admin credential:  " + admin);
+            System.out.println("""
+                    signet: try it:
+                      curl -s -X POST %s/v1/tokens -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\
+                        -d '{"sub":"agent-7","aud":"https://api.example.com","ttl":600,"scope":[{"resource":"repo:acme/widgets","actions":["read"]}]}'
+                    """.formatted(issuer, minter));
+        });
+    }
+
+    private static Properties credentials(Path dataDir) {
+        Path file = dataDir.resolve("dev-credentials");
+        Properties p = new Properties();
+        try {
+            if (Files.exists(file)) {
+                try (var in = Files.newBufferedReader(file)) {
+                    p.load(in);
+                }
+            }
+            boolean changed = false;
+            for (String[] entry : new String[][]{{"minter", "SIGNET_DEV_MINTER_TOKEN"}, {"admin", "SIGNET_DEV_ADMIN_TOKEN"}}) {
+                String fixed = System.getenv(entry[1]);
+                if (fixed != null && !fixed.isBlank()) {
+                    p.setProperty(entry[0], fixed.strip());
+                    continue; // not written: a fixed credential lives in the caller's environment only
+                }
+                if (p.getProperty(entry[0]) == null) {
+                    p.setProperty(entry[0], randomCredential());
+                    changed = true;
+                }
+            }
+            if (changed) {
+                Files.createDirectories(dataDir);
+                Properties persist = new Properties();
+                for (String k : new String[]{"minter", "admin"}) {
+                    String env = k.equals("minter") ? "SIGNET_DEV_MINTER_TOKEN" : "SIGNET_DEV_ADMIN_TOKEN";
+                    if (System.getenv(env) == null || System.getenv(env).isBlank()) {
+                        persist.setProperty(k, p.getProperty(k));
+                    }
+                }
+                if (!Files.exists(file)) {
+                    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                }
+                try (var out = Files.newBufferedWriter(file)) {
+                    persist.store(out, "signet dev credentials (development only)");
+                }
+            }
+            return p;
+        } catch (IOException e) {
+            Signet.fail("dev: cannot keep credentials in " + file + ": " + e.getMessage());
+            return p;
+        }
+    }
+
+    static String randomCredential() {
+        byte[] raw = new byte[32];
+        RANDOM.nextBytes(raw);
+        return "sgt_" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    }
+}

@@ -1,0 +1,74 @@
+package dev.signet.ops;
+
+import com.nimbusds.jose.util.JSONObjectUtils;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.text.ParseException;
+import java.time.Duration;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+
+/** {@code signet keys <verb>}: talks to the admin socket with the credential in {@code SIGNET_ADMIN_TOKEN}. */
+final class KeysCommand {
+
+    private KeysCommand() {
+    }
+
+    static void run(Deque<String> args) {
+        String verb = args.isEmpty() ? "list" : args.pop();
+        String admin = "http://127.0.0.1:9090";
+        while (!args.isEmpty()) {
+            String a = args.pop();
+            if (a.equals("--admin") && !args.isEmpty()) {
+                admin = args.pop();
+            } else {
+                Signet.fail("keys: unknown option '" + a + "'");
+            }
+        }
+        String token = System.getenv("SIGNET_ADMIN_TOKEN");
+        if (token == null || token.isBlank()) {
+            Signet.fail("keys: set SIGNET_ADMIN_TOKEN to the admin credential (signet dev prints it)");
+        }
+        if (!verb.equals("list")) {
+            Signet.fail("keys: unknown verb '" + verb + "'; available: list");
+        }
+        Map<String, Object> body = get(admin + "/v1/keys", token);
+        print(body);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void print(Map<String, Object> body) {
+        Map<String, Object> backend = (Map<String, Object>) body.get("backend");
+        System.out.println("backend: " + backend.get("type")
+                + (Boolean.TRUE.equals(backend.get("hardware_protected")) ? " (hardware-protected)" : " (NOT hardware-protected)")
+                + (backend.containsKey("degraded") ? "  DEGRADED: " + backend.get("degraded") : ""));
+        System.out.printf("%-44s %-6s %-9s %-21s %-21s %-21s%n", "KID", "ALG", "STATE", "ACTIVATES", "RETIRES", "UNPUBLISHES");
+        for (Map<String, Object> k : (List<Map<String, Object>>) body.get("keys")) {
+            System.out.printf("%-44s %-6s %-9s %-21s %-21s %-21s%n", k.get("kid"), k.get("alg"), k.get("state"),
+                    k.getOrDefault("activates", "-"), k.getOrDefault("retires", "-"), k.getOrDefault("unpublishes", "-"));
+        }
+    }
+
+    private static Map<String, Object> get(String url, String token) {
+        try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+            HttpResponse<String> res = client.send(HttpRequest.newBuilder(URI.create(url))
+                    .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(10)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            Map<String, Object> body = JSONObjectUtils.parse(res.body());
+            if (res.statusCode() != 200) {
+                Signet.fail("keys: " + res.statusCode() + " " + body.getOrDefault("detail", ""));
+            }
+            return body;
+        } catch (IOException | ParseException e) {
+            Signet.fail("keys: cannot reach the admin socket at " + url + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return Map.of();
+    }
+}

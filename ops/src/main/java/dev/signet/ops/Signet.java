@@ -1,0 +1,126 @@
+package dev.signet.ops;
+
+import dev.signet.api.Daemon;
+import dev.signet.api.SignetConfig;
+import dev.signet.signer.SignetException;
+import dev.signet.signer.policy.CredentialHash;
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import io.helidon.logging.common.LogConfig;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.concurrent.CountDownLatch;
+
+/** The {@code signet} command line: {@code serve}, {@code dev}, {@code keys}, {@code hash-credential}. */
+public final class Signet {
+
+    static final String USAGE = """
+            usage: signet <command> [options]
+              dev [--port 8080] [--admin-port 9090] [--data-dir .signet/dev] [--backend software]
+                                    start on the embedded default (software keys, dev credentials)
+              serve --config FILE   start from a configuration file
+              keys list [--admin http://127.0.0.1:9090]
+                                    show keys and their states (admin credential in SIGNET_ADMIN_TOKEN)
+              hash-credential       read a credential on stdin, print its sha256: hash for the config
+              new-credential        print a new random credential and its hash
+              test                  run all tests (handled by ops/bin/signet)
+            """;
+
+    private Signet() {
+    }
+
+    public static void main(String[] args) {
+        LogConfig.configureRuntime();
+        Deque<String> rest = new ArrayDeque<>(Arrays.asList(args));
+        String command = rest.isEmpty() ? "help" : rest.pop();
+        try {
+            switch (command) {
+                case "serve" -> serve(rest);
+                case "dev" -> DevMode.run(rest);
+                case "keys" -> KeysCommand.run(rest);
+                case "hash-credential" -> hashCredential();
+                case "new-credential" -> newCredential();
+                case "help", "--help", "-h" -> System.out.print(USAGE);
+                default -> fail("unknown command '" + command + "'\n" + USAGE);
+            }
+        } catch (SignetException e) {
+            fail(e.getMessage());
+        }
+    }
+
+    private static void serve(Deque<String> args) {
+        Path file = null;
+        while (!args.isEmpty()) {
+            String a = args.pop();
+            if (a.equals("--config") && !args.isEmpty()) {
+                file = Path.of(args.pop());
+            } else {
+                fail("serve: unknown option '" + a + "'\n" + USAGE);
+            }
+        }
+        if (file == null || !Files.isReadable(file)) {
+            fail("serve: --config FILE is required and must be readable" + (file == null ? "" : ": " + file));
+        }
+        Config config = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
+                .addSource(ConfigSources.file(file)).build();
+        runUntilStopped(SignetConfig.from(config), null);
+    }
+
+    /** Starts the daemon and blocks until SIGTERM / Ctrl-C, then shuts down gracefully. */
+    static void runUntilStopped(SignetConfig config, Runnable afterStart) {
+        Daemon daemon = Daemon.start(config, Clock.systemUTC());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.err.println("signet: shutting down");
+            daemon.close();
+            stopped.countDown();
+        }, "signet-shutdown"));
+        String adminHost = config.adminHost();
+        System.out.println("signet: issuer    " + config.issuer());
+        System.out.println("signet: signing   http://" + config.host() + ":" + daemon.server().port() + "/v1/tokens");
+        System.out.println("signet: JWKS      http://" + config.host() + ":" + daemon.server().port() + "/.well-known/jwks.json");
+        System.out.println("signet: admin     http://" + adminHost + ":" + daemon.server().adminPort()
+                + "/v1/keys  (health: /observe/health, metrics: /observe/metrics)");
+        System.out.println("signet: backend   " + daemon.backend().type()
+                + (daemon.backend().hardwareProtected() ? " (hardware-protected)" : " (NOT hardware-protected)"));
+        if (afterStart != null) {
+            afterStart.run();
+        }
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void hashCredential() {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+            String line = in.readLine();
+            if (line == null || line.isBlank()) {
+                fail("hash-credential: write the credential on standard input");
+            }
+            System.out.println(CredentialHash.of(line.strip()).text());
+        } catch (java.io.IOException e) {
+            fail("hash-credential: " + e.getMessage());
+        }
+    }
+
+    private static void newCredential() {
+        String credential = DevMode.randomCredential();
+        System.out.println("credential: " + credential);
+        System.out.println("hash:       " + CredentialHash.of(credential).text());
+    }
+
+    static void fail(String message) {
+        System.err.println("signet: " + message);
+        System.exit(2);
+    }
+}
