@@ -1,0 +1,276 @@
+package dev.signet.api;
+
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
+import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static dev.signet.api.TestDaemon.ALPHA;
+import static dev.signet.api.TestDaemon.BETA;
+import static dev.signet.api.TestDaemon.json;
+import static dev.signet.api.TestDaemon.request;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The signing API over real HTTP, verified with Nimbus against the JWKS the daemon serves. */
+class SigningApiTest {
+
+    @TempDir
+    Path dataDir;
+    TestDaemon signet;
+
+    @BeforeEach
+    void start() {
+        signet = new TestDaemon(dataDir);
+    }
+
+    @AfterEach
+    void stop() {
+        signet.close();
+    }
+
+    JWTClaimsSet verify(String token, String audience) throws Exception {
+        JWKSet jwks = JWKSet.parse(signet.get(signet.jwksUrl()).body());
+        DefaultJWTProcessor<SecurityContext> p = new DefaultJWTProcessor<>();
+        p.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(new JOSEObjectType("at+jwt")));
+        p.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.ES256, new ImmutableJWKSet<>(jwks)));
+        p.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(audience,
+                new JWTClaimsSet.Builder().issuer("https://signet.test").build(),
+                Set.of("sub", "iat", "nbf", "exp", "jti", "client_id", "authorization_details")));
+        return p.process(token, null);
+    }
+
+    @Test
+    void mintedTokenVerifiesAgainstTheServedJwks() throws Exception {
+        HttpResponse<String> res = signet.mint(ALPHA, "{\"sub\":\"agent-7\",\"aud\":\"https://alpha.example\",\"ttl\":600,"
+                + "\"scope\":[{\"resource\":\"repo:alpha/widgets\",\"actions\":[\"read\",\"write\"]}],\"task\":\"task-42\"}");
+        assertEquals(201, res.statusCode(), res.body());
+        assertEquals("no-store", res.headers().firstValue("Cache-Control").orElse(""));
+        Map<String, Object> body = json(res);
+        String token = (String) body.get("token");
+        JWTClaimsSet claims = verify(token, "https://alpha.example");
+
+        assertEquals("agent-7", claims.getSubject());
+        assertEquals("alpha", claims.getStringClaim("client_id"));
+        assertEquals("task-42", claims.getStringClaim("task"));
+        long lifetime = claims.getExpirationTime().getTime() - claims.getIssueTime().getTime();
+        assertEquals(600_000, lifetime);
+        assertEquals(Instant.ofEpochMilli(claims.getExpirationTime().getTime()).toString(), body.get("expires_at"));
+        assertTrue(claims.getJWTID().length() >= 22, "jti carries at least 128 bits");
+        List<Object> details = claims.getListClaim("authorization_details");
+        assertEquals(Map.of("type", "signet_resource", "identifier", "repo:alpha/widgets",
+                "actions", List.of("read", "write")), details.getFirst());
+        SignedJWT jwt = SignedJWT.parse(token);
+        assertEquals(body.get("kid"), jwt.getHeader().getKeyID());
+        assertEquals(JWSAlgorithm.ES256, jwt.getHeader().getAlgorithm());
+    }
+
+    @Test
+    void everyTokenHasItsOwnJti() throws Exception {
+        Set<String> jtis = new HashSet<>();
+        for (int i = 0; i < 20; i++) {
+            String token = (String) json(signet.mint(ALPHA,
+                    request("a", "https://alpha.example", 60, "repo:alpha/x", "read"))).get("token");
+            jtis.add(verify(token, "https://alpha.example").getJWTID());
+        }
+        assertEquals(20, jtis.size());
+    }
+
+    @Test
+    void aTokenForAnotherAudienceIsRejectedByTheVerifier() throws Exception {
+        String token = (String) json(signet.mint(ALPHA,
+                request("a", "https://alpha.example", 60, "repo:alpha/x", "read"))).get("token");
+        assertThrows(Exception.class, () -> verify(token, "https://beta.example"));
+    }
+
+    @Test
+    void minterCannotMintOutsideItsPolicy() {
+        assertProblem(signet.mint(ALPHA, request("a", "https://beta.example", 60, "repo:alpha/x", "read")), 403, "audience");
+        assertProblem(signet.mint(ALPHA, request("a", "https://alpha.example", 60, "repo:beta/x", "read")), 403, "resource");
+        assertProblem(signet.mint(BETA, request("a", "https://beta.example", 60, "repo:beta/x", "write")), 403, "action");
+        assertProblem(signet.mint(BETA, request("a", "https://alpha.example", 60, "repo:alpha/x", "read")), 403, "audience");
+        assertEquals(201, signet.mint(BETA, request("a", "https://beta.example", 60, "repo:beta/x", "read")).statusCode());
+    }
+
+    @Test
+    void credentialsAreChecked() {
+        HttpResponse<String> none = signet.mint(null, request("a", "https://alpha.example", 60, "repo:alpha/x", "read"));
+        assertProblem(none, 401, "credential");
+        assertEquals("Bearer", none.headers().firstValue("WWW-Authenticate").orElse(""));
+        assertProblem(signet.mint(ALPHA + "x", request("a", "https://alpha.example", 60, "repo:alpha/x", "read")), 401, "credential");
+        assertProblem(signet.mint(TestDaemon.ADMIN, request("a", "https://alpha.example", 60, "repo:alpha/x", "read")), 401, "credential");
+    }
+
+    @Test
+    void malformedJsonIs400() {
+        assertProblem(signet.mint(ALPHA, "{\"sub\":"), 400, "JSON");
+        assertProblem(signet.mint(ALPHA, "[1,2]"), 400, "JSON");
+    }
+
+    @Test
+    void wrongMediaTypeIs415() {
+        assertProblem(signet.post("/v1/tokens", ALPHA, "text/plain", request("a", "https://alpha.example", 60, "repo:alpha/x", "read")), 415, "application/json");
+        assertProblem(signet.post("/v1/tokens", ALPHA, null, "{}"), 415, "application/json");
+    }
+
+    @Test
+    void oversizedBodyIs413() {
+        String big = "{\"sub\":\"" + "x".repeat(5000) + "\"}";
+        assertProblem(signet.mint(ALPHA, big), 413, "4096");
+    }
+
+    @Test
+    void semanticallyInvalidRequestsAre422() {
+        String scope = ",\"scope\":[{\"resource\":\"repo:alpha/x\",\"actions\":[\"read\"]}]";
+        assertProblem(signet.mint(ALPHA, "{\"sub\":\"a\",\"aud\":\"https://alpha.example\",\"ttl\":0" + scope + "}"), 422, "ttl");
+        assertProblem(signet.mint(ALPHA, "{\"sub\":\"a\",\"aud\":\"https://alpha.example\",\"ttl\":-5" + scope + "}"), 422, "ttl");
+        assertProblem(signet.mint(ALPHA, "{\"sub\":\"a\",\"aud\":\"https://alpha.example\",\"ttl\":1.5" + scope + "}"), 422, "ttl");
+        assertProblem(signet.mint(ALPHA, "{\"sub\":\"a\",\"aud\":\"https://alpha.example\",\"ttl\":3601" + scope + "}"), 422, "maximum");
+        assertProblem(signet.mint(ALPHA, "{\"sub\":\"a\",\"aud\":\"https://alpha.example\",\"ttl\":60,\"scope\":[]}"), 422, "scope");
+        assertProblem(signet.mint(ALPHA, "{\"sub\":\"a\",\"aud\":\"https://alpha.example\",\"ttl\":60" + scope + ",\"color\":\"red\"}"), 422, "unknown field");
+        assertProblem(signet.mint(ALPHA, "{\"sub\":\"a\",\"aud\":\"https://alpha.example\",\"ttl\":60" + scope + ",\"exp\":9999999999}"), 422, "reserved");
+        assertProblem(signet.mint(ALPHA, "{\"sub\":\"a\",\"aud\":\"https://alpha.example\",\"ttl\":60" + scope + ",\"iss\":\"evil\"}"), 422, "reserved");
+        assertProblem(signet.mint(ALPHA, "{\"aud\":\"https://alpha.example\",\"ttl\":60" + scope + "}"), 422, "sub");
+        assertProblem(signet.mint(ALPHA, "{\"sub\":\"a\",\"aud\":\"https://alpha.example\",\"ttl\":60,\"scope\":[{\"resource\":\"repo:alpha/x\",\"actions\":[]}]}"), 422, "actions");
+    }
+
+    @Test
+    void unknownPathsAndMethodsGetProblems() {
+        assertProblem(signet.get(signet.base() + "/nowhere"), 404, "no such resource");
+        HttpResponse<String> res = signet.get(signet.base() + "/v1/tokens");
+        assertEquals(405, res.statusCode());
+        assertEquals("application/problem+json", res.headers().firstValue("Content-Type").orElse(""));
+    }
+
+    @Test
+    void batchReturnsResultsInOrderAndOneBadItemFailsAlone() throws Exception {
+        String body = "{\"requests\":[" + request("one", "https://alpha.example", 60, "repo:alpha/1", "read") + ","
+                + request("two", "https://beta.example", 60, "repo:alpha/2", "read") + ","
+                + "{\"sub\":\"three\",\"aud\":\"https://alpha.example\",\"ttl\":0,\"scope\":[{\"resource\":\"repo:alpha/3\",\"actions\":[\"read\"]}]},"
+                + request("four", "https://alpha.example", 60, "repo:alpha/4", "write") + "]}";
+        HttpResponse<String> res = signet.post("/v1/tokens/batch", ALPHA, "application/json", body);
+        assertEquals(200, res.statusCode(), res.body());
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> results = (List<Map<String, Object>>) json(res).get("results");
+        assertEquals(4, results.size());
+        assertEquals("one", verify((String) results.get(0).get("token"), "https://alpha.example").getSubject());
+        assertEquals(403L, ((Map<?, ?>) results.get(1).get("problem")).get("status"));
+        assertEquals(422L, ((Map<?, ?>) results.get(2).get("problem")).get("status"));
+        assertEquals("four", verify((String) results.get(3).get("token"), "https://alpha.example").getSubject());
+    }
+
+    @Test
+    void batchLimitsAreEnforced() {
+        StringBuilder many = new StringBuilder("{\"requests\":[");
+        for (int i = 0; i < 11; i++) {
+            many.append(i == 0 ? "" : ",").append(request("s" + i, "https://alpha.example", 60, "repo:alpha/x", "read"));
+        }
+        assertProblem(signet.post("/v1/tokens/batch", ALPHA, "application/json", many + "]}"), 422, "between 1 and 10");
+        assertProblem(signet.post("/v1/tokens/batch", ALPHA, "application/json", "{\"requests\":[]}"), 422, "between 1 and 10");
+        assertProblem(signet.post("/v1/tokens/batch", null, "application/json", "{\"requests\":[]}"), 401, "credential");
+    }
+
+    @Test
+    void jwksIsCacheableWithEtagAndMaxAge() throws Exception {
+        HttpResponse<String> first = signet.get(signet.jwksUrl());
+        assertEquals(200, first.statusCode());
+        assertEquals("public, max-age=120", first.headers().firstValue("Cache-Control").orElse(""));
+        assertEquals("application/jwk-set+json", first.headers().firstValue("Content-Type").orElse(""));
+        String etag = first.headers().firstValue("ETag").orElseThrow();
+        JWKSet set = JWKSet.parse(first.body());
+        assertEquals(1, set.getKeys().size());
+        assertFalse(set.getKeys().getFirst().isPrivate(), "the JWKS holds public keys only");
+        assertFalse(first.body().contains("\"d\""), "no private key parameter");
+
+        HttpResponse<String> again = signet.get(signet.jwksUrl(), "If-None-Match", etag);
+        assertEquals(304, again.statusCode());
+        assertEquals("", again.body());
+        assertEquals(200, signet.get(signet.jwksUrl(), "If-None-Match", "\"other\"").statusCode());
+    }
+
+    @Test
+    void discoveryPointsAtTheJwks() {
+        Map<String, Object> doc = json(signet.get(signet.base() + "/.well-known/openid-configuration"));
+        assertEquals("https://signet.test", doc.get("issuer"));
+        assertEquals("https://signet.test/.well-known/jwks.json", doc.get("jwks_uri"));
+        assertTrue(((List<?>) doc.get("id_token_signing_alg_values_supported")).contains("ES256"));
+    }
+
+    @Test
+    void adminSocketIsSeparateAndNeedsTheAdminCredential() {
+        assertProblem(signet.get(signet.adminBase() + "/v1/keys"), 401, "admin");
+        assertProblem(signet.get(signet.adminBase() + "/v1/keys", "Authorization", "Bearer " + ALPHA), 401, "admin");
+        HttpResponse<String> keys = signet.get(signet.adminBase() + "/v1/keys", "Authorization", "Bearer " + TestDaemon.ADMIN);
+        assertEquals(200, keys.statusCode());
+        Map<String, Object> body = json(keys);
+        assertEquals(Boolean.FALSE, ((Map<?, ?>) body.get("backend")).get("hardware_protected"));
+        assertEquals("ACTIVE", ((Map<?, ?>) ((List<?>) body.get("keys")).getFirst()).get("state"));
+        assertEquals(404, signet.get(signet.base() + "/v1/keys").statusCode(), "keys are not on the public socket");
+    }
+
+    @Test
+    void healthAndMetricsAreOnTheAdminSocket() {
+        HttpResponse<String> health = signet.get(signet.adminBase() + "/observe/health");
+        assertEquals(200, health.statusCode(), health.body());
+        assertTrue(health.body().contains("\"UP\""), health.body());
+        signet.mint(ALPHA, request("a", "https://alpha.example", 60, "repo:alpha/x", "read"));
+        HttpResponse<String> metrics = signet.get(signet.adminBase() + "/observe/metrics", "Accept", "text/plain");
+        assertEquals(200, metrics.statusCode());
+        assertTrue(metrics.body().contains("signet_tokens_issued_total"), "Prometheus text has the token counter");
+        assertEquals(404, signet.get(signet.base() + "/observe/health").statusCode(), "observability is not public");
+    }
+
+    @Test
+    void keysAndTokensSurviveARestart() throws Exception {
+        String token = (String) json(signet.mint(ALPHA, request("a", "https://alpha.example", 600, "repo:alpha/x", "read"))).get("token");
+        String kid = SignedJWT.parse(token).getHeader().getKeyID();
+        signet.close();
+        signet = new TestDaemon(dataDir);
+        verify(token, "https://alpha.example");
+        String after = (String) json(signet.mint(ALPHA, request("b", "https://alpha.example", 600, "repo:alpha/x", "read"))).get("token");
+        assertEquals(kid, SignedJWT.parse(after).getHeader().getKeyID(), "a restart does not change the signing key");
+    }
+
+    @Test
+    void keysDoNotSurviveAnotherDataDir(@TempDir Path other) throws Exception {
+        String token = (String) json(signet.mint(ALPHA, request("a", "https://alpha.example", 600, "repo:alpha/x", "read"))).get("token");
+        try (TestDaemon fresh = new TestDaemon(other)) {
+            String freshToken = (String) json(fresh.mint(ALPHA, request("a", "https://alpha.example", 600, "repo:alpha/x", "read"))).get("token");
+            assertNotEquals(SignedJWT.parse(token).getHeader().getKeyID(), SignedJWT.parse(freshToken).getHeader().getKeyID());
+        }
+    }
+
+    static void assertProblem(HttpResponse<String> res, int status, String detailContains) {
+        assertEquals(status, res.statusCode(), res.body());
+        assertEquals("application/problem+json", res.headers().firstValue("Content-Type").orElse(""), res.body());
+        Map<String, Object> problem = json(res);
+        assertEquals((long) status, problem.get("status"));
+        assertTrue(((String) problem.get("type")).startsWith("urn:signet:problem:"), res.body());
+        String detail = (String) problem.get("detail");
+        assertTrue(detail.toLowerCase().contains(detailContains.toLowerCase()), "detail '" + detail + "' should mention " + detailContains);
+        assertFalse(res.body().contains("Exception") || res.body().contains("\tat "), "no stack trace: " + res.body());
+    }
+
+}
