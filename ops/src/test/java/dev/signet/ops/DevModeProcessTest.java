@@ -1,0 +1,113 @@
+package dev.signet.ops;
+
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.util.JSONObjectUtils;
+import com.nimbusds.jwt.SignedJWT;
+import dev.signet.signer.testing.JwsVerification;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code signet dev} as a user runs it: a separate process, curl-like calls, then SIGTERM. */
+class DevModeProcessTest {
+
+    static final String MINTER = "dev-minter-test-credential-0123456789";
+    static final String ADMIN = "dev-admin-test-credential-0123456789";
+
+    @TempDir
+    Path dataDir;
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    record Started(Process process, List<String> lines, Thread reader) {
+    }
+
+    Started startDev(int port, int adminPort) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Signet.class.getName(), "dev",
+                "--port", Integer.toString(port), "--admin-port", Integer.toString(adminPort),
+                "--data-dir", dataDir.toString()).redirectErrorStream(true);
+        pb.environment().put("SIGNET_DEV_MINTER_TOKEN", MINTER);
+        pb.environment().put("SIGNET_DEV_ADMIN_TOKEN", ADMIN);
+        Process p = pb.start();
+        List<String> lines = Collections.synchronizedList(new ArrayList<>());
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    lines.add(line);
+                }
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (lines.stream().noneMatch(l -> l.contains("dev minter credential")) && System.nanoTime() < deadline) {
+            assertTrue(p.isAlive(), "signet dev exited early: " + lines);
+            Thread.sleep(100);
+        }
+        assertTrue(lines.stream().anyMatch(l -> l.contains("dev minter credential: " + MINTER)), lines.toString());
+        return new Started(p, lines, reader);
+    }
+
+    @Test
+    void devModeMintsVerifiableTokensAndShutsDownOnSigterm() throws Exception {
+        int port = freePort();
+        int adminPort = freePort();
+        Started dev = startDev(port, adminPort);
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            String base = "http://127.0.0.1:" + port;
+            HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/tokens"))
+                    .header("Authorization", "Bearer " + MINTER).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"sub\":\"agent-7\",\"aud\":\"https://api.example.com\","
+                            + "\"ttl\":600,\"scope\":[{\"resource\":\"repo:acme/widgets\",\"actions\":[\"read\"]}]}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, res.statusCode(), res.body());
+            String token = (String) JSONObjectUtils.parse(res.body()).get("token");
+            JWKSet jwks = JWKSet.parse(http.send(HttpRequest.newBuilder(URI.create(base + "/.well-known/jwks.json")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            String kid = SignedJWT.parse(token).getHeader().getKeyID();
+            assertTrue(JwsVerification.verifies(token, jwks.getKeyByKeyId(kid)));
+            assertEquals("http://localhost:" + port, SignedJWT.parse(token).getJWTClaimsSet().getIssuer());
+
+            Map<String, Object> keys = JSONObjectUtils.parse(http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + adminPort + "/v1/keys")).header("Authorization", "Bearer " + ADMIN).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            assertEquals(kid, ((Map<?, ?>) ((List<?>) keys.get("keys")).getFirst()).get("kid"));
+        }
+        // Process.destroy() would also close our end of its output; kill(1) sends only the signal.
+        new ProcessBuilder("kill", "-TERM", Long.toString(dev.process().pid())).start().waitFor();
+        assertTrue(dev.process().waitFor(30, TimeUnit.SECONDS), "signet dev must stop on SIGTERM");
+        dev.reader().join(5000);
+        assertTrue(dev.lines().stream().anyMatch(l -> l.contains("shutting down")), "exit " + dev.process().exitValue() + " " + dev.lines());
+        assertFalse(String.join("\n", dev.lines()).contains("Exception"), "clean shutdown: " + dev.lines());
+        assertFalse(Files.readString(dataDir.resolve("dev-credentials").toFile().exists()
+                ? dataDir.resolve("dev-credentials") : Files.createTempFile("none", "")).contains(MINTER),
+                "credentials fixed by the environment are not written to disk");
+    }
+}
