@@ -22,16 +22,27 @@ public class JcaSigningKey implements SigningKey {
     private final PublicKey publicKey;
     private final PrivateKey privateKey;
     private final Provider provider;
+    private final String jcaName;
     private final ConcurrentLinkedQueue<Signature> pool = new ConcurrentLinkedQueue<>();
 
     /** @param provider the provider that holds the private key, or null for the JDK's default choice */
     public JcaSigningKey(String id, SigningAlgorithm algorithm, PublicKey publicKey, PrivateKey privateKey,
                          Provider provider) {
+        this(id, algorithm, publicKey, privateKey, provider, jcaName(algorithm));
+    }
+
+    /**
+     * @param jcaName the provider's name for a signature scheme that yields JWS signature bytes
+     *                directly (for ECDSA the R‖S form)
+     */
+    public JcaSigningKey(String id, SigningAlgorithm algorithm, PublicKey publicKey, PrivateKey privateKey,
+                         Provider provider, String jcaName) {
         this.id = id;
         this.algorithm = algorithm;
         this.publicKey = publicKey;
         this.privateKey = privateKey;
         this.provider = provider;
+        this.jcaName = jcaName;
     }
 
     @Override
@@ -83,9 +94,7 @@ public class JcaSigningKey implements SigningKey {
     }
 
     private Signature newSignature() throws GeneralSecurityException {
-        Signature s = provider == null
-                ? Signature.getInstance(jcaName(algorithm))
-                : Signature.getInstance(jcaName(algorithm), provider);
+        Signature s = provider == null ? Signature.getInstance(jcaName) : Signature.getInstance(jcaName, provider);
         if (algorithm == SigningAlgorithm.PS256) {
             setPssParameters(s);
         }

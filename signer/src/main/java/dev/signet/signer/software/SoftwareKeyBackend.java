@@ -1,7 +1,7 @@
 package dev.signet.signer.software;
 
 import dev.signet.signer.Certificates;
-import dev.signet.signer.JcaSigningKey;
+import dev.signet.signer.InMemorySigning;
 import dev.signet.signer.Jwks;
 import dev.signet.signer.KeyBackend;
 import dev.signet.signer.SignetException;
@@ -109,7 +109,7 @@ public final class SoftwareKeyBackend implements KeyBackend {
                     ALGORITHM_CN_PREFIX + algorithm.name(), clock.instant(), CERT_VALIDITY);
             store.setKeyEntry(alias(kid), pair.getPrivate(), password, new Certificate[]{cert});
             save();
-            SigningKey key = new JcaSigningKey(kid, algorithm, pair.getPublic(), pair.getPrivate(), null);
+            SigningKey key = InMemorySigning.key(kid, algorithm, pair.getPublic(), pair.getPrivate());
             keys.put(kid, key);
             return key;
         } catch (GeneralSecurityException e) {
@@ -147,8 +147,7 @@ public final class SoftwareKeyBackend implements KeyBackend {
         PrivateKey priv = (PrivateKey) store.getKey(alias, password);
         X509Certificate cert = (X509Certificate) store.getCertificate(alias);
         SigningAlgorithm algorithm = algorithmOf(cert);
-        return new JcaSigningKey(Jwks.thumbprint(cert.getPublicKey(), algorithm), algorithm, cert.getPublicKey(),
-                priv, null);
+        return InMemorySigning.key(Jwks.thumbprint(cert.getPublicKey(), algorithm), algorithm, cert.getPublicKey(), priv);
     }
 
     /**
