@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.LongAdder;
 public final class LoadGenerator {
 
     private static final int MAX_SAMPLES = 2_000_000;
+    static final int OPEN_LOOP_WORKERS = 64;
 
     private LoadGenerator() {
     }
@@ -80,24 +81,36 @@ public final class LoadGenerator {
         return errors.sum();
     }
 
+    /**
+     * Open loop with a bounded pool: request i is due at start + i/rate; a free worker takes the next
+     * due request, waits for its time and records latency from that scheduled time, so a slow server
+     * shows as latency rather than as a lower request rate. At most {@value #OPEN_LOOP_WORKERS} in flight.
+     */
     static long runOpen(HttpClient client, HttpRequest request, int rate, int seconds, long[] samples,
                         AtomicLong count) throws InterruptedException {
         LongAdder errors = new LongAdder();
         long interval = TimeUnit.SECONDS.toNanos(1) / rate;
         long start = System.nanoTime();
         long total = (long) rate * seconds;
+        AtomicLong next = new AtomicLong();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (long i = 0; i < total; i++) {
-                long scheduled = start + i * interval;
-                long wait = scheduled - System.nanoTime();
-                if (wait > 0) {
-                    TimeUnit.NANOSECONDS.sleep(wait);
-                }
+            for (int w = 0; w < OPEN_LOOP_WORKERS; w++) {
                 pool.submit(() -> {
-                    if (!send(client, request)) {
-                        errors.increment();
+                    for (long i; (i = next.getAndIncrement()) < total; ) {
+                        long scheduled = start + i * interval;
+                        long wait = scheduled - System.nanoTime();
+                        if (wait > 0) {
+                            try {
+                                TimeUnit.NANOSECONDS.sleep(wait);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                        if (!send(client, request)) {
+                            errors.increment();
+                        }
+                        record(samples, count, System.nanoTime() - scheduled);
                     }
-                    record(samples, count, System.nanoTime() - scheduled);
                 });
             }
         }
