@@ -150,7 +150,11 @@ public record KeySet(long version, List<KeyRecord> keys) {
                     put(j, keys.get(j).retired(now, now.plus(policy.retention())));
                 }
             }
-            return put(i, next.activated(now, now.plus(policy.rotationPeriod()),
+            // A scheduled activation that runs a little late keeps the schedule, so ticks do not make it drift.
+            boolean onSchedule = forcedBecause == null && !now.isBefore(next.activates())
+                    && now.isBefore(next.activates().plus(policy.prepublishLead()));
+            Instant from = onSchedule ? next.activates() : now;
+            return put(i, next.activated(now, from.plus(policy.rotationPeriod()),
                     now.isBefore(leadEnds) ? forcedBecause : null));
         }
 
