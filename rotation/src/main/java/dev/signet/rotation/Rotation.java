@@ -30,13 +30,17 @@ public final class Rotation {
         }
     }
 
-    /** The successor is prepared one lead before the ACTIVE key's scheduled retirement (or at once without one). */
+    /**
+     * The successor is prepared two leads before the ACTIVE key's scheduled retirement (at once without an
+     * ACTIVE key): one lead for caches, one of margin so a late tick or a backend outage of up to a lead
+     * still activates on schedule. {@link RotationPolicy} keeps the period at least two leads.
+     */
     public static boolean shouldPrepareNext(Instant now, KeySet set, RotationPolicy policy) {
         if (set.prepared().isPresent()) {
             return false;
         }
         Optional<KeyRecord> active = set.active();
-        return active.isEmpty() || !now.isBefore(active.get().retires().minus(policy.prepublishLead()));
+        return active.isEmpty() || !now.isBefore(active.get().retires().minus(policy.prepublishLead().multipliedBy(2)));
     }
 
     /**

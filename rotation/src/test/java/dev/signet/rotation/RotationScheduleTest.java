@@ -40,9 +40,9 @@ class RotationScheduleTest {
         assertTrue(ring.keySet().keys().size() <= 6, "journal size: " + ring.keySet().keys().size());
     }
 
-    /** Keys are prepared one lead before the ACTIVE key's scheduled retirement, and activate exactly then. */
+    /** Keys are prepared two leads before the ACTIVE key's scheduled retirement, and activate exactly then. */
     @Test
-    void successorIsPreparedOneLeadAheadAndActivatesAtRetirement() {
+    void successorIsPreparedTwoLeadsAheadAndActivatesAtRetirement() {
         MutableClock clock = new MutableClock(Fixtures.START);
         KeyBackend backend = Fixtures.backend(dir, clock);
         RotatingKeyRing ring = RotatingKeyRing.start(backend, new InMemoryLifecycleStore(), Fixtures.DAILY, clock);
@@ -50,7 +50,7 @@ class RotationScheduleTest {
         assertEquals(Rotation.BOOTSTRAP, first.forcedBecause());
         assertEquals(Fixtures.START.plus(Duration.ofDays(1)), first.retires());
 
-        clock.set(first.retires().minus(Fixtures.DAILY.prepublishLead()).minusSeconds(1));
+        clock.set(first.retires().minus(Fixtures.DAILY.prepublishLead().multipliedBy(2)).minusSeconds(1));
         ring.tick();
         assertTrue(ring.keySet().prepared().isEmpty(), "not prepared before its time");
 
