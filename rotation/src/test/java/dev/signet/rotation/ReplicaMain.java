@@ -27,6 +27,11 @@ public final class ReplicaMain {
         Path issuerDir = Path.of(args[0]);
         Clock clock = Clock.fixed(Instant.parse(args[2]), ZoneOffset.UTC);
         Path go = Path.of(args[3]);
+        // Load every class and file before the go signal, so the replicas really reach the journal together.
+        Path scratch = Files.createTempDirectory("replica-warm-up");
+        new SoftwareKeyBackend(scratch.resolve("warm-up.p12"), Fixtures.PASSWORD, clock).generate(Fixtures.DAILY.algorithm());
+        new SharedFileBackend(Path.of(args[1]), clock).list();
+        Rotation.step(clock.instant(), new FileLifecycleStore(issuerDir).load(), Fixtures.DAILY);
         System.out.println("READY");
         System.out.flush();
         long deadline = System.nanoTime() + 30_000_000_000L;
