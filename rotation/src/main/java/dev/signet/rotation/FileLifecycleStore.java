@@ -72,13 +72,16 @@ public final class FileLifecycleStore implements LifecycleStore {
             throw new SignetException(SignetException.Code.INVALID_ARGUMENT,
                     "next version " + next.version() + " does not follow " + expectedVersion);
         }
-        try (Lock ignored = lock()) {
+        Lock lock = lock();
+        try {
             long current = load().version();
             if (current != expectedVersion) {
                 throw new SignetException(SignetException.Code.FAILED_PRECONDITION,
                         "key journal is at version " + current + ", not " + expectedVersion);
             }
             write(KeySetCodec.encode(next));
+        } finally {
+            lock.close();
         }
     }
 

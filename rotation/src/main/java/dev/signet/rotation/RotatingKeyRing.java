@@ -63,9 +63,12 @@ public final class RotatingKeyRing implements KeyRing {
                                         Clock clock) {
         RotatingKeyRing ring = new RotatingKeyRing(backend, store, policy, clock);
         Instant now = clock.instant();
-        try (LifecycleStore.Lock ignored = store.lock()) {
+        LifecycleStore.Lock lock = store.lock();
+        try {
             KeySet set = ring.reconcile(now, store.load());
             ring.swap(ring.applyDue(now, set), now);
+        } finally {
+            lock.close();
         }
         return ring;
     }
@@ -128,16 +131,29 @@ public final class RotatingKeyRing implements KeyRing {
         RuntimeException failure = null;
         Rotation.Plan plan = Rotation.step(now, set, policy);
         if (plan.next() != set || !plan.idle()) {
-            try (LifecycleStore.Lock ignored = store.lock()) {
+            LifecycleStore.Lock lock = store.lock();
+            try {
                 set = applyDue(now, store.load());
             } catch (RuntimeException e) {
                 failure = e;
-                set = store.load();
+                set = reloadAfter(e, set);
+            } finally {
+                lock.close();
             }
         }
         swap(set, now);
         if (failure != null) {
             throw failure;
+        }
+    }
+
+    /** The journal as far as a failed change got, or {@code fallback} if even reading fails. */
+    private KeySet reloadAfter(RuntimeException failure, KeySet fallback) {
+        try {
+            return store.load();
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+            return fallback;
         }
     }
 
@@ -238,7 +254,8 @@ public final class RotatingKeyRing implements KeyRing {
 
     private List<KeyView> operate(Operation op) {
         Instant now = clock.instant();
-        try (LifecycleStore.Lock ignored = store.lock()) {
+        LifecycleStore.Lock lock = store.lock();
+        try {
             KeySet set = store.load();
             set = persist(set, op.apply(now, set));
             swap(set, now);
@@ -247,6 +264,8 @@ public final class RotatingKeyRing implements KeyRing {
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "follow-up transitions failed; the next tick retries", e);
             }
+        } finally {
+            lock.close();
         }
         return describe();
     }

@@ -20,11 +20,14 @@ final class InMemoryLifecycleStore implements LifecycleStore {
         if (next.version() != expectedVersion + 1) {
             throw new SignetException(SignetException.Code.INVALID_ARGUMENT, "version does not follow");
         }
-        try (Lock ignored = lock()) {
+        lock.lock();
+        try {
             if (current.version() != expectedVersion) {
                 throw new SignetException(SignetException.Code.FAILED_PRECONDITION, "version moved on");
             }
             current = next;
+        } finally {
+            lock.unlock();
         }
     }
 
