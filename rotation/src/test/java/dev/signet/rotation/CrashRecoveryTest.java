@@ -43,12 +43,12 @@ class CrashRecoveryTest {
         MutableClock clock = new MutableClock(Fixtures.START);
         LifecycleAudit audit = new LifecycleAudit(Fixtures.DAILY);
         KeyBackend backend = Fixtures.backend(dir, clock);
-        RotatingKeyRing ring = RotatingKeyRing.start(backend, new FileLifecycleStore(dir.resolve("issuer")),
-                Fixtures.DAILY, clock);
+        // Bootstrap without faults; a ring with faults over the same files then runs the scheduled ticks.
+        RotatingKeyRing.start(backend, dir.resolve("issuer"), Fixtures.DAILY, clock);
         FaultInjector faults = new FaultInjector();
         faults.crashAt(crashAt);
-        // The ring under test starts clean; faults apply from the first scheduled tick on.
-        ring = restartWith(faults, dir, clock, backend);
+        RotatingKeyRing ring = RotatingKeyRing.start(faults.wrap(backend),
+                faults.wrap(new FileLifecycleStore(dir.resolve("issuer"))), Fixtures.DAILY, clock);
         Instant crashDeadline = Fixtures.START.plus(BEFORE_CRASH);
         boolean crashed = false;
         while (clock.instant().isBefore(crashDeadline)) {
@@ -86,11 +86,6 @@ class CrashRecoveryTest {
         assertTrue(orphans <= 1, "at most the one key generated but not journaled, crash " + where);
         assertTrue(audit.activations >= 4, "rotation resumed after crash " + where);
         return faults.points();
-    }
-
-    private static RotatingKeyRing restartWith(FaultInjector faults, Path dir, MutableClock clock, KeyBackend backend) {
-        return RotatingKeyRing.start(faults.wrap(backend), faults.wrap(new FileLifecycleStore(dir.resolve("issuer"))),
-                Fixtures.DAILY, clock);
     }
 
     @Test
