@@ -1,0 +1,156 @@
+package dev.signet.rotation;
+
+import dev.signet.signer.SigningAlgorithm;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * When keys of one issuer are prepared, activated, retired and unpublished. See {@code rotation/README.md}
+ * for the timeline and why each bound holds.
+ *
+ * @param algorithm      the algorithm of new keys
+ * @param rotationPeriod how long a key is ACTIVE (P)
+ * @param prepublishLead how long a key is published before it signs (L)
+ * @param maxTokenTtl    the longest token lifetime the issuer grants (T)
+ * @param clockSkew      the leeway verifiers allow on {@code exp} (S)
+ * @param jwksMaxAge     the JWKS {@code Cache-Control: max-age} (M)
+ * @param retention      how long a retired key stays published (R)
+ * @param checkInterval  how often each replica re-reads the journal and applies due transitions (C)
+ */
+public record RotationPolicy(SigningAlgorithm algorithm, Duration rotationPeriod, Duration prepublishLead,
+                             Duration maxTokenTtl, Duration clockSkew, Duration jwksMaxAge, Duration retention,
+                             Duration checkInterval) {
+
+    /** Go's lestrrat-go/jwx never refreshes a JWKS sooner than this, whatever max-age says. */
+    public static final Duration SLOWEST_CONSUMER_REFRESH = Duration.ofMinutes(15);
+    /** The least prepublish lead accepted: the slowest consumer must refresh at least once before a key signs. */
+    public static final Duration MIN_PREPUBLISH_LEAD = SLOWEST_CONSUMER_REFRESH;
+
+    /**
+     * @throws IllegalArgumentException if a value is missing or not positive (skew may be zero), or:
+     *     L &lt; 15 min; M &gt; L/2; L &lt; M + 15 min (a replica view stale by M plus the slowest consumer's
+     *     refresh must fit in the lead); R &lt; T + S + M; P &lt; 2L; C &gt; M/4
+     */
+    public RotationPolicy {
+        Objects.requireNonNull(algorithm, "algorithm");
+        positive(rotationPeriod, "rotationPeriod");
+        positive(prepublishLead, "prepublishLead");
+        positive(maxTokenTtl, "maxTokenTtl");
+        Objects.requireNonNull(clockSkew, "clockSkew");
+        if (clockSkew.isNegative()) {
+            throw new IllegalArgumentException("clockSkew must not be negative");
+        }
+        positive(jwksMaxAge, "jwksMaxAge");
+        positive(retention, "retention");
+        positive(checkInterval, "checkInterval");
+        if (prepublishLead.compareTo(MIN_PREPUBLISH_LEAD) < 0) {
+            throw new IllegalArgumentException("prepublishLead " + prepublishLead + " is shorter than "
+                    + MIN_PREPUBLISH_LEAD + ", the refresh interval of the slowest JWKS consumer (Go jwx)");
+        }
+        if (jwksMaxAge.multipliedBy(2).compareTo(prepublishLead) > 0) {
+            throw new IllegalArgumentException("jwksMaxAge " + jwksMaxAge + " exceeds half the prepublishLead "
+                    + prepublishLead + ": caches would not refresh between publication and activation");
+        }
+        if (jwksMaxAge.plus(SLOWEST_CONSUMER_REFRESH).compareTo(prepublishLead) > 0) {
+            throw new IllegalArgumentException("prepublishLead " + prepublishLead + " must be at least jwksMaxAge + "
+                    + SLOWEST_CONSUMER_REFRESH + " (a replica view up to jwksMaxAge old, then the slowest refresh)");
+        }
+        if (retention.compareTo(maxTokenTtl.plus(clockSkew).plus(jwksMaxAge)) < 0) {
+            throw new IllegalArgumentException("retention " + retention + " is shorter than maxTokenTtl + clockSkew"
+                    + " + jwksMaxAge = " + maxTokenTtl.plus(clockSkew).plus(jwksMaxAge));
+        }
+        if (rotationPeriod.compareTo(prepublishLead.multipliedBy(2)) < 0) {
+            throw new IllegalArgumentException("rotationPeriod " + rotationPeriod + " is shorter than twice the"
+                    + " prepublishLead " + prepublishLead);
+        }
+        if (checkInterval.multipliedBy(4).compareTo(jwksMaxAge) > 0) {
+            throw new IllegalArgumentException("checkInterval " + checkInterval + " exceeds a quarter of jwksMaxAge "
+                    + jwksMaxAge + ": a replica missing a few reads would stop signing");
+        }
+    }
+
+    /** ES256, weekly rotation, 1 h lead, 1 h tokens, 5 min skew, and the derived rest. */
+    public static RotationPolicy defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Fills what is not set: M = L/2, R = T + S + M, C = min(30 s, M/4). */
+    public static final class Builder {
+        private SigningAlgorithm algorithm = SigningAlgorithm.ES256;
+        private Duration rotationPeriod = Duration.ofDays(7);
+        private Duration prepublishLead = Duration.ofHours(1);
+        private Duration maxTokenTtl = Duration.ofHours(1);
+        private Duration clockSkew = Duration.ofMinutes(5);
+        private Duration jwksMaxAge;
+        private Duration retention;
+        private Duration checkInterval;
+
+        private Builder() {
+        }
+
+        public Builder algorithm(SigningAlgorithm v) {
+            algorithm = v;
+            return this;
+        }
+
+        public Builder rotationPeriod(Duration v) {
+            rotationPeriod = v;
+            return this;
+        }
+
+        public Builder prepublishLead(Duration v) {
+            prepublishLead = v;
+            return this;
+        }
+
+        public Builder maxTokenTtl(Duration v) {
+            maxTokenTtl = v;
+            return this;
+        }
+
+        public Builder clockSkew(Duration v) {
+            clockSkew = v;
+            return this;
+        }
+
+        public Builder jwksMaxAge(Duration v) {
+            jwksMaxAge = v;
+            return this;
+        }
+
+        public Builder retention(Duration v) {
+            retention = v;
+            return this;
+        }
+
+        public Builder checkInterval(Duration v) {
+            checkInterval = v;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException as {@link RotationPolicy#RotationPolicy} */
+        public RotationPolicy build() {
+            Duration m = jwksMaxAge != null ? jwksMaxAge : prepublishLead.dividedBy(2);
+            Duration r = retention != null ? retention : maxTokenTtl.plus(clockSkew).plus(m);
+            Duration c = checkInterval != null ? checkInterval
+                    : min(Duration.ofSeconds(30), m.dividedBy(4));
+            return new RotationPolicy(algorithm, rotationPeriod, prepublishLead, maxTokenTtl, clockSkew, m, r, c);
+        }
+
+        private static Duration min(Duration a, Duration b) {
+            return a.compareTo(b) <= 0 ? a : b;
+        }
+    }
+
+    private static void positive(Duration d, String name) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive");
+        }
+    }
+}
