@@ -2,6 +2,7 @@ package dev.signet.api;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
 import dev.signet.rotation.KeyRing;
+import dev.signet.rotation.RotatingKeyRing;
 import dev.signet.signer.KeyBackend;
 import dev.signet.signer.SignetException;
 import dev.signet.signer.SignetException.Code;
@@ -18,14 +19,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The admin socket's {@code /v1/keys}: every key, its state and its next transitions. */
+/**
+ * The admin socket's {@code /v1/keys}: every key with its state and next transitions, and the operator
+ * verbs that match the lifecycle transitions — {@code prepare}, {@code rotate}, {@code KID/activate},
+ * {@code KID/retire}, {@code KID/revoke}. Each verb answers with the new key list.
+ */
 final class AdminService implements HttpService {
 
+    private static final System.Logger LOG = System.getLogger(AdminService.class.getName());
+
     private final CredentialHash adminCredential;
-    private final KeyRing keyRing;
+    private final RotatingKeyRing keyRing;
     private final KeyBackend backend;
 
-    AdminService(CredentialHash adminCredential, KeyRing keyRing, KeyBackend backend) {
+    AdminService(CredentialHash adminCredential, RotatingKeyRing keyRing, KeyBackend backend) {
         this.adminCredential = adminCredential;
         this.keyRing = keyRing;
         this.backend = backend;
@@ -33,8 +40,29 @@ final class AdminService implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/keys", this::listKeys)
+        rules.get("/keys", (req, res) -> {
+                    authenticate(req);
+                    send(res, keyRing.describe());
+                })
+                .post("/keys/prepare", (req, res) -> verb(req, res, "prepare", null, k -> keyRing.prepare()))
+                .post("/keys/rotate", (req, res) -> verb(req, res, "rotate", null, k -> keyRing.rotate()))
+                .post("/keys/{kid}/activate", (req, res) -> verb(req, res, "activate", kid(req), keyRing::activate))
+                .post("/keys/{kid}/retire", (req, res) -> verb(req, res, "retire", kid(req), keyRing::retire))
+                .post("/keys/{kid}/revoke", (req, res) -> verb(req, res, "revoke", kid(req), keyRing::revoke))
                 .any("/keys", SignetServer::methodNotAllowed);
+    }
+
+    private static String kid(ServerRequest req) {
+        return req.path().pathParameters().get("kid");
+    }
+
+    private void verb(ServerRequest req, ServerResponse res, String name, String kid,
+                      java.util.function.Function<String, List<KeyRing.KeyView>> action) {
+        authenticate(req);
+        List<KeyRing.KeyView> after = action.apply(kid);
+        // Operators' actions are the audit trail of the key lifecycle.
+        LOG.log(System.Logger.Level.WARNING, "admin: keys " + name + (kid == null ? "" : " " + kid) + " done");
+        send(res, after);
     }
 
     private void authenticate(ServerRequest req) {
@@ -44,13 +72,12 @@ final class AdminService implements HttpService {
         }
     }
 
-    private void listKeys(ServerRequest req, ServerResponse res) {
-        authenticate(req);
+    private void send(ServerResponse res, List<KeyRing.KeyView> views) {
         Map<String, Object> backendInfo = new LinkedHashMap<>();
         backendInfo.put("type", backend.type());
         backendInfo.put("hardware_protected", backend.hardwareProtected());
         backend.degraded().ifPresent(d -> backendInfo.put("degraded", d));
-        List<Map<String, Object>> keys = keyRing.describe().stream().map(AdminService::json).toList();
+        List<Map<String, Object>> keys = views.stream().map(AdminService::json).toList();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("backend", backendInfo);
         body.put("keys", keys);

@@ -1,23 +1,27 @@
 package dev.signet.api;
 
-import dev.signet.rotation.KeyRing;
-import dev.signet.rotation.SingleKeyRing;
+import dev.signet.rotation.RotatingKeyRing;
+import dev.signet.rotation.Rotator;
 import dev.signet.signer.BackendSettings;
 import dev.signet.signer.KeyBackend;
 import dev.signet.signer.KeyBackends;
 
+import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Map;
 
 /** A running Signet: backend, key ring and server, opened in that order and closed in reverse. */
 public final class Daemon implements AutoCloseable {
 
     private final KeyBackend backend;
-    private final KeyRing keyRing;
+    private final RotatingKeyRing keyRing;
+    private final Rotator rotator;
     private final SignetServer server;
 
-    private Daemon(KeyBackend backend, KeyRing keyRing, SignetServer server) {
+    private Daemon(KeyBackend backend, RotatingKeyRing keyRing, Rotator rotator, SignetServer server) {
         this.backend = backend;
         this.keyRing = keyRing;
+        this.rotator = rotator;
         this.server = server;
     }
 
@@ -28,10 +32,15 @@ public final class Daemon implements AutoCloseable {
     public static Daemon start(SignetConfig config, Clock clock) {
         KeyBackend backend = KeyBackends.open(config.backendType(), new BackendSettings(config.backendValues(),
                 config.dataDir(), config.issuer(), clock, System::getenv));
+        Rotator rotator = null;
         try {
-            KeyRing ring = new SingleKeyRing(backend, config.algorithm(), config.jwksMaxAge());
-            return new Daemon(backend, ring, SignetServer.start(config, backend, ring, clock));
+            RotatingKeyRing ring = RotatingKeyRing.start(backend, issuerDir(config), config.rotation(), clock);
+            rotator = Rotator.start(Map.of(config.issuer(), ring), config.rotation().checkInterval());
+            return new Daemon(backend, ring, rotator, SignetServer.start(config, backend, ring, clock));
         } catch (RuntimeException e) {
+            if (rotator != null) {
+                rotator.close();
+            }
             backend.close();
             throw e;
         }
@@ -45,13 +54,19 @@ public final class Daemon implements AutoCloseable {
         return backend;
     }
 
-    public KeyRing keyRing() {
+    public RotatingKeyRing keyRing() {
         return keyRing;
+    }
+
+    /** The key journal of one issuer: {@code <data-dir>/rotation/<issuer as a file name>}. */
+    static Path issuerDir(SignetConfig config) {
+        return config.dataDir().resolve("rotation").resolve(config.issuer().replaceAll("[^A-Za-z0-9._-]", "_"));
     }
 
     @Override
     public void close() {
         server.close();
+        rotator.close();
         keyRing.close();
         backend.close();
     }

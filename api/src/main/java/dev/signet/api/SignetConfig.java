@@ -1,5 +1,6 @@
 package dev.signet.api;
 
+import dev.signet.rotation.RotationPolicy;
 import dev.signet.signer.SignetException;
 import dev.signet.signer.SignetException.Code;
 import dev.signet.signer.SigningAlgorithm;
@@ -20,13 +21,21 @@ import java.util.Map;
  * reference). Holds credential hashes only, never plaintext credentials.
  */
 public record SignetConfig(String issuer, String host, int port, String adminHost, int adminPort, Path dataDir,
-                           SigningAlgorithm algorithm, long maxBodyBytes, int maxBatch, Duration jwksMaxAge,
+                           long maxBodyBytes, int maxBatch, RotationPolicy rotation,
                            CredentialHash adminCredential, List<Minter> minters, String backendType,
                            Map<String, String> backendValues) {
 
+    /** @throws SignetException INVALID_ARGUMENT if a minter may ask for a longer ttl than the rotation allows */
     public SignetConfig {
         minters = List.copyOf(minters);
         backendValues = Map.copyOf(backendValues);
+        for (Minter m : minters) {
+            if (m.policy().maxTtl().compareTo(rotation.maxTokenTtl()) > 0) {
+                throw new SignetException(Code.INVALID_ARGUMENT, "minter " + m.name() + " has max-ttl "
+                        + m.policy().maxTtl() + ", longer than signet.rotation.max-token-ttl " + rotation.maxTokenTtl()
+                        + "; retired keys would be unpublished before its tokens expire");
+            }
+        }
     }
 
     /** @throws SignetException INVALID_ARGUMENT naming the missing or invalid key */
@@ -46,14 +55,35 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
                 c.get("admin.host").asString().orElse("127.0.0.1"),
                 c.get("admin.port").asInt().orElse(9090),
                 Path.of(c.get("data-dir").asString().orElse(".signet")),
-                SigningAlgorithm.parse(c.get("algorithm").asString().orElse("ES256")),
                 c.get("max-body-bytes").asLong().orElse(64 * 1024L),
                 c.get("max-batch").asInt().orElse(100),
-                duration(c.get("jwks-max-age"), Duration.ofMinutes(5)),
+                rotation(c.get("rotation")),
                 CredentialHash.parse(required(c, "admin.credential-hash")),
                 minters(c.get("minters")),
                 type,
                 values);
+    }
+
+    /** Unset keys take {@link RotationPolicy}'s defaults or values derived from the others. */
+    private static RotationPolicy rotation(Config r) {
+        RotationPolicy.Builder b = RotationPolicy.builder();
+        r.get("algorithm").asString().map(SigningAlgorithm::parse).ifPresent(b::algorithm);
+        optionalDuration(r.get("period")).ifPresent(b::rotationPeriod);
+        optionalDuration(r.get("prepublish-lead")).ifPresent(b::prepublishLead);
+        optionalDuration(r.get("max-token-ttl")).ifPresent(b::maxTokenTtl);
+        optionalDuration(r.get("clock-skew")).ifPresent(b::clockSkew);
+        optionalDuration(r.get("jwks-max-age")).ifPresent(b::jwksMaxAge);
+        optionalDuration(r.get("retention")).ifPresent(b::retention);
+        optionalDuration(r.get("check-interval")).ifPresent(b::checkInterval);
+        try {
+            return b.build();
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new SignetException(Code.INVALID_ARGUMENT, "signet.rotation: " + e.getMessage());
+        }
+    }
+
+    private static java.util.Optional<Duration> optionalDuration(Config node) {
+        return node.exists() ? java.util.Optional.of(duration(node, null)) : java.util.Optional.empty();
     }
 
     private static List<Minter> minters(Config list) {

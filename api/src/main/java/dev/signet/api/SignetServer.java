@@ -1,6 +1,7 @@
 package dev.signet.api;
 
 import dev.signet.rotation.KeyRing;
+import dev.signet.rotation.RotatingKeyRing;
 import dev.signet.signer.KeyBackend;
 import dev.signet.signer.SignetException;
 import dev.signet.signer.SignetException.Code;
@@ -34,7 +35,7 @@ public final class SignetServer implements AutoCloseable {
     }
 
     /** Starts listening; ports of 0 pick free ones (see {@link #port()}, {@link #adminPort()}). */
-    public static SignetServer start(SignetConfig config, KeyBackend backend, KeyRing keyRing, Clock clock) {
+    public static SignetServer start(SignetConfig config, KeyBackend backend, RotatingKeyRing keyRing, Clock clock) {
         Minters minters = new Minters(config.minters());
         TokenIssuer issuer = new TokenIssuer(config.issuer(), clock);
         ObserveFeature observe = ObserveFeature.builder()
@@ -69,7 +70,7 @@ public final class SignetServer implements AutoCloseable {
         errors(r);
     }
 
-    static void adminRouting(HttpRouting.Builder r, SignetConfig config, KeyRing keyRing, KeyBackend backend) {
+    static void adminRouting(HttpRouting.Builder r, SignetConfig config, RotatingKeyRing keyRing, KeyBackend backend) {
         r.register("/v1", new AdminService(config.adminCredential(), keyRing, backend));
         errors(r);
     }

@@ -44,7 +44,7 @@ final class TestDaemon implements AutoCloseable {
         c.put("signet.data-dir", dataDir.toString());
         c.put("signet.max-body-bytes", "4096");
         c.put("signet.max-batch", "10");
-        c.put("signet.jwks-max-age", "120");
+        c.put("signet.rotation.jwks-max-age", "120");
         c.put("signet.admin.credential-hash", CredentialHash.of(ADMIN).text());
         c.put("signet.backend.type", "software");
         c.put("signet.minters.0.name", "alpha");

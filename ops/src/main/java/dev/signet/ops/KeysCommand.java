@@ -19,26 +19,40 @@ final class KeysCommand {
     private KeysCommand() {
     }
 
+    static final String USAGE = "keys list | prepare | rotate | activate KID | retire KID | revoke KID"
+            + " [--admin http://127.0.0.1:9090]";
+
     static void run(Deque<String> args) {
         String verb = args.isEmpty() ? "list" : args.pop();
         String admin = "http://127.0.0.1:9090";
+        String kid = null;
         while (!args.isEmpty()) {
             String a = args.pop();
             if (a.equals("--admin") && !args.isEmpty()) {
                 admin = args.pop();
+            } else if (!a.startsWith("--") && kid == null) {
+                kid = a;
             } else {
-                Signet.fail("keys: unknown option '" + a + "'");
+                Signet.fail("keys: unknown option '" + a + "'; usage: " + USAGE);
             }
+        }
+        boolean needsKid = java.util.Set.of("activate", "retire", "revoke").contains(verb);
+        if (!java.util.Set.of("list", "prepare", "rotate").contains(verb) && !needsKid) {
+            Signet.fail("keys: unknown verb '" + verb + "'; usage: " + USAGE);
+        }
+        if (needsKid != (kid != null)) {
+            Signet.fail("keys " + verb + (needsKid ? " needs a KID" : " takes no KID") + "; usage: " + USAGE);
         }
         String token = System.getenv("SIGNET_ADMIN_TOKEN");
         if (token == null || token.isBlank()) {
             Signet.fail("keys: set SIGNET_ADMIN_TOKEN to the admin credential (signet dev prints it)");
         }
-        if (!verb.equals("list")) {
-            Signet.fail("keys: unknown verb '" + verb + "'; available: list");
-        }
-        Map<String, Object> body = get(admin + "/v1/keys", token);
-        print(body);
+        String path = switch (verb) {
+            case "list" -> "/v1/keys";
+            case "prepare", "rotate" -> "/v1/keys/" + verb;
+            default -> "/v1/keys/" + java.net.URLEncoder.encode(kid, java.nio.charset.StandardCharsets.UTF_8) + "/" + verb;
+        };
+        print(call(admin + path, token, !verb.equals("list")));
     }
 
     @SuppressWarnings("unchecked")
@@ -54,10 +68,11 @@ final class KeysCommand {
         }
     }
 
-    private static Map<String, Object> get(String url, String token) {
+    private static Map<String, Object> call(String url, String token, boolean post) {
         try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
-            HttpResponse<String> res = client.send(HttpRequest.newBuilder(URI.create(url))
-                    .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(10)).GET().build(),
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url))
+                    .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30));
+            HttpResponse<String> res = client.send(post ? b.POST(HttpRequest.BodyPublishers.noBody()).build() : b.GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             Map<String, Object> body = JSONObjectUtils.parse(res.body());
             if (res.statusCode() != 200) {

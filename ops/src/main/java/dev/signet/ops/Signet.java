@@ -27,8 +27,9 @@ public final class Signet {
               dev [--port 8080] [--admin-port 9090] [--data-dir .signet/dev] [--backend software]
                                     start on the embedded default (software keys, dev credentials)
               serve --config FILE   start from a configuration file
-              keys list [--admin http://127.0.0.1:9090]
-                                    show keys and their states (admin credential in SIGNET_ADMIN_TOKEN)
+              keys list | prepare | rotate | activate KID | retire KID | revoke KID [--admin http://127.0.0.1:9090]
+                                    show keys and their timeline, or move a key through its lifecycle
+                                    (admin credential in SIGNET_ADMIN_TOKEN)
               hash-credential       read a credential on stdin, print its sha256: hash for the config
               new-credential        print a new random credential and its hash
               test                  run all tests (handled by ops/bin/signet)

@@ -21,7 +21,9 @@ class ExampleConfigTest {
                 .disableSystemPropertiesSource()
                 .addSource(ConfigSources.file(Path.of("config", "signet.example.yaml"))).build());
         assertEquals("https://signet.example.com", c.issuer());
-        assertEquals(SigningAlgorithm.ES256, c.algorithm());
+        assertEquals(SigningAlgorithm.ES256, c.rotation().algorithm());
+        assertEquals(Duration.ofDays(7), c.rotation().rotationPeriod());
+        assertEquals(Duration.ofMinutes(30), c.rotation().jwksMaxAge());
         assertEquals(2, c.minters().size());
         assertEquals(Duration.ofMinutes(10), c.minters().get(0).policy().maxTtl());
         assertEquals(Duration.ofMinutes(15), c.minters().get(1).policy().maxTtl());
