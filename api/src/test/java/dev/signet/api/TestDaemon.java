@@ -37,6 +37,10 @@ final class TestDaemon implements AutoCloseable {
     }
 
     TestDaemon(Path dataDir, Map<String, String> overrides) {
+        this(dataDir, overrides, Clock.systemUTC());
+    }
+
+    TestDaemon(Path dataDir, Map<String, String> overrides, Clock clock) {
         Map<String, String> c = new HashMap<>();
         c.put("signet.issuer", "https://signet.test");
         c.put("signet.port", "0");
@@ -63,7 +67,7 @@ final class TestDaemon implements AutoCloseable {
         c.putAll(overrides);
         config = SignetConfig.from(Config.builder().disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource().addSource(ConfigSources.create(c)).build());
-        daemon = Daemon.start(config, Clock.systemUTC());
+        daemon = Daemon.start(config, clock);
     }
 
     String base() {

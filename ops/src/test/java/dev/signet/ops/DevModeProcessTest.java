@@ -75,6 +75,19 @@ class DevModeProcessTest {
         return new Started(p, lines, reader);
     }
 
+    /** Runs the CLI in its own process, as an operator would, and returns what it printed. */
+    static String cli(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Signet.class.getName()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().put("SIGNET_ADMIN_TOKEN", ADMIN);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        return out;
+    }
+
     @Test
     void devModeMintsVerifiableTokensAndShutsDownOnSigterm() throws Exception {
         int port = freePort();
@@ -99,6 +112,13 @@ class DevModeProcessTest {
                     URI.create("http://127.0.0.1:" + adminPort + "/v1/keys")).header("Authorization", "Bearer " + ADMIN).build(),
                     HttpResponse.BodyHandlers.ofString()).body());
             assertEquals(kid, ((Map<?, ?>) ((List<?>) keys.get("keys")).getFirst()).get("kid"));
+
+            String admin = "http://127.0.0.1:" + adminPort;
+            String listed = cli("keys", "list", "--admin", admin);
+            assertTrue(listed.contains(kid) && listed.contains("ACTIVE"), listed);
+            String rotated = cli("keys", "rotate", "--admin", admin);
+            assertTrue(rotated.contains("PREPARED"), "rotate prepares the next key: " + rotated);
+            assertTrue(cli("keys", "activate", "--admin", admin).contains("needs a KID"));
         }
         // Process.destroy() would also close our end of its output; kill(1) sends only the signal.
         new ProcessBuilder("kill", "-TERM", Long.toString(dev.process().pid())).start().waitFor();

@@ -1,0 +1,199 @@
+package dev.signet.api;
+
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jwt.SignedJWT;
+import dev.signet.signer.testing.JwsVerification;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static dev.signet.api.TestDaemon.ADMIN;
+import static dev.signet.api.TestDaemon.ALPHA;
+import static dev.signet.api.TestDaemon.json;
+import static dev.signet.api.TestDaemon.request;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Rotation end to end over HTTP, with a clock the test moves: the JWKS never strands a token. */
+class RotationApiTest {
+
+    static final Duration LEAD = Duration.ofHours(1);
+
+    @TempDir
+    Path dataDir;
+    MutableClock clock = new MutableClock(Instant.now());
+    TestDaemon signet;
+
+    @BeforeEach
+    void start() {
+        signet = new TestDaemon(dataDir, Map.of("signet.rotation.prepublish-lead", "PT1H",
+                "signet.rotation.period", "P1D"), clock);
+    }
+
+    @AfterEach
+    void stop() {
+        signet.close();
+    }
+
+    String mint() {
+        HttpResponse<String> res = signet.mint(ALPHA, request("agent", "https://alpha.example", 600, "repo:alpha/x", "read"));
+        assertEquals(201, res.statusCode(), res.body());
+        return (String) json(res).get("token");
+    }
+
+    static String kid(String token) throws Exception {
+        return SignedJWT.parse(token).getHeader().getKeyID();
+    }
+
+    JWKSet jwks() throws Exception {
+        return JWKSet.parse(signet.get(signet.jwksUrl()).body());
+    }
+
+    HttpResponse<String> admin(String path) {
+        return signet.send(HttpRequest.newBuilder(URI.create(signet.adminBase() + path))
+                .header("Authorization", "Bearer " + ADMIN).POST(HttpRequest.BodyPublishers.noBody()).build());
+    }
+
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> keys(HttpResponse<String> res) {
+        assertEquals(200, res.statusCode(), res.body());
+        return (List<Map<String, Object>>) json(res).get("keys");
+    }
+
+    Map<String, Object> key(List<Map<String, Object>> keys, String kid) {
+        return keys.stream().filter(k -> kid.equals(k.get("kid"))).findFirst().orElse(null);
+    }
+
+    /** Time passes as in production: the Rotator's tick every check interval, never one big jump. */
+    void passTime(Duration d) {
+        Duration step = Duration.ofSeconds(30);
+        for (Duration left = d; !left.isNegative() && !left.isZero(); left = left.minus(step)) {
+            clock.advance(left.compareTo(step) < 0 ? left : step);
+            signet.daemon.keyRing().tick();
+        }
+    }
+
+    void verifies(String token, JWKSet set) throws Exception {
+        JWK jwk = set.getKeyByKeyId(kid(token));
+        assertNotNull(jwk, "kid " + kid(token) + " must be in the JWKS " + set.getKeys().stream().map(JWK::getKeyID).toList());
+        assertTrue(JwsVerification.verifies(token, jwk));
+    }
+
+    @Test
+    void scheduledOverlapPublishesTheNextKeyFirstAndKeepsTheOldOne() throws Exception {
+        String before = mint();
+        String k1 = kid(before);
+        List<Map<String, Object>> afterRotate = keys(admin("/v1/keys/rotate"));
+        String k2 = afterRotate.stream().filter(k -> "PREPARED".equals(k.get("state"))).findFirst().orElseThrow()
+                .get("kid").toString();
+        assertEquals(Instant.parse((String) key(afterRotate, k2).get("activates")), clock.instant().plus(LEAD));
+
+        // Published before it signs: a verifier that fetches now knows k2 an hour before its first token.
+        JWKSet cachedAtPrepare = jwks();
+        assertNotNull(cachedAtPrepare.getKeyByKeyId(k2));
+        assertEquals(k1, kid(mint()), "a PREPARED key does not sign");
+
+        passTime(LEAD.plusSeconds(1));
+        String after = mint();
+        assertEquals(k2, kid(after), "the next key signs once its lead has passed");
+        verifies(after, cachedAtPrepare);
+        verifies(before, jwks()); // k1 is RETIRED but still published for tokens it signed
+        Map<String, Object> retired = key(keys(signet.get(signet.adminBase() + "/v1/keys", "Authorization", "Bearer " + ADMIN)), k1);
+        assertEquals("RETIRED", retired.get("state"));
+        assertTrue(Instant.parse((String) retired.get("unpublishes")).isAfter(clock.instant().plus(Duration.ofMinutes(10))),
+                "the retired key stays published past the expiry of every token it signed");
+    }
+
+    @Test
+    void revocationUnpublishesAtOnceAndANewKeySigns() throws Exception {
+        String k1 = kid(mint());
+        List<Map<String, Object>> after = keys(admin("/v1/keys/" + k1 + "/revoke"));
+        assertTrue(List.of("REVOKED", "DESTROYED").contains(key(after, k1).get("state")), after.toString());
+        assertNull(jwks().getKeyByKeyId(k1), "a revoked kid leaves the JWKS at once");
+        String next = mint();
+        assertNotEquals(k1, kid(next));
+        verifies(next, jwks());
+        HttpResponse<String> again = admin("/v1/keys/" + k1 + "/revoke");
+        assertEquals(409, again.statusCode(), again.body());
+        assertEquals(404, admin("/v1/keys/no-such-kid/activate").statusCode());
+    }
+
+    @Test
+    void operatorVerbsNeedTheAdminCredential() {
+        HttpResponse<String> res = signet.send(HttpRequest.newBuilder(URI.create(signet.adminBase() + "/v1/keys/rotate"))
+                .header("Authorization", "Bearer " + ALPHA).POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertEquals(401, res.statusCode());
+        assertEquals(1, signet.daemon.keyRing().describe().size(), "nothing was prepared");
+    }
+
+    @Test
+    void rotationUnderLoadLosesNoRequestAndLeavesNoUnverifiableToken() throws Exception {
+        ConcurrentLinkedQueue<String> tokens = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
+        List<Future<?>> workers = new ArrayList<>();
+        for (int t = 0; t < 6; t++) {
+            workers.add(pool.submit(() -> {
+                while (System.nanoTime() < end) {
+                    HttpResponse<String> res = signet.mint(ALPHA, request("agent", "https://alpha.example", 600, "repo:alpha/x", "read"));
+                    if (res.statusCode() == 201) {
+                        String token = (String) json(res).get("token");
+                        try {
+                            verifies(token, jwks()); // a verifier fetching the JWKS right after issuance
+                        } catch (Exception | AssertionError e) {
+                            failures.add("unverifiable: " + e.getMessage());
+                        }
+                        tokens.add(token);
+                    } else {
+                        failures.add(res.statusCode() + " " + res.body());
+                    }
+                }
+            }));
+        }
+        for (int round = 0; round < 3; round++) {
+            Thread.sleep(600);
+            keys(admin("/v1/keys/rotate"));
+            passTime(LEAD.plusSeconds(1));
+        }
+        for (Future<?> w : workers) {
+            w.get(30, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        assertTrue(failures.isEmpty(), "no request lost: " + failures.stream().limit(3).toList());
+        JWKSet finalJwks = jwks();
+        long kids = 0;
+        List<String> seen = new ArrayList<>();
+        for (String t : tokens) {
+            if (SignedJWT.parse(t).getJWTClaimsSet().getExpirationTime().toInstant().isAfter(clock.instant())) {
+                verifies(t, finalJwks); // unexpired tokens still verify after all rotations
+            }
+            if (!seen.contains(kid(t))) {
+                seen.add(kid(t));
+                kids++;
+            }
+        }
+        assertTrue(tokens.size() > 50, "enough load: " + tokens.size());
+        assertEquals(4, kids, "tokens were signed by all four keys");
+    }
+}
