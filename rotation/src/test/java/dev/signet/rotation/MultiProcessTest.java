@@ -1,6 +1,7 @@
 package dev.signet.rotation;
 
 import dev.signet.signer.KeyBackend;
+import dev.signet.signer.software.SoftwareKeyBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +34,7 @@ class MultiProcessTest {
     void replicaProcessesStartingAtADueRotationCreateExactlyOneKeyAndAgree() throws Exception {
         MutableClock clock = new MutableClock(Fixtures.START);
         Path keystore = dir.resolve("keys.p12");
-        KeyBackend backend = new SharedFileBackend(keystore, clock);
+        KeyBackend backend = new SoftwareKeyBackend(keystore, Fixtures.PASSWORD, clock);
         String first = RotatingKeyRing.start(backend, dir.resolve("issuer"), Fixtures.DAILY, clock)
                 .signingSlot().key().id();
 

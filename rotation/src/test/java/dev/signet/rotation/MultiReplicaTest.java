@@ -1,6 +1,7 @@
 package dev.signet.rotation;
 
 import dev.signet.signer.KeyBackend;
+import dev.signet.signer.software.SoftwareKeyBackend;
 import dev.signet.signer.SigningKey;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +28,7 @@ class MultiReplicaTest {
     @Test
     void replicasTickingTheSameDueRotationCreateOneKeyAndAgree() throws Exception {
         MutableClock clock = new MutableClock(Fixtures.START);
-        KeyBackend backend = new SharedFileBackend(dir.resolve("keys.p12"), clock);
+        KeyBackend backend = new SoftwareKeyBackend(dir.resolve("keys.p12"), Fixtures.PASSWORD, clock);
         List<RotatingKeyRing> replicas = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             replicas.add(RotatingKeyRing.start(backend, new FileLifecycleStore(dir.resolve("issuer")),
@@ -67,7 +68,7 @@ class MultiReplicaTest {
     @Test
     void anOperatorVerbOnOneReplicaReachesTheOthersAtTheirNextTick() {
         MutableClock clock = new MutableClock(Fixtures.START);
-        KeyBackend backend = new SharedFileBackend(dir.resolve("keys.p12"), clock);
+        KeyBackend backend = new SoftwareKeyBackend(dir.resolve("keys.p12"), Fixtures.PASSWORD, clock);
         RotatingKeyRing a = RotatingKeyRing.start(backend, dir.resolve("issuer"), Fixtures.DAILY, clock);
         RotatingKeyRing b = RotatingKeyRing.start(backend, dir.resolve("issuer"), Fixtures.DAILY, clock);
         String first = a.signingSlot().key().id();

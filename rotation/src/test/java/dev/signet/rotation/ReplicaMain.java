@@ -30,7 +30,7 @@ public final class ReplicaMain {
         // Load every class and file before the go signal, so the replicas really reach the journal together.
         Path scratch = Files.createTempDirectory("replica-warm-up");
         new SoftwareKeyBackend(scratch.resolve("warm-up.p12"), Fixtures.PASSWORD, clock).generate(Fixtures.DAILY.algorithm());
-        new SharedFileBackend(Path.of(args[1]), clock).list();
+        new SoftwareKeyBackend(Path.of(args[1]), Fixtures.PASSWORD, clock).list();
         Rotation.step(clock.instant(), new FileLifecycleStore(issuerDir).load(), Fixtures.DAILY);
         System.out.println("READY");
         System.out.flush();
@@ -41,7 +41,7 @@ public final class ReplicaMain {
             }
             Thread.sleep(2);
         }
-        RotatingKeyRing ring = RotatingKeyRing.start(new SharedFileBackend(Path.of(args[1]), clock), issuerDir,
+        RotatingKeyRing ring = RotatingKeyRing.start(new SoftwareKeyBackend(Path.of(args[1]), Fixtures.PASSWORD, clock), issuerDir,
                 Fixtures.DAILY, clock);
         ring.tick();
         System.out.println("ACTIVE=" + ring.signingSlot().key().id());

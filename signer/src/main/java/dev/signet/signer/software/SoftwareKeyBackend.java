@@ -12,6 +12,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +42,10 @@ import java.util.Set;
 /**
  * Keys generated in this process and kept in a password-protected PKCS#12 file, so a restart keeps
  * them. For development and tests: the keys are NOT hardware-protected, and it says so once at start-up.
+ *
+ * <p>Several processes on one host may share the file (replicas in tests and dev): changes are made
+ * under an OS lock on {@code <file>.lock} after re-reading the file, and a key another process added
+ * is found by re-reading the file when it changed.
  */
 public final class SoftwareKeyBackend implements KeyBackend {
 
@@ -51,8 +57,10 @@ public final class SoftwareKeyBackend implements KeyBackend {
     private final Path file;
     private final char[] password;
     private final Clock clock;
-    private final KeyStore store;
-    private final Map<String, SigningKey> keys = new LinkedHashMap<>();
+    private final Path lockFile;
+    private KeyStore store;
+    private FileTime loadedVersion;
+    private Map<String, SigningKey> keys = new LinkedHashMap<>();
 
     /**
      * Opens (or creates) the keystore at {@code file}.
@@ -63,24 +71,8 @@ public final class SoftwareKeyBackend implements KeyBackend {
         this.file = file;
         this.password = password.clone();
         this.clock = clock;
-        try {
-            store = KeyStore.getInstance("PKCS12");
-            if (Files.exists(file)) {
-                try (InputStream in = Files.newInputStream(file)) {
-                    store.load(in, this.password);
-                }
-            } else {
-                store.load(null, null);
-            }
-            for (String alias : Collections.list(store.aliases())) {
-                SigningKey key = fromStore(alias);
-                keys.put(key.id(), key);
-            }
-        } catch (IOException | GeneralSecurityException e) {
-            throw new SignetException(SignetException.Code.INVALID_ARGUMENT,
-                    "cannot open software keystore " + file + " (wrong password or damaged file): "
-                            + e.getClass().getSimpleName());
-        }
+        this.lockFile = file.resolveSibling(file.getFileName() + ".lock");
+        reloadIfChanged();
         LOG.log(System.Logger.Level.WARNING, "software key backend at {0}: keys are NOT hardware-protected; "
                 + "use the pkcs11 or kms backend in production", file);
     }
@@ -100,8 +92,57 @@ public final class SoftwareKeyBackend implements KeyBackend {
         return EnumSet.allOf(SigningAlgorithm.class);
     }
 
+    /** Re-reads the file if another process (or a restart) changed it since it was read. */
+    private void reloadIfChanged() {
+        try {
+            FileTime version = Files.exists(file) ? Files.getLastModifiedTime(file) : null;
+            if (store != null && java.util.Objects.equals(version, loadedVersion)) {
+                return;
+            }
+            KeyStore fresh = KeyStore.getInstance("PKCS12");
+            if (version != null) {
+                try (InputStream in = Files.newInputStream(file)) {
+                    fresh.load(in, password);
+                }
+            } else {
+                fresh.load(null, null);
+            }
+            Map<String, SigningKey> loaded = new LinkedHashMap<>();
+            for (String alias : Collections.list(fresh.aliases())) {
+                // Keep already loaded keys: their pooled Signature objects stay warm.
+                SigningKey key = fromStore(fresh, alias);
+                loaded.put(key.id(), keys.getOrDefault(key.id(), key));
+            }
+            store = fresh;
+            keys = loaded;
+            loadedVersion = version;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new SignetException(SignetException.Code.INVALID_ARGUMENT,
+                    "cannot open software keystore " + file + " (wrong password or damaged file): "
+                            + e.getClass().getSimpleName());
+        }
+    }
+
+    /** Runs a change under the cross-process lock, on the latest file. */
+    private <T> T locked(java.util.function.Supplier<T> change) {
+        try {
+            Files.createDirectories(lockFile.toAbsolutePath().getParent());
+            try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock ignored = ch.lock()) {
+                reloadIfChanged();
+                return change.get();
+            }
+        } catch (IOException e) {
+            throw new SignetException(SignetException.Code.UNAVAILABLE, "cannot lock " + lockFile + ": " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public synchronized SigningKey generate(SigningAlgorithm algorithm) {
+        return locked(() -> generateLocked(algorithm));
+    }
+
+    private SigningKey generateLocked(SigningAlgorithm algorithm) {
         try {
             KeyPair pair = newKeyPair(algorithm);
             String kid = Jwks.thumbprint(pair.getPublic(), algorithm);
@@ -121,6 +162,10 @@ public final class SoftwareKeyBackend implements KeyBackend {
     public synchronized SigningKey get(String id) {
         SigningKey key = keys.get(id);
         if (key == null) {
+            reloadIfChanged();
+            key = keys.get(id);
+        }
+        if (key == null) {
             throw new SignetException(SignetException.Code.NOT_FOUND, "no key " + id + " in the software keystore");
         }
         return key;
@@ -128,22 +173,26 @@ public final class SoftwareKeyBackend implements KeyBackend {
 
     @Override
     public synchronized List<SigningKey> list() {
+        reloadIfChanged();
         return List.copyOf(new ArrayList<>(keys.values()));
     }
 
     @Override
     public synchronized void destroy(String id) {
-        get(id);
-        try {
-            store.deleteEntry(alias(id));
-            save();
-            keys.remove(id);
-        } catch (GeneralSecurityException e) {
-            throw new SignetException(SignetException.Code.INTERNAL, "cannot delete key " + id, e);
-        }
+        locked(() -> {
+            get(id);
+            try {
+                store.deleteEntry(alias(id));
+                save();
+                keys.remove(id);
+                return null;
+            } catch (GeneralSecurityException e) {
+                throw new SignetException(SignetException.Code.INTERNAL, "cannot delete key " + id, e);
+            }
+        });
     }
 
-    private SigningKey fromStore(String alias) throws GeneralSecurityException {
+    private SigningKey fromStore(KeyStore store, String alias) throws GeneralSecurityException {
         PrivateKey priv = (PrivateKey) store.getKey(alias, password);
         X509Certificate cert = (X509Certificate) store.getCertificate(alias);
         SigningAlgorithm algorithm = algorithmOf(cert);
@@ -201,6 +250,7 @@ public final class SoftwareKeyBackend implements KeyBackend {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
             }
+            loadedVersion = Files.getLastModifiedTime(file);
         } catch (IOException e) {
             throw new SignetException(SignetException.Code.UNAVAILABLE,
                     "cannot write software keystore " + file + ": " + e.getMessage(), e);

@@ -39,6 +39,18 @@ class SoftwareKeyBackendTest extends KeyBackendContract {
     }
 
     @Test
+    void twoInstancesSharingTheFileSeeEachOthersKeysAndLoseNone() {
+        KeyBackend other = open();
+        String a = backend.generate(SigningAlgorithm.ES256).id();
+        String b = other.generate(SigningAlgorithm.EdDSA).id(); // written on top of a's change, not over it
+        assertEquals(a, other.get(a).id());
+        assertEquals(b, backend.get(b).id());
+        backend.destroy(a);
+        assertEquals(List.of(b), other.list().stream().map(dev.signet.signer.SigningKey::id).toList());
+        assertEquals(List.of(b), open().list().stream().map(dev.signet.signer.SigningKey::id).toList());
+    }
+
+    @Test
     void wrongPasswordIsAClearErrorNotAnEmptyKeystore() {
         backend.generate(SigningAlgorithm.ES256);
         SignetException e = assertThrows(SignetException.class,
