@@ -8,7 +8,14 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.util.Base64;
 import com.nimbusds.jose.util.Base64URL;
+
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
 
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
@@ -24,9 +31,34 @@ public final class Jwks {
     private Jwks() {
     }
 
-    /** The public JWK of a key, with {@code kid}, {@code alg} and {@code use=sig}. */
+    /**
+     * The public JWK of a key, with {@code kid}, {@code alg} and {@code use=sig}; with {@code x5c} and
+     * {@code x5t#S256} when the key has a certificate chain.
+     */
     public static JWK publicJwk(SigningKey key) {
-        return publicJwk(key.publicKey(), key.algorithm(), key.id());
+        List<X509Certificate> chain = key.certificateChain();
+        if (chain.isEmpty()) {
+            return publicJwk(key.publicKey(), key.algorithm(), key.id());
+        }
+        try {
+            List<Base64> x5c = new ArrayList<>();
+            for (X509Certificate c : chain) {
+                x5c.add(Base64.encode(c.getEncoded()));
+            }
+            Base64URL x5t = Base64URL.encode(MessageDigest.getInstance("SHA-256").digest(chain.getFirst().getEncoded()));
+            JWSAlgorithm alg = JWSAlgorithm.parse(key.algorithm().jwsName());
+            return switch (key.algorithm()) {
+                case ES256 -> new ECKey.Builder(Curve.P_256, (ECPublicKey) key.publicKey()).keyUse(KeyUse.SIGNATURE)
+                        .algorithm(alg).keyID(key.id()).x509CertChain(x5c).x509CertSHA256Thumbprint(x5t).build();
+                case EdDSA -> new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(ed25519Raw(key.publicKey())))
+                        .keyUse(KeyUse.SIGNATURE).algorithm(alg).keyID(key.id()).x509CertChain(x5c)
+                        .x509CertSHA256Thumbprint(x5t).build();
+                case PS256, RS256 -> new RSAKey.Builder((RSAPublicKey) key.publicKey()).keyUse(KeyUse.SIGNATURE)
+                        .algorithm(alg).keyID(key.id()).x509CertChain(x5c).x509CertSHA256Thumbprint(x5t).build();
+            };
+        } catch (GeneralSecurityException | IllegalStateException e) {
+            throw new SignetException(SignetException.Code.INTERNAL, "cannot publish the chain of key " + key.id(), e);
+        }
     }
 
     /** @throws SignetException INVALID_ARGUMENT if the key type does not fit the algorithm */

@@ -22,4 +22,12 @@ public interface SigningKey {
      * @throws SignetException UNAVAILABLE when the backend cannot sign right now
      */
     byte[] sign(byte[] signingInput);
+
+    /**
+     * The X.509 chain that roots this key in another, leaf first (published as the JWK's {@code x5c}); empty
+     * for keys that stand alone. Delegated subkeys carry [subkey certificate, master certificate].
+     */
+    default java.util.List<java.security.cert.X509Certificate> certificateChain() {
+        return java.util.List.of();
+    }
 }
