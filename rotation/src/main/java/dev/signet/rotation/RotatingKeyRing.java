@@ -125,6 +125,7 @@ public final class RotatingKeyRing implements KeyRing {
      * The lock is taken only when something is due. Even when a transition fails, this replica adopts the
      * journal as far as it got, then the failure is thrown.
      */
+    @Override
     public void tick() {
         Instant now = clock.instant();
         KeySet set = store.load();

@@ -15,10 +15,10 @@ public final class Rotator implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Rotator.class.getName());
 
-    private final Map<String, RotatingKeyRing> rings;
+    private final Map<String, KeyRing> rings;
     private final ScheduledExecutorService executor;
 
-    private Rotator(Map<String, RotatingKeyRing> rings) {
+    private Rotator(Map<String, ? extends KeyRing> rings) {
         this.rings = Map.copyOf(rings);
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "signet-rotator");
@@ -32,7 +32,7 @@ public final class Rotator implements AutoCloseable {
      *
      * @param rings by issuer name, for the logs
      */
-    public static Rotator start(Map<String, RotatingKeyRing> rings, Duration interval) {
+    public static Rotator start(Map<String, ? extends KeyRing> rings, Duration interval) {
         Rotator rotator = new Rotator(rings);
         rotator.executor.scheduleWithFixedDelay(rotator::sweep, interval.toMillis(), interval.toMillis(),
                 TimeUnit.MILLISECONDS);

@@ -1,0 +1,165 @@
+package dev.signet.rotation;
+
+import com.nimbusds.jose.jwk.JWK;
+import dev.signet.signer.Jwks;
+import dev.signet.signer.KeyBackend;
+import dev.signet.signer.SigningAlgorithm;
+import dev.signet.signer.SigningKey;
+import dev.signet.signer.testing.JwsVerification;
+import dev.signet.signer.token.MintedToken;
+import dev.signet.signer.token.ScopeItem;
+import dev.signet.signer.token.TokenIssuer;
+import dev.signet.signer.token.TokenRequest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DelegatedKeyRingTest {
+
+    @TempDir
+    Path dir;
+    final MutableClock clock = new MutableClock(Fixtures.START);
+    final AtomicInteger backendSigns = new AtomicInteger();
+
+    /** The real software backend, counting the signatures it makes (the HSM/KMS calls of delegated mode). */
+    KeyBackend countingBackend() {
+        KeyBackend real = Fixtures.backend(dir, clock);
+        return new KeyBackend() {
+            SigningKey counted(SigningKey k) {
+                return new SigningKey() {
+                    public String id() { return k.id(); }
+                    public SigningAlgorithm algorithm() { return k.algorithm(); }
+                    public PublicKey publicKey() { return k.publicKey(); }
+                    public byte[] sign(byte[] in) {
+                        backendSigns.incrementAndGet();
+                        return k.sign(in);
+                    }
+                };
+            }
+            public String type() { return real.type(); }
+            public boolean hardwareProtected() { return real.hardwareProtected(); }
+            public Set<SigningAlgorithm> algorithms() { return real.algorithms(); }
+            public SigningKey generate(SigningAlgorithm a) { return counted(real.generate(a)); }
+            public SigningKey get(String id) { return counted(real.get(id)); }
+            public List<SigningKey> list() { return real.list().stream().map(this::counted).toList(); }
+            public void destroy(String id) { real.destroy(id); }
+        };
+    }
+
+    DelegatedKeyRing open(KeyBackend backend) {
+        RotatingKeyRing master = RotatingKeyRing.start(backend, dir.resolve("rotation"), Fixtures.DAILY, clock);
+        return new DelegatedKeyRing(master, SigningAlgorithm.EdDSA, Duration.ofHours(1), dir.resolve("subkeys"), clock);
+    }
+
+    static final TokenRequest REQUEST = new TokenRequest("agent", "https://svc", Duration.ofMinutes(10),
+            List.of(new ScopeItem("repo:x", List.of("read"))), Optional.empty());
+
+    @Test
+    void subkeysArePublishedBeforeTheySignAndRootedInTheMaster() throws Exception {
+        DelegatedKeyRing ring = open(countingBackend());
+        String masterKid = ring.signingSlot().key().id();
+        assertTrue(ring.signingSlot().key().certificateChain().isEmpty(), "until a subkey has waited its lead, the master signs");
+
+        Map<String, Instant> firstPublished = new HashMap<>();
+        ring.published().forEach(k -> firstPublished.put(k.id(), clock.instant()));
+        Set<String> signers = new HashSet<>();
+        TokenIssuer issuer = new TokenIssuer("https://iss", clock);
+        int tokens = 0;
+        int direct = 0;
+        for (int minute = 0; minute < 3 * 24 * 60; minute++) { // three days, a tick a minute
+            clock.advance(Duration.ofMinutes(1));
+            ring.tick();
+            for (SigningKey k : ring.published()) {
+                firstPublished.putIfAbsent(k.id(), clock.instant());
+            }
+            KeyRing.SigningSlot slot = ring.signingSlot();
+            SigningKey key = slot.key();
+            if (!key.certificateChain().isEmpty()) {
+                Instant since = firstPublished.get(key.id());
+                assertTrue(!since.plus(Fixtures.DAILY.prepublishLead()).isAfter(clock.instant()),
+                        "subkey " + key.id() + " signs only after being published for the lead");
+                List<X509Certificate> chain = key.certificateChain();
+                chain.get(0).verify(chain.get(1).getPublicKey());
+                chain.get(0).checkValidity(java.util.Date.from(clock.instant()));
+                assertEquals(slot.publishedUntil(), chain.get(0).getNotAfter().toInstant(),
+                        "the certificate is valid exactly as long as the subkey is published");
+                String master = chain.get(1).getSubjectX500Principal().getName().replace("CN=signet master ", "");
+                assertTrue(ring.published().stream().anyMatch(k -> k.id().equals(master)), "its master stays published");
+            }
+            for (int i = 0; i < 10; i++) { // token volume: 43 200 tokens in all
+                MintedToken t = issuer.issue(key, "m", REQUEST, slot.publishedUntil());
+                tokens++;
+                direct += key.certificateChain().isEmpty() ? 1 : 0;
+                if (i == 0) {
+                    JWK jwk = ring.published().stream().filter(k -> k.id().equals(t.kid())).map(Jwks::publicJwk)
+                            .findFirst().orElseThrow();
+                    assertTrue(JwsVerification.verifies(t.token(), jwk));
+                    assertEquals(key.certificateChain().size(), jwk.getX509CertChain() == null ? 0 : jwk.getX509CertChain().size());
+                }
+            }
+            signers.add(key.id());
+        }
+        assertTrue(signers.contains(masterKid), "the master signed during the first lead");
+        int subkeys = signers.size() - 1;
+        assertTrue(subkeys > 60, "about one subkey an hour signed: " + subkeys);
+        assertEquals(59 * 10, direct, "the master signed directly only during the first lead");
+        // Backend calls follow time, not volume: one certificate per subkey and one per master key.
+        int certificates = backendSigns.get() - direct;
+        assertTrue(certificates <= subkeys + 2 + 4, certificates + " certificates for " + subkeys + " subkeys");
+        assertTrue(certificates >= subkeys, certificates + " certificates for " + subkeys + " subkeys");
+        assertEquals(43_200, tokens);
+    }
+
+    @Test
+    void aRestartKeepsPublishingTheOldSubkeysUntilTheirTokensExpire() {
+        DelegatedKeyRing first = open(countingBackend());
+        for (int minute = 0; minute < 180; minute++) {
+            clock.advance(Duration.ofMinutes(1));
+            first.tick();
+        }
+        SigningKey subkey = first.signingSlot().key();
+        assertFalse(subkey.certificateChain().isEmpty());
+        Instant until = first.signingSlot().publishedUntil();
+
+        DelegatedKeyRing second = open(countingBackend()); // the restarted process: no private subkeys
+        assertNotEquals(subkey.id(), second.signingSlot().key().id(), "a restarted process never signs with the old subkey");
+        assertTrue(second.published().stream().anyMatch(k -> k.id().equals(subkey.id())), "but keeps publishing it");
+        clock.advance(Duration.between(clock.instant(), until).plusSeconds(1));
+        second.tick();
+        assertFalse(second.published().stream().anyMatch(k -> k.id().equals(subkey.id())), "until its tokens have expired");
+    }
+
+    @Test
+    void revokingTheMasterRevokesItsSubkeys() {
+        DelegatedKeyRing ring = open(countingBackend());
+        for (int minute = 0; minute < 90; minute++) {
+            clock.advance(Duration.ofMinutes(1));
+            ring.tick();
+        }
+        SigningKey subkey = ring.signingSlot().key();
+        String masterKid = subkey.certificateChain().get(1).getSubjectX500Principal().getName().replace("CN=signet master ", "");
+        ring.master().revoke(masterKid);
+        ring.tick();
+        assertFalse(ring.published().stream().anyMatch(k -> k.id().equals(subkey.id()) || k.id().equals(masterKid)));
+        assertNotEquals(subkey.id(), ring.signingSlot().key().id());
+        assertTrue(ring.signingSlot().key().certificateChain().isEmpty(), "the new master signs until a new subkey is ready");
+    }
+
+}
