@@ -29,12 +29,14 @@ final class AdminService implements HttpService {
     private static final System.Logger LOG = System.getLogger(AdminService.class.getName());
 
     private final CredentialHash adminCredential;
-    private final RotatingKeyRing keyRing;
+    private final KeyRing keyRing;
+    private final RotatingKeyRing masters;
     private final KeyBackend backend;
 
-    AdminService(CredentialHash adminCredential, RotatingKeyRing keyRing, KeyBackend backend) {
+    AdminService(CredentialHash adminCredential, KeyRing keyRing, RotatingKeyRing masters, KeyBackend backend) {
         this.adminCredential = adminCredential;
         this.keyRing = keyRing;
+        this.masters = masters;
         this.backend = backend;
     }
 
@@ -44,11 +46,11 @@ final class AdminService implements HttpService {
                     authenticate(req);
                     send(res, keyRing.describe());
                 })
-                .post("/keys/prepare", (req, res) -> verb(req, res, "prepare", null, k -> keyRing.prepare()))
-                .post("/keys/rotate", (req, res) -> verb(req, res, "rotate", null, k -> keyRing.rotate()))
-                .post("/keys/{kid}/activate", (req, res) -> verb(req, res, "activate", kid(req), keyRing::activate))
-                .post("/keys/{kid}/retire", (req, res) -> verb(req, res, "retire", kid(req), keyRing::retire))
-                .post("/keys/{kid}/revoke", (req, res) -> verb(req, res, "revoke", kid(req), keyRing::revoke))
+                .post("/keys/prepare", (req, res) -> verb(req, res, "prepare", null, k -> masters.prepare()))
+                .post("/keys/rotate", (req, res) -> verb(req, res, "rotate", null, k -> masters.rotate()))
+                .post("/keys/{kid}/activate", (req, res) -> verb(req, res, "activate", kid(req), masters::activate))
+                .post("/keys/{kid}/retire", (req, res) -> verb(req, res, "retire", kid(req), masters::retire))
+                .post("/keys/{kid}/revoke", (req, res) -> verb(req, res, "revoke", kid(req), masters::revoke))
                 .any("/keys", SignetServer::methodNotAllowed);
     }
 
@@ -59,10 +61,13 @@ final class AdminService implements HttpService {
     private void verb(ServerRequest req, ServerResponse res, String name, String kid,
                       java.util.function.Function<String, List<KeyRing.KeyView>> action) {
         authenticate(req);
-        List<KeyRing.KeyView> after = action.apply(kid);
+        action.apply(kid);
         // Operators' actions are the audit trail of the key lifecycle.
         LOG.log(System.Logger.Level.WARNING, "admin: keys " + name + (kid == null ? "" : " " + kid) + " done");
-        send(res, after);
+        if (keyRing != masters) {
+            keyRing.tick(); // subkeys follow their masters at once (a revoked master takes its subkeys along)
+        }
+        send(res, keyRing.describe());
     }
 
     private void authenticate(ServerRequest req) {

@@ -1,5 +1,7 @@
 package dev.signet.api;
 
+import dev.signet.rotation.DelegatedKeyRing;
+import dev.signet.rotation.KeyRing;
 import dev.signet.rotation.RotatingKeyRing;
 import dev.signet.rotation.Rotator;
 import dev.signet.signer.BackendSettings;
@@ -14,11 +16,11 @@ import java.util.Map;
 public final class Daemon implements AutoCloseable {
 
     private final KeyBackend backend;
-    private final RotatingKeyRing keyRing;
+    private final KeyRing keyRing;
     private final Rotator rotator;
     private final SignetServer server;
 
-    private Daemon(KeyBackend backend, RotatingKeyRing keyRing, Rotator rotator, SignetServer server) {
+    private Daemon(KeyBackend backend, KeyRing keyRing, Rotator rotator, SignetServer server) {
         this.backend = backend;
         this.keyRing = keyRing;
         this.rotator = rotator;
@@ -34,9 +36,12 @@ public final class Daemon implements AutoCloseable {
                 config.dataDir(), config.issuer(), clock, System::getenv));
         Rotator rotator = null;
         try {
-            RotatingKeyRing ring = RotatingKeyRing.start(backend, issuerDir(config), config.rotation(), clock);
+            RotatingKeyRing masters = RotatingKeyRing.start(backend, issuerDir(config), config.rotation(), clock);
+            KeyRing ring = config.delegation() == null ? masters : new DelegatedKeyRing(masters,
+                    config.delegation().algorithm(), config.delegation().lifetime(),
+                    issuerDir(config).resolve("subkeys"), clock);
             rotator = Rotator.start(Map.of(config.issuer(), ring), config.rotation().checkInterval());
-            return new Daemon(backend, ring, rotator, SignetServer.start(config, backend, ring, clock));
+            return new Daemon(backend, ring, rotator, SignetServer.start(config, backend, ring, masters, clock));
         } catch (RuntimeException e) {
             if (rotator != null) {
                 rotator.close();
@@ -54,7 +59,7 @@ public final class Daemon implements AutoCloseable {
         return backend;
     }
 
-    public RotatingKeyRing keyRing() {
+    public KeyRing keyRing() {
         return keyRing;
     }
 

@@ -21,9 +21,16 @@ import java.util.Map;
  * reference). Holds credential hashes only, never plaintext credentials.
  */
 public record SignetConfig(String issuer, String host, int port, String adminHost, int adminPort, Path dataDir,
-                           long maxBodyBytes, int maxBatch, RotationPolicy rotation,
+                           long maxBodyBytes, int maxBatch, RotationPolicy rotation, Delegation delegation,
                            CredentialHash adminCredential, List<Minter> minters, String backendType,
                            Map<String, String> backendValues) {
+
+    /**
+     * Delegated mode ({@code signet.mode: delegated}): the backend key certifies in-memory subkeys that sign.
+     * Null in direct mode, where every token is signed in the backend.
+     */
+    public record Delegation(SigningAlgorithm algorithm, Duration lifetime) {
+    }
 
     /** @throws SignetException INVALID_ARGUMENT if a minter may ask for a longer ttl than the rotation allows */
     public SignetConfig {
@@ -58,10 +65,23 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
                 c.get("max-body-bytes").asLong().orElse(64 * 1024L),
                 c.get("max-batch").asInt().orElse(100),
                 rotation(c.get("rotation")),
+                delegation(c),
                 CredentialHash.parse(required(c, "admin.credential-hash")),
                 minters(c.get("minters")),
                 type,
                 values);
+    }
+
+    private static Delegation delegation(Config c) {
+        String mode = c.get("mode").asString().orElse("direct");
+        return switch (mode) {
+            case "direct" -> null;
+            case "delegated" -> new Delegation(
+                    SigningAlgorithm.parse(c.get("delegation.algorithm").asString().orElse("EdDSA")),
+                    duration(c.get("delegation.lifetime"), Duration.ofHours(1)));
+            default -> throw new SignetException(Code.INVALID_ARGUMENT,
+                    "signet.mode must be 'direct' or 'delegated', not '" + mode + "'");
+        };
     }
 
     /** Unset keys take {@link RotationPolicy}'s defaults or values derived from the others. */

@@ -35,7 +35,12 @@ public final class SignetServer implements AutoCloseable {
     }
 
     /** Starts listening; ports of 0 pick free ones (see {@link #port()}, {@link #adminPort()}). */
-    public static SignetServer start(SignetConfig config, KeyBackend backend, RotatingKeyRing keyRing, Clock clock) {
+    /**
+     * @param keyRing the keys tokens are signed with and the JWKS publishes
+     * @param masters the backend keys' lifecycle, which the operator verbs act on (the same ring in direct mode)
+     */
+    public static SignetServer start(SignetConfig config, KeyBackend backend, KeyRing keyRing, RotatingKeyRing masters,
+                                     Clock clock) {
         Minters minters = new Minters(config.minters());
         TokenIssuer issuer = new TokenIssuer(config.issuer(), clock);
         ObserveFeature observe = ObserveFeature.builder()
@@ -56,7 +61,7 @@ public final class SignetServer implements AutoCloseable {
                 .routing(r -> publicRouting(r, minters, keyRing, issuer, config))
                 .putSocket(ADMIN_SOCKET, s -> s.host(config.adminHost()).port(config.adminPort())
                         .connectionOptions(o -> o.tcpNoDelay(true)))
-                .routing(ADMIN_SOCKET, r -> adminRouting(r, config, keyRing, backend))
+                .routing(ADMIN_SOCKET, r -> adminRouting(r, config, keyRing, masters, backend))
                 .build()
                 .start();
         return new SignetServer(server);
@@ -70,8 +75,9 @@ public final class SignetServer implements AutoCloseable {
         errors(r);
     }
 
-    static void adminRouting(HttpRouting.Builder r, SignetConfig config, RotatingKeyRing keyRing, KeyBackend backend) {
-        r.register("/v1", new AdminService(config.adminCredential(), keyRing, backend));
+    static void adminRouting(HttpRouting.Builder r, SignetConfig config, KeyRing keyRing, RotatingKeyRing masters,
+                             KeyBackend backend) {
+        r.register("/v1", new AdminService(config.adminCredential(), keyRing, masters, backend));
         errors(r);
     }
 
