@@ -33,6 +33,8 @@ final class DevMode {
         int adminPort = 9090;
         Path dataDir = Path.of(".signet", "dev");
         String backend = "software";
+        String algorithm = "ES256";
+        String mode = "direct";
         while (!args.isEmpty()) {
             String a = args.pop();
             if (args.isEmpty()) {
@@ -43,6 +45,8 @@ final class DevMode {
                 case "--admin-port" -> adminPort = Integer.parseInt(args.pop());
                 case "--data-dir" -> dataDir = Path.of(args.pop());
                 case "--backend" -> backend = args.pop();
+                case "--algorithm" -> algorithm = args.pop();
+                case "--mode" -> mode = args.pop();
                 default -> Signet.fail("dev: unknown option '" + a + "'\n" + Signet.USAGE);
             }
         }
@@ -62,6 +66,8 @@ final class DevMode {
         c.put("signet.data-dir", dataDir.toString());
         c.put("signet.admin.credential-hash", CredentialHash.of(admin).text());
         c.put("signet.backend.type", backend);
+        c.put("signet.rotation.algorithm", algorithm);
+        c.put("signet.mode", mode);
         c.put("signet.minters.0.name", "dev");
         c.put("signet.minters.0.credential-hash", CredentialHash.of(minter).text());
         c.put("signet.minters.0.audiences.0", "*");
