@@ -454,7 +454,7 @@ public final class Pkcs11KeyBackend implements KeyBackend {
             }
             install(c);
             LOG.log(System.Logger.Level.INFO, "PKCS#11 backend recovered: token {0} in slot {1}, {2} keys",
-                    tokenLabel, c.token().slot(), c.keys().size());
+                    tokenLabel, Long.toString(c.token().slot()), c.keys().size());
         }
     }
 

@@ -67,10 +67,16 @@ public final class SoftHsmDevToken {
             }
             if (!Files.exists(pinFile)) {
                 String pin = randomPin();
-                // The PIN is passed on softhsm2-util's command line, briefly visible to local users: dev only.
-                init(util, conf, pin, randomPin());
+                // PIN file first: a token must never exist without it (a retry would make a second one).
                 Files.createFile(pinFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
                 Files.writeString(pinFile, pin + "\n", StandardCharsets.UTF_8);
+                try {
+                    // The PIN is passed on softhsm2-util's command line, briefly visible to local users: dev only.
+                    init(util, conf, pin, randomPin());
+                } catch (IOException | InterruptedException | RuntimeException e) {
+                    Files.deleteIfExists(pinFile);
+                    throw e;
+                }
             }
         } catch (IOException e) {
             throw new SignetException(SignetException.Code.INVALID_ARGUMENT,
