@@ -149,6 +149,29 @@ class Pkcs11FaultTest {
         }
     }
 
+    @Test
+    void repeatedRecoveriesLeaveNoThreadsBehind() throws Exception {
+        SoftHsm.Token token = SoftHsm.initToken("repeat");
+        try (Pkcs11KeyBackend backend = open(token)) {
+            SigningKey key = backend.generate(SigningAlgorithm.ES256);
+            assertTrue(signsFor(key, key, "warm-up"));
+            int threadsBefore = Thread.activeCount();
+            for (int i = 0; i < 5; i++) {
+                Path dir = SoftHsm.directoryOf(token);
+                Path away = SoftHsm.conf().resolveSibling(dir.getFileName() + ".away");
+                Files.move(dir, away);
+                assertEquals(SignetException.Code.UNAVAILABLE,
+                        assertThrows(SignetException.class, () -> key.sign(bytes("away"))).code());
+                Files.move(away, dir);
+                awaitRecovery(backend);
+                assertTrue(signsFor(key, key, "cycle " + i));
+            }
+            // Each recovery replaces the SunPKCS11 provider; none may leave a thread (poller, cleaner) per cycle.
+            assertTrue(Thread.activeCount() <= threadsBefore + 1,
+                    "threads grew from " + threadsBefore + " to " + Thread.activeCount());
+        }
+    }
+
     private static Pkcs11KeyBackend open(SoftHsm.Token token) {
         return new Pkcs11KeyBackend(SoftHsm.library().orElseThrow().toString(), token.label(),
                 token.pin().toCharArray(), Clock.systemUTC(), Duration.ofMillis(100), Duration.ofMillis(400));
