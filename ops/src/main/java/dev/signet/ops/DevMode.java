@@ -1,6 +1,7 @@
 package dev.signet.ops;
 
 import dev.signet.api.SignetConfig;
+import dev.signet.pkcs11.SoftHsmDevToken;
 import dev.signet.signer.policy.CredentialHash;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
@@ -50,9 +51,14 @@ final class DevMode {
                 default -> Signet.fail("dev: unknown option '" + a + "'\n" + Signet.USAGE);
             }
         }
-        if (!backend.equals("software")) {
-            Signet.fail("dev: backend '" + backend + "' is not available in dev mode yet; use --backend software");
-        }
+        Map<String, String> backendValues = switch (backend) {
+            case "software" -> Map.of("type", "software");
+            case "softhsm" -> softhsm(dataDir);
+            default -> {
+                Signet.fail("dev: unknown backend '" + backend + "'; use software or softhsm");
+                yield Map.of();
+            }
+        };
         Path dir = dataDir;
         Properties creds = credentials(dir);
         String minter = creds.getProperty("minter");
@@ -65,7 +71,7 @@ final class DevMode {
         c.put("signet.admin.port", Integer.toString(adminPort));
         c.put("signet.data-dir", dataDir.toString());
         c.put("signet.admin.credential-hash", CredentialHash.of(admin).text());
-        c.put("signet.backend.type", backend);
+        backendValues.forEach((k, v) -> c.put("signet.backend." + k, v));
         c.put("signet.rotation.algorithm", algorithm);
         c.put("signet.mode", mode);
         c.put("signet.minters.0.name", "dev");
@@ -78,7 +84,8 @@ final class DevMode {
                 .disableSystemPropertiesSource().addSource(ConfigSources.create(c)).build());
 
         Signet.runUntilStopped(config, () -> {
-            System.out.println("signet: DEV MODE — software keys in " + dir.toAbsolutePath() + ", not for production");
+            System.out.println("signet: DEV MODE — keys, state and dev credentials in " + dir.toAbsolutePath()
+                    + "; not for production");
             System.out.println("signet: dev minter credential: " + minter);
             System.out.println("signet: dev admin credential:  " + admin);
             System.out.println("""
@@ -87,6 +94,22 @@ final class DevMode {
                         -d '{"sub":"agent-7","aud":"https://api.example.com","ttl":600,"scope":[{"resource":"repo:acme/widgets","actions":["read"]}]}'
                     """.formatted(issuer, minter));
         });
+    }
+
+    /**
+     * A SoftHSM2 token in the data directory, made on first use. SoftHSM2 reads {@code SOFTHSM2_CONF} only
+     * from the process environment, so ops/bin/signet exports it before the JVM starts.
+     */
+    private static Map<String, String> softhsm(Path dataDir) {
+        SoftHsmDevToken.Setup setup = new SoftHsmDevToken(System::getenv).ensure(dataDir);
+        String exported = System.getenv("SOFTHSM2_CONF");
+        if (exported == null || !Path.of(exported).toAbsolutePath().normalize().equals(setup.softhsm2Conf().normalize())) {
+            Signet.fail("dev: SoftHSM2 needs SOFTHSM2_CONF=" + setup.softhsm2Conf() + " in the environment before the "
+                    + "JVM starts; run through ops/bin/signet, which sets it");
+        }
+        Map<String, String> values = new LinkedHashMap<>(setup.backendValues());
+        values.put("type", "pkcs11");
+        return values;
     }
 
     private static Properties credentials(Path dataDir) {

@@ -37,6 +37,12 @@ class DevModeProcessTest {
     @TempDir
     Path dataDir;
 
+    static void stop(Started dev) throws Exception {
+        new ProcessBuilder("kill", "-TERM", Long.toString(dev.process().pid())).start().waitFor();
+        assertTrue(dev.process().waitFor(30, TimeUnit.SECONDS), "signet dev must stop on SIGTERM");
+        dev.reader().join(5000);
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
@@ -47,10 +53,18 @@ class DevModeProcessTest {
     }
 
     Started startDev(int port, int adminPort) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        return startDev(dataDir, Map.of(), "--port", Integer.toString(port), "--admin-port", Integer.toString(adminPort));
+    }
+
+    /** Starts {@code signet dev} in its own JVM, as ops/bin/signet does, and waits until it is serving. */
+    static Started startDev(Path dataDir, Map<String, String> env, String... options) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-opens", "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), Signet.class.getName(), "dev",
-                "--port", Integer.toString(port), "--admin-port", Integer.toString(adminPort),
-                "--data-dir", dataDir.toString()).redirectErrorStream(true);
+                "--data-dir", dataDir.toString()));
+        command.addAll(List.of(options));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().putAll(env);
         pb.environment().put("SIGNET_DEV_MINTER_TOKEN", MINTER);
         pb.environment().put("SIGNET_DEV_ADMIN_TOKEN", ADMIN);
         Process p = pb.start();
@@ -121,9 +135,7 @@ class DevModeProcessTest {
             assertTrue(cli("keys", "activate", "--admin", admin).contains("needs a KID"));
         }
         // Process.destroy() would also close our end of its output; kill(1) sends only the signal.
-        new ProcessBuilder("kill", "-TERM", Long.toString(dev.process().pid())).start().waitFor();
-        assertTrue(dev.process().waitFor(30, TimeUnit.SECONDS), "signet dev must stop on SIGTERM");
-        dev.reader().join(5000);
+        stop(dev);
         assertTrue(dev.lines().stream().anyMatch(l -> l.contains("shutting down")), "exit " + dev.process().exitValue() + " " + dev.lines());
         assertFalse(String.join("\n", dev.lines()).contains("Exception"), "clean shutdown: " + dev.lines());
         Path written = dataDir.resolve("dev-credentials");
