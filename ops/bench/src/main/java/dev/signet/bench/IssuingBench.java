@@ -35,10 +35,12 @@ public class IssuingBench {
     @Param({"ES256", "EdDSA"})
     public String alg;
 
+    static final TokenRequest REQUEST = new TokenRequest("agent-7", "https://api.example.com", Duration.ofMinutes(10),
+            List.of(new ScopeItem("repo:acme/widgets", List.of("read", "write"))), Optional.of("task-42"));
+
     Path dir;
     SigningKey key;
     TokenIssuer issuer;
-    TokenRequest request;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
@@ -46,8 +48,6 @@ public class IssuingBench {
         key = new SoftwareKeyBackend(dir.resolve("k.p12"), "bench".toCharArray(), Clock.systemUTC())
                 .generate(SigningAlgorithm.parse(alg));
         issuer = new TokenIssuer("https://signet.bench", Clock.systemUTC());
-        request = new TokenRequest("agent-7", "https://api.example.com", Duration.ofMinutes(10),
-                List.of(new ScopeItem("repo:acme/widgets", List.of("read", "write"))), Optional.of("task-42"));
     }
 
     @TearDown(Level.Trial)
@@ -59,7 +59,7 @@ public class IssuingBench {
 
     @Benchmark
     public Object issueToken() {
-        return issuer.issue(key, "bench", request, Instant.MAX);
+        return issuer.issue(key, "bench", REQUEST, Instant.MAX);
     }
 
     @Benchmark
