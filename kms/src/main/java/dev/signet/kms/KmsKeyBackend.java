@@ -319,13 +319,20 @@ public final class KmsKeyBackend implements KeyBackend {
     }
 
     private KmsSigningKey fromPublicKey(GetPublicKeyResponse pub, SigningAlgorithm algorithm) {
-        if (pub.keySpec() != keySpec(algorithm) || pub.keyUsage() != KeyUsageType.SIGN_VERIFY) {
+        String spec = keySpecOf(pub);
+        if (!keySpec(algorithm).toString().equals(spec) || pub.keyUsage() != KeyUsageType.SIGN_VERIFY) {
             throw new SignetException(SignetException.Code.NOT_FOUND, "KMS key " + pub.keyId() + " is "
-                    + pub.keySpecAsString() + "/" + pub.keyUsageAsString() + ", not a " + algorithm + " signing key");
+                    + spec + "/" + pub.keyUsageAsString() + ", not a " + algorithm + " signing key");
         }
         PublicKey publicKey = parsePublicKey(pub.publicKey().asByteArray(), algorithm);
         return new KmsSigningKey(Jwks.thumbprint(publicKey, algorithm), algorithm, publicKey, pub.keyId(), kms, calls,
                 options.verifySignatures());
+    }
+
+    /** KMS sends KeySpec and its deprecated twin CustomerMasterKeySpec; moto sends only the latter. */
+    @SuppressWarnings("deprecation")
+    private static String keySpecOf(GetPublicKeyResponse pub) {
+        return pub.keySpecAsString() != null ? pub.keySpecAsString() : pub.customerMasterKeySpecAsString();
     }
 
     static PublicKey parsePublicKey(byte[] spki, SigningAlgorithm algorithm) {
