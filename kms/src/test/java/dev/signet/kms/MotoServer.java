@@ -15,6 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -90,6 +92,21 @@ final class MotoServer implements BeforeAllCallback, AfterAllCallback {
             Thread.currentThread().interrupt();
         }
         process = null;
+    }
+
+    /** SIGSTOPs moto: connections are accepted by the kernel but never answered, like a hung endpoint. */
+    void freeze() throws IOException, InterruptedException {
+        signal("-STOP");
+    }
+
+    void thaw() throws IOException, InterruptedException {
+        signal("-CONT");
+    }
+
+    private void signal(String sig) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("kill", sig, Long.toString(process.pid())));
+        process.descendants().forEach(p -> cmd.add(Long.toString(p.pid())));
+        new ProcessBuilder(cmd).inheritIO().start().waitFor();
     }
 
     private boolean answers() {
