@@ -75,36 +75,40 @@ final class KmsCalls {
                 throw new SignetException(SignetException.Code.UNAVAILABLE,
                         "AWS KMS is unavailable (circuit open); " + what + " not attempted", open.get(), null);
             }
-            TokenBucket.Permit permit = bucket.reserve(policy.maxQueueWait());
-            if (!permit.granted()) {
-                // KMS was not asked, so a probe slot taken above learned nothing: hand it back.
-                breaker.releaseUnusedProbe();
-                throw new SignetException(SignetException.Code.RESOURCE_EXHAUSTED,
-                        "local KMS request budget (backend.max-requests-per-second) exhausted", permit.delay(), null);
-            }
-            pause(permit.delay(), what);
+            // From here a probe slot may be held: every exit must report to the breaker or hand the slot back.
+            boolean reported = false;
             try {
+                TokenBucket.Permit permit = bucket.reserve(policy.maxQueueWait());
+                if (!permit.granted()) {
+                    throw new SignetException(SignetException.Code.RESOURCE_EXHAUSTED,
+                            "local KMS request budget (backend.max-requests-per-second) exhausted", permit.delay(), null);
+                }
+                pause(permit.delay(), what);
                 T result = operation.get();
                 breaker.onSuccess();
+                reported = true;
                 return result;
             } catch (SdkException e) {
+                reported = true;
                 if (isOutage(e)) {
                     breaker.onFailure();
                     throw new SignetException(SignetException.Code.UNAVAILABLE,
                             "AWS KMS " + what + " failed: " + describe(e), breaker.retryAfter(), e);
                 }
                 breaker.onSuccess();
-                if (isThrottling(e)) {
-                    Duration ceiling = backoffCeiling(attempt);
-                    if (attempt >= policy.maxAttempts()) {
-                        throw new SignetException(SignetException.Code.RESOURCE_EXHAUSTED,
-                                "AWS KMS throttled " + what + " " + attempt + " times", policy.maxBackoff(), e);
-                    }
-                    pause(jitter(ceiling), what);
-                    continue;
+                if (!isThrottling(e)) {
+                    throw refusal(what, e);
                 }
-                throw refusal(what, e);
+                if (attempt >= policy.maxAttempts()) {
+                    throw new SignetException(SignetException.Code.RESOURCE_EXHAUSTED,
+                            "AWS KMS throttled " + what + " " + attempt + " times", policy.maxBackoff(), e);
+                }
+            } finally {
+                if (!reported) {
+                    breaker.releaseUnusedProbe();
+                }
             }
+            pause(jitter(backoffCeiling(attempt)), what);
         }
     }
 

@@ -85,7 +85,9 @@ public final class KmsKeyBackendProvider implements KeyBackendProvider {
                 settings.clock());
         KmsCalls calls = new KmsCalls(bucket, breaker, new KmsCalls.Policy(options.maxAttempts(),
                 java.time.Duration.ofMillis(50), java.time.Duration.ofSeconds(1), options.callTimeout()), sleeper);
-        String where = "region=" + region.orElse("(sdk default)") + endpoint.map(e -> " endpoint=" + e).orElse("");
+        String where = "region=" + region.orElse("(sdk default)") + endpoint
+                .map(e -> " endpoint=" + e.getScheme() + "://" + e.getHost() + (e.getPort() > 0 ? ":" + e.getPort() : ""))
+                .orElse("");
         return new KmsKeyBackend(client, calls, options, settings.issuer(), settings.clock(), where);
     }
 
