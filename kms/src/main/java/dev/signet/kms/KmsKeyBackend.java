@@ -1,5 +1,6 @@
 package dev.signet.kms;
 
+import com.nimbusds.jose.jwk.Curve;
 import dev.signet.signer.Jwks;
 import dev.signet.signer.KeyBackend;
 import dev.signet.signer.SignetException;
@@ -21,6 +22,8 @@ import software.amazon.awssdk.services.kms.model.Tag;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PublicKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.time.Clock;
 import java.time.Instant;
@@ -342,7 +345,18 @@ public final class KmsKeyBackend implements KeyBackend {
             case PS256, RS256 -> "RSA";
         };
         try {
-            return KeyFactory.getInstance(type).generatePublic(new X509EncodedKeySpec(spki));
+            PublicKey key = KeyFactory.getInstance(type).generatePublic(new X509EncodedKeySpec(spki));
+            // The key spec was checked already; this guards the thumbprint code against a lying peer.
+            boolean fits = switch (key) {
+                case ECPublicKey ec -> Curve.forECParameterSpec(ec.getParams()) == Curve.P_256;
+                case RSAPublicKey rsa -> rsa.getModulus().bitLength() >= 2048;
+                default -> algorithm == SigningAlgorithm.EdDSA;
+            };
+            if (!fits) {
+                throw new SignetException(SignetException.Code.INTERNAL, "KMS returned a public key that does not fit "
+                        + algorithm);
+            }
+            return key;
         } catch (GeneralSecurityException e) {
             throw new SignetException(SignetException.Code.INTERNAL, "KMS returned an unreadable " + algorithm
                     + " public key", e);
