@@ -1,0 +1,122 @@
+package dev.signet.kms;
+
+import dev.signet.signer.JcaSigningKey;
+import dev.signet.signer.SignetException;
+import dev.signet.signer.SigningAlgorithm;
+import dev.signet.signer.SigningKey;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.kms.KmsClient;
+import software.amazon.awssdk.services.kms.model.MessageType;
+import software.amazon.awssdk.services.kms.model.SigningAlgorithmSpec;
+
+import java.security.GeneralSecurityException;
+import java.security.PublicKey;
+import java.security.Signature;
+
+/**
+ * A KMS asymmetric key. The public key was fetched once when the key was loaded; each {@link #sign} is one
+ * KMS {@code Sign} request with {@code MessageType=RAW} (KMS hashes the input, and Ed25519 only accepts RAW),
+ * addressed by key ARN rather than alias so that re-pointing an alias cannot swap the key under a kid.
+ */
+final class KmsSigningKey implements SigningKey {
+
+    /** KMS's limit for a RAW message. A JWS signing input of a few KB of claims fits. */
+    static final int MAX_RAW_MESSAGE = 4096;
+    private static final int P256_COORDINATE = 32;
+
+    private final String kid;
+    private final SigningAlgorithm algorithm;
+    private final PublicKey publicKey;
+    private final String keyArn;
+    private final KmsClient kms;
+    private final KmsCalls calls;
+    private final boolean verifySignatures;
+
+    KmsSigningKey(String kid, SigningAlgorithm algorithm, PublicKey publicKey, String keyArn, KmsClient kms,
+                  KmsCalls calls, boolean verifySignatures) {
+        this.kid = kid;
+        this.algorithm = algorithm;
+        this.publicKey = publicKey;
+        this.keyArn = keyArn;
+        this.kms = kms;
+        this.calls = calls;
+        this.verifySignatures = verifySignatures;
+    }
+
+    @Override
+    public String id() {
+        return kid;
+    }
+
+    @Override
+    public SigningAlgorithm algorithm() {
+        return algorithm;
+    }
+
+    @Override
+    public PublicKey publicKey() {
+        return publicKey;
+    }
+
+    String keyArn() {
+        return keyArn;
+    }
+
+    /**
+     * @throws SignetException PAYLOAD_TOO_LARGE if the input exceeds {@value #MAX_RAW_MESSAGE} bytes (no request
+     *                         is made); UNAVAILABLE / RESOURCE_EXHAUSTED (with Retry-After) when KMS is down or
+     *                         throttling; FAILED_PRECONDITION if the key was disabled or scheduled for deletion;
+     *                         INTERNAL if KMS returns a signature that does not verify with this key
+     */
+    @Override
+    public byte[] sign(byte[] signingInput) {
+        if (signingInput.length == 0 || signingInput.length > MAX_RAW_MESSAGE) {
+            throw new SignetException(SignetException.Code.PAYLOAD_TOO_LARGE, "a KMS-signed JWS signing input must be"
+                    + " 1 to " + MAX_RAW_MESSAGE + " bytes, got " + signingInput.length);
+        }
+        byte[] raw = calls.call("Sign", () -> kms.sign(b -> b.keyId(keyArn)
+                .message(SdkBytes.fromByteArray(signingInput))
+                .messageType(MessageType.RAW)
+                .signingAlgorithm(signingSpec(algorithm)))).signature().asByteArray();
+        byte[] jws = algorithm == SigningAlgorithm.ES256 ? EcdsaSignatures.derToConcat(raw, P256_COORDINATE) : raw;
+        if (verifySignatures && !verifies(publicKey, algorithm, signingInput, jws)) {
+            throw new SignetException(SignetException.Code.INTERNAL, "AWS KMS returned a " + algorithm
+                    + " signature that does not verify with key " + kid + " (wrong PSS salt length or key mix-up)");
+        }
+        return jws;
+    }
+
+    static SigningAlgorithmSpec signingSpec(SigningAlgorithm algorithm) {
+        return switch (algorithm) {
+            case ES256 -> SigningAlgorithmSpec.ECDSA_SHA_256;
+            case PS256 -> SigningAlgorithmSpec.RSASSA_PSS_SHA_256;
+            case RS256 -> SigningAlgorithmSpec.RSASSA_PKCS1_V1_5_SHA_256;
+            case EdDSA -> SigningAlgorithmSpec.ED25519_SHA_512;
+        };
+    }
+
+    /**
+     * Verifies JWS signature bytes exactly as a JOSE verifier would: PS256 with the RFC 7518 32-byte salt,
+     * which also catches an emulator or device that signs PSS with another salt length.
+     */
+    static boolean verifies(PublicKey key, SigningAlgorithm algorithm, byte[] input, byte[] jwsSignature) {
+        try {
+            Signature v = Signature.getInstance(JcaSigningKey.jcaName(algorithm));
+            if (algorithm == SigningAlgorithm.PS256) {
+                JcaSigningKey.setPssParameters(v);
+            }
+            v.initVerify(key);
+            v.update(input);
+            return v.verify(jwsSignature);
+        } catch (java.security.SignatureException e) {
+            return false;
+        } catch (GeneralSecurityException e) {
+            throw new SignetException(SignetException.Code.INTERNAL, "cannot verify a " + algorithm + " signature", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "KmsSigningKey[" + algorithm + " " + kid + "]";
+    }
+}

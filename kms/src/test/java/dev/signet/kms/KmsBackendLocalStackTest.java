@@ -1,0 +1,39 @@
+package dev.signet.kms;
+
+import dev.signet.signer.SigningAlgorithm;
+import org.testcontainers.junit.jupiter.Container;
+import org.testcontainers.junit.jupiter.Testcontainers;
+import org.testcontainers.localstack.LocalStackContainer;
+import org.testcontainers.utility.DockerImageName;
+
+import java.net.URI;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * The same test bodies against LocalStack's KMS. Disabled where no Docker engine exists (the only skip the
+ * KMS tests allow). The expected algorithms are the ones moto proves; PS256 and EdDSA against LocalStack are
+ * unverified until this runs on a machine with Docker.
+ */
+@Testcontainers(disabledWithoutDocker = true)
+class KmsBackendLocalStackTest extends KmsBackendTestBase {
+
+    @Container
+    static final LocalStackContainer LOCALSTACK =
+            new LocalStackContainer(DockerImageName.parse("localstack/localstack:4.14")).withServices("kms");
+
+    @Override
+    protected URI endpoint() {
+        return LOCALSTACK.getEndpoint();
+    }
+
+    @Override
+    protected String region() {
+        return LOCALSTACK.getRegion();
+    }
+
+    @Override
+    protected Set<SigningAlgorithm> expectedAlgorithms() {
+        return EnumSet.of(SigningAlgorithm.ES256, SigningAlgorithm.RS256);
+    }
+}
