@@ -36,6 +36,7 @@ final class DevMode {
         String backend = "software";
         String algorithm = "ES256";
         String mode = "direct";
+        String kmsEndpoint = null;
         while (!args.isEmpty()) {
             String a = args.pop();
             if (args.isEmpty()) {
@@ -48,14 +49,16 @@ final class DevMode {
                 case "--backend" -> backend = args.pop();
                 case "--algorithm" -> algorithm = args.pop();
                 case "--mode" -> mode = args.pop();
+                case "--kms-endpoint" -> kmsEndpoint = args.pop();
                 default -> Signet.fail("dev: unknown option '" + a + "'\n" + Signet.USAGE);
             }
         }
         Map<String, String> backendValues = switch (backend) {
             case "software" -> Map.of("type", "software");
             case "softhsm" -> softhsm(dataDir);
+            case "kms" -> kms(kmsEndpoint);
             default -> {
-                Signet.fail("dev: unknown backend '" + backend + "'; use software or softhsm");
+                Signet.fail("dev: unknown backend '" + backend + "'; use software, softhsm or kms");
                 yield Map.of();
             }
         };
@@ -109,6 +112,28 @@ final class DevMode {
         }
         Map<String, String> values = new LinkedHashMap<>(setup.backendValues());
         values.put("type", "pkcs11");
+        return values;
+    }
+
+    /**
+     * A KMS endpoint such as a local moto, with throwaway credentials from AWS_ACCESS_KEY_ID /
+     * AWS_SECRET_ACCESS_KEY (ops/bin/signet sets dummy ones when they are unset).
+     */
+    private static Map<String, String> kms(String endpoint) {
+        if (endpoint == null) {
+            Signet.fail("dev: --backend kms needs --kms-endpoint URL (e.g. a local moto: moto_server -p 5000)");
+        }
+        for (String name : new String[]{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}) {
+            if (System.getenv(name) == null || System.getenv(name).isBlank()) {
+                Signet.fail("dev: " + name + " is not set; run through ops/bin/signet, which sets throwaway values");
+            }
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("type", "kms");
+        values.put("endpoint", endpoint);
+        values.put("region", System.getenv().getOrDefault("AWS_REGION", "us-east-1"));
+        values.put("access-key-id-env", "AWS_ACCESS_KEY_ID");
+        values.put("secret-access-key-env", "AWS_SECRET_ACCESS_KEY");
         return values;
     }
 

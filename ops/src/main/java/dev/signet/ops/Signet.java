@@ -24,7 +24,7 @@ public final class Signet {
 
     static final String USAGE = """
             usage: signet <command> [options]
-              dev [--port 8080] [--admin-port 9090] [--data-dir .signet/dev] [--backend software|softhsm]
+              dev [--port 8080] [--admin-port 9090] [--data-dir .signet/dev] [--backend software|softhsm|kms] [--kms-endpoint URL]
                   [--algorithm ES256|EdDSA|PS256|RS256] [--mode direct|delegated]
                                     start on the embedded default (software keys, dev credentials)
               serve --config FILE   start from a configuration file

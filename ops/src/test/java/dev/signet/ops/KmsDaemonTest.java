@@ -1,0 +1,188 @@
+package dev.signet.ops;
+
+import com.nimbusds.jose.util.JSONObjectUtils;
+import com.nimbusds.jwt.SignedJWT;
+import dev.signet.signer.policy.CredentialHash;
+import dev.signet.signer.testing.RealBackends;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static dev.signet.ops.DevModeProcessTest.ADMIN;
+import static dev.signet.ops.DevModeProcessTest.MINTER;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code signet serve} with a KMS configuration pointing at moto, a real KMS wire peer: tokens verify with an
+ * independent verifier, and a second replica and a restart reuse the one KMS key.
+ */
+class KmsDaemonTest {
+
+    @TempDir
+    Path dir;
+    Process moto;
+    final List<Process> replicas = new ArrayList<>();
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @AfterEach
+    void stopAll() throws Exception {
+        for (Process p : replicas) {
+            p.destroy();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+        if (moto != null) {
+            moto.destroy();
+            moto.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    static boolean motoInstalled() {
+        try {
+            return new ProcessBuilder("sh", "-c", "command -v moto_server").start().waitFor() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    int startMoto() throws Exception {
+        int port = DevModeProcessTest.freePort();
+        moto = new ProcessBuilder("moto_server", "-H", "127.0.0.1", "-p", Integer.toString(port))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("moto.log").toFile()).start();
+        for (int i = 0; i < 100; i++) {
+            try {
+                http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/moto-api/")).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                return port;
+            } catch (IOException e) {
+                Thread.sleep(200);
+            }
+        }
+        throw new AssertionError("moto_server did not start: " + Files.readString(dir.resolve("moto.log")));
+    }
+
+    Path config(String name, int motoPort, int port, int adminPort) throws IOException {
+        Path file = dir.resolve(name + ".yaml");
+        Files.writeString(file, """
+                signet:
+                  issuer: "https://signet.kms.test"
+                  port: %d
+                  admin:
+                    port: %d
+                    credential-hash: "%s"
+                  data-dir: "%s"
+                  backend:
+                    type: kms
+                    endpoint: "http://127.0.0.1:%d"
+                    region: us-east-1
+                    access-key-id-env: TEST_KMS_KEY_ID
+                    secret-access-key-env: TEST_KMS_SECRET
+                  minters:
+                    - name: ci
+                      credential-hash: "%s"
+                      audiences: ["https://api.example.com"]
+                      resources: ["repo:*"]
+                      actions: ["read"]
+                      max-ttl: 600
+                """.formatted(port, adminPort, CredentialHash.of(ADMIN).text(), dir.resolve("data"), motoPort,
+                CredentialHash.of(MINTER).text()));
+        return file;
+    }
+
+    Process serve(Path config) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Signet.class.getName(), "serve", "--config", config.toString())
+                .redirectErrorStream(true);
+        pb.environment().put("TEST_KMS_KEY_ID", "testing-key-id");
+        pb.environment().put("TEST_KMS_SECRET", "testing-secret");
+        Process p = pb.start();
+        replicas.add(p);
+        List<String> lines = Collections.synchronizedList(new ArrayList<>());
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    lines.add(line);
+                }
+            } catch (IOException ignored) {
+                // ended
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        for (int i = 0; i < 600 && lines.stream().noneMatch(l -> l.contains("signet: backend")); i++) {
+            assertTrue(p.isAlive(), "signet serve exited: " + lines);
+            Thread.sleep(100);
+        }
+        assertTrue(lines.stream().anyMatch(l -> l.contains("signet: backend   kms (hardware-protected)")), lines.toString());
+        return p;
+    }
+
+    String mint(int port) throws Exception {
+        HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/tokens"))
+                .header("Authorization", "Bearer " + MINTER).header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"sub\":\"agent-7\",\"aud\":\"https://api.example.com\","
+                        + "\"ttl\":600,\"scope\":[{\"resource\":\"repo:acme/widgets\",\"actions\":[\"read\"]}]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, res.statusCode(), res.body());
+        return (String) JSONObjectUtils.parse(res.body()).get("token");
+    }
+
+    String jwks(int port) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/.well-known/jwks.json")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    @Test
+    void serveWithKmsMintsVerifiableTokensAndReplicasShareOneKey() throws Exception {
+        RealBackends.require(motoInstalled(), "moto_server", "pip install 'moto[server]' (preinstalled on these machines)");
+        int motoPort = startMoto();
+        int portA = DevModeProcessTest.freePort();
+        int portB = DevModeProcessTest.freePort();
+        Path configA = config("a", motoPort, portA, DevModeProcessTest.freePort());
+        Process a = serve(configA);
+        String token = mint(portA);
+        String kid = SignedJWT.parse(token).getHeader().getKeyID();
+
+        Process py = new ProcessBuilder("python3", "verify.py", "http://127.0.0.1:" + portA + "/.well-known/jwks.json",
+                "https://signet.kms.test", "https://api.example.com", token)
+                .directory(SoftHsmDaemonTest.INTEROP.toFile()).redirectErrorStream(true).start();
+        String out = new String(py.getInputStream().readAllBytes());
+        assertEquals(0, py.waitFor(), out);
+
+        serve(config("b", motoPort, portB, DevModeProcessTest.freePort()));
+        assertEquals(kid, SignedJWT.parse(mint(portB)).getHeader().getKeyID(), "a second replica signs with the same KMS key");
+        assertEquals(jwks(portA), jwks(portB), "both replicas serve the same JWKS");
+
+        a.destroy();
+        assertTrue(a.waitFor(30, TimeUnit.SECONDS));
+        serve(configA);
+        assertEquals(kid, SignedJWT.parse(mint(portA)).getHeader().getKeyID(), "a restart reuses the KMS key");
+
+        Process keys = new ProcessBuilder("python3", "-c", """
+                import boto3, sys
+                kms = boto3.client("kms", endpoint_url=sys.argv[1], region_name="us-east-1",
+                                   aws_access_key_id="x", aws_secret_access_key="x")
+                print(len(kms.list_keys()["Keys"]))
+                """, "http://127.0.0.1:" + motoPort).redirectErrorStream(true).start();
+        String count = new String(keys.getInputStream().readAllBytes()).strip();
+        assertEquals(0, keys.waitFor(), count);
+        assertEquals("1", count, "one KMS key for two replicas and a restart: no key sprawl");
+    }
+}
