@@ -155,7 +155,8 @@ class KmsDaemonTest {
         int motoPort = startMoto();
         int portA = DevModeProcessTest.freePort();
         int portB = DevModeProcessTest.freePort();
-        Path configA = config("a", motoPort, portA, DevModeProcessTest.freePort());
+        int adminA = DevModeProcessTest.freePort();
+        Path configA = config("a", motoPort, portA, adminA);
         Process a = serve(configA);
         String token = mint(portA);
         String kid = SignedJWT.parse(token).getHeader().getKeyID();
@@ -175,6 +176,26 @@ class KmsDaemonTest {
         serve(configA);
         assertEquals(kid, SignedJWT.parse(mint(portA)).getHeader().getKeyID(), "a restart reuses the KMS key");
 
+        assertEquals("1", kmsKeyCount(motoPort), "one KMS key for two replicas and a restart: no key sprawl");
+
+        // Rotation on KMS: the next key is created in KMS, activated by the operator; old tokens still verify.
+        HttpResponse<String> rotated = admin(adminA, "/v1/keys/rotate");
+        String next = ((List<?>) JSONObjectUtils.parse(rotated.body()).get("keys")).stream().map(k -> (java.util.Map<?, ?>) k)
+                .filter(k -> "PREPARED".equals(k.get("state"))).map(k -> (String) k.get("kid")).findFirst().orElseThrow();
+        assertEquals(200, admin(adminA, "/v1/keys/" + next + "/activate").statusCode());
+        assertEquals(next, SignedJWT.parse(mint(portA)).getHeader().getKeyID());
+        com.nimbusds.jose.jwk.JWKSet set = com.nimbusds.jose.jwk.JWKSet.parse(jwks(portA));
+        assertTrue(dev.signet.signer.testing.JwsVerification.verifies(token, set.getKeyByKeyId(kid)));
+        assertEquals("2", kmsKeyCount(motoPort));
+    }
+
+    HttpResponse<String> admin(int adminPort, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+                .header("Authorization", "Bearer " + ADMIN).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    static String kmsKeyCount(int motoPort) throws Exception {
         Process keys = new ProcessBuilder("python3", "-c", """
                 import boto3, sys
                 kms = boto3.client("kms", endpoint_url=sys.argv[1], region_name="us-east-1",
@@ -183,6 +204,6 @@ class KmsDaemonTest {
                 """, "http://127.0.0.1:" + motoPort).redirectErrorStream(true).start();
         String count = new String(keys.getInputStream().readAllBytes()).strip();
         assertEquals(0, keys.waitFor(), count);
-        assertEquals("1", count, "one KMS key for two replicas and a restart: no key sprawl");
+        return count;
     }
 }
