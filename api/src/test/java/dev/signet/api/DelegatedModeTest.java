@@ -1,5 +1,6 @@
 package dev.signet.api;
 
+import dev.signet.signer.testing.MutableClock;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jwt.SignedJWT;

@@ -1,5 +1,6 @@
 package dev.signet.kms;
 
+import dev.signet.signer.testing.MutableClock;
 import dev.signet.signer.BackendSettings;
 import dev.signet.signer.Jwks;
 import dev.signet.signer.KeyBackend;

@@ -1,5 +1,6 @@
 package dev.signet.kms;
 
+import dev.signet.signer.testing.MutableClock;
 import com.sun.net.httpserver.HttpServer;
 import dev.signet.signer.BackendSettings;
 import dev.signet.signer.SignetException;

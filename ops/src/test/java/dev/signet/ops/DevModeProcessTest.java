@@ -63,10 +63,19 @@ class DevModeProcessTest {
                 "-cp", System.getProperty("java.class.path"), Signet.class.getName(), "dev",
                 "--data-dir", dataDir.toString()));
         command.addAll(List.of(options));
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("SIGNET_DEV_MINTER_TOKEN", MINTER);
+        all.put("SIGNET_DEV_ADMIN_TOKEN", ADMIN);
+        Started started = launch(command, all, "dev minter credential");
+        assertTrue(started.lines().stream().anyMatch(l -> l.contains("dev minter credential: " + MINTER)),
+                started.lines().toString());
+        return started;
+    }
+
+    /** Starts a JVM (or any command), collects its output and waits until a line contains {@code ready}. */
+    static Started launch(List<String> command, Map<String, String> env, String ready) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().putAll(env);
-        pb.environment().put("SIGNET_DEV_MINTER_TOKEN", MINTER);
-        pb.environment().put("SIGNET_DEV_ADMIN_TOKEN", ADMIN);
         Process p = pb.start();
         List<String> lines = Collections.synchronizedList(new ArrayList<>());
         Thread reader = new Thread(() -> {
@@ -81,11 +90,11 @@ class DevModeProcessTest {
         reader.setDaemon(true);
         reader.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (lines.stream().noneMatch(l -> l.contains("dev minter credential")) && System.nanoTime() < deadline) {
-            assertTrue(p.isAlive(), "signet dev exited early: " + lines);
+        while (lines.stream().noneMatch(l -> l.contains(ready)) && System.nanoTime() < deadline) {
+            assertTrue(p.isAlive(), "exited early: " + lines);
             Thread.sleep(100);
         }
-        assertTrue(lines.stream().anyMatch(l -> l.contains("dev minter credential: " + MINTER)), lines.toString());
+        assertTrue(lines.stream().anyMatch(l -> l.contains(ready)), "never ready: " + lines);
         return new Started(p, lines, reader);
     }
 

@@ -8,19 +8,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -106,31 +102,14 @@ class KmsDaemonTest {
     }
 
     Process serve(Path config) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Signet.class.getName(), "serve", "--config", config.toString())
-                .redirectErrorStream(true);
-        pb.environment().put("TEST_KMS_KEY_ID", "testing-key-id");
-        pb.environment().put("TEST_KMS_SECRET", "testing-secret");
-        Process p = pb.start();
-        replicas.add(p);
-        List<String> lines = Collections.synchronizedList(new ArrayList<>());
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    lines.add(line);
-                }
-            } catch (IOException ignored) {
-                // ended
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
-        for (int i = 0; i < 600 && lines.stream().noneMatch(l -> l.contains("signet: backend")); i++) {
-            assertTrue(p.isAlive(), "signet serve exited: " + lines);
-            Thread.sleep(100);
-        }
-        assertTrue(lines.stream().anyMatch(l -> l.contains("signet: backend   kms (hardware-protected)")), lines.toString());
-        return p;
+        DevModeProcessTest.Started started = DevModeProcessTest.launch(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), Signet.class.getName(), "serve", "--config", config.toString()),
+                java.util.Map.of("TEST_KMS_KEY_ID", "testing-key-id", "TEST_KMS_SECRET", "testing-secret"), "signet: backend");
+        replicas.add(started.process());
+        assertTrue(started.lines().stream().anyMatch(l -> l.contains("signet: backend   kms (hardware-protected)")),
+                started.lines().toString());
+        return started.process();
     }
 
     String mint(int port) throws Exception {

@@ -1,5 +1,6 @@
 package dev.signet.rotation;
 
+import dev.signet.signer.testing.MutableClock;
 import com.nimbusds.jose.jwk.JWK;
 import dev.signet.signer.Jwks;
 import dev.signet.signer.KeyBackend;

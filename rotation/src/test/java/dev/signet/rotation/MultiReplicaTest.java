@@ -1,5 +1,6 @@
 package dev.signet.rotation;
 
+import dev.signet.signer.testing.MutableClock;
 import dev.signet.signer.KeyBackend;
 import dev.signet.signer.software.SoftwareKeyBackend;
 import dev.signet.signer.SigningKey;

@@ -1,5 +1,6 @@
 package dev.signet.rotation;
 
+import dev.signet.signer.testing.MutableClock;
 import dev.signet.signer.KeyBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,4 +1,4 @@
-package dev.signet.kms;
+package dev.signet.signer.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,17 +6,21 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock tests move by hand, so breaker cool-downs and token refills need no sleeping. */
-final class MutableClock extends Clock {
+/** A clock tests move by hand, so years of rotation pass in milliseconds. Thread-safe. */
+public final class MutableClock extends Clock {
 
     private volatile Instant now;
 
-    MutableClock(Instant start) {
+    public MutableClock(Instant start) {
         this.now = start;
     }
 
-    void advance(Duration d) {
+    public synchronized void advance(Duration d) {
         now = now.plus(d);
+    }
+
+    public void set(Instant t) {
+        now = t;
     }
 
     @Override
