@@ -26,6 +26,7 @@ public final class TokenIssuer {
     /** Tokens shorter than this after clamping to the key's publication are refused rather than issued. */
     static final Duration MIN_LIFETIME = Duration.ofSeconds(1);
 
+    private static final int MAX_CACHED_HEADERS = 64;
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
     private final String issuer;
@@ -95,6 +96,9 @@ public final class TokenIssuer {
         }
         claims.append("]}");
 
+        if (encodedHeaders.size() > MAX_CACHED_HEADERS) {
+            encodedHeaders.clear(); // keys rotate (subkeys hourly); only the current few are worth keeping
+        }
         String signingInput = encodedHeaders.computeIfAbsent(key.id(), k -> header(key)) + '.'
                 + B64.encodeToString(claims.toString().getBytes(StandardCharsets.UTF_8));
         byte[] signature = key.sign(signingInput.getBytes(StandardCharsets.US_ASCII));
