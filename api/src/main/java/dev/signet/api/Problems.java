@@ -66,6 +66,28 @@ public final class Problems {
         res.send(JSONObjectUtils.toJSONString(body(e)).getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Requests Helidon rejects before routing (an unparseable request line, header or Content-Length) get
+     * a problem body too, with a generic detail: their raw text is the client's and may carry credentials.
+     */
+    public static io.helidon.webserver.http.DirectHandlers directHandlers() {
+        var b = io.helidon.webserver.http.DirectHandlers.builder();
+        for (io.helidon.http.DirectHandler.EventType type : io.helidon.http.DirectHandler.EventType.values()) {
+            b.addHandler(type, (request, event, status, headers, message) -> {
+                String body = "{\"type\":\"urn:signet:problem:" + (status.code() < 500 ? "malformed" : "internal")
+                        + "\",\"title\":\"" + status.reasonPhrase() + "\",\"status\":" + status.code()
+                        + ",\"detail\":\"" + (status.code() < 500 ? "the request is not valid HTTP" : "internal error") + "\"}";
+                return io.helidon.http.DirectHandler.TransportResponse.builder()
+                        .status(status)
+                        .headers(headers)
+                        .header(HeaderNames.CONTENT_TYPE, MEDIA_TYPE)
+                        .entity(body.getBytes(StandardCharsets.UTF_8))
+                        .build();
+            });
+        }
+        return b.build();
+    }
+
     /** Anything that is not a SignetException is a bug: log it, answer 500 with no detail. */
     public static void sendUnexpected(ServerResponse res, Throwable t) {
         LOG.log(System.Logger.Level.ERROR, "unexpected error", t);

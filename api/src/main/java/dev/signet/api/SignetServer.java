@@ -57,10 +57,11 @@ public final class SignetServer implements AutoCloseable {
                 .shutdownHook(false)
                 // Responses go out in more than one write; Nagle plus delayed ACKs would add ~40 ms.
                 .connectionOptions(o -> o.tcpNoDelay(true))
+                .directHandlers(Problems.directHandlers())
                 .addFeature(observe)
                 .routing(r -> publicRouting(r, minters, keyRing, issuer, config))
                 .putSocket(ADMIN_SOCKET, s -> s.host(config.adminHost()).port(config.adminPort())
-                        .connectionOptions(o -> o.tcpNoDelay(true)))
+                        .connectionOptions(o -> o.tcpNoDelay(true)).directHandlers(Problems.directHandlers()))
                 .routing(ADMIN_SOCKET, r -> adminRouting(r, config, keyRing, masters, backend))
                 .build()
                 .start();

@@ -157,6 +157,21 @@ class SigningApiTest {
     }
 
     @Test
+    void requestsThatAreNotValidHttpGetProblemsToo() throws Exception {
+        for (String raw : new String[]{
+                "POST /v1/tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: abc\r\n\r\n{}",
+                "GET /%zz HTTP/1.1\r\nHost: x\r\n\r\n"}) {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", signet.daemon.server().port())) {
+                s.setSoTimeout(5000);
+                s.getOutputStream().write(raw.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                String response = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                assertTrue(response.startsWith("HTTP/1.1 400"), response);
+                assertTrue(response.contains("application/problem+json") && response.contains("\"status\":400"), response);
+            }
+        }
+    }
+
+    @Test
     void unknownPathsAndMethodsGetProblems() {
         assertProblem(signet.get(signet.base() + "/nowhere"), 404, "no such resource");
         HttpResponse<String> res = signet.get(signet.base() + "/v1/tokens");
