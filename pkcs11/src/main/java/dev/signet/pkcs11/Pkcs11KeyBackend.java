@@ -77,6 +77,7 @@ public final class Pkcs11KeyBackend implements KeyBackend {
 
     /** The live connection, or null while degraded; read without locking on the signing path. */
     private volatile Connection connection;
+    private Instant lastReread;
     // Guarded by this.
     private Connection retired;
     private Map<String, Pkcs11SigningKey> lastKnown = Map.of();
@@ -302,6 +303,9 @@ public final class Pkcs11KeyBackend implements KeyBackend {
         return onToken(c -> {
             LiveKey live = c.keys().get(kid);
             if (live == null) {
+                live = reread(c, kid);
+            }
+            if (live == null) {
                 throw new SignetException(SignetException.Code.UNAVAILABLE, "key " + kid + " is no longer on token "
                         + tokenLabel, backoffHint(), null);
             }
@@ -315,6 +319,29 @@ public final class Pkcs11KeyBackend implements KeyBackend {
                 c.sessions().release();
             }
         });
+    }
+
+    /**
+     * A key this backend signed with is missing from the current connection: the token may have been read while
+     * it was coming back. Re-reads the token's key list, at most once per initial backoff, and returns the key
+     * if it is there now (only ever the key whose public key hashes to the kid).
+     */
+    private LiveKey reread(Connection c, String kid) throws Exception {
+        synchronized (c) {
+            Instant now = clock.instant();
+            if (lastReread != null && now.isBefore(lastReread.plus(initialBackoff))) {
+                return c.keys().get(kid);
+            }
+            lastReread = now;
+            c.store().load(null, pin);
+            for (String alias : Collections.list(c.store().aliases())) {
+                LiveKey key = load(c.store(), alias);
+                if (key != null) {
+                    c.keys().putIfAbsent(key.id(), key);
+                }
+            }
+            return c.keys().get(kid);
+        }
     }
 
     private interface TokenOperation<T> {
