@@ -56,7 +56,8 @@ public final class DelegatedKeyRing implements KeyRing {
     private static final String SUFFIX = ".subkeys";
 
     /** A subkey's public side and schedule, as written for other processes. */
-    record Published(SigningKey key, Instant prepared, Instant activates, Instant retires, Instant unpublishes) {
+    record Published(SigningKey key, String masterKid, Instant prepared, Instant activates, Instant retires,
+                     Instant unpublishes) {
     }
 
     private final RotatingKeyRing master;
@@ -141,7 +142,7 @@ public final class DelegatedKeyRing implements KeyRing {
         // A subkey lives no longer than its publication, nor than its master's (revocation cascades).
         java.util.Set<String> masters = new java.util.HashSet<>();
         master.published().forEach(k -> masters.add(k.id()));
-        mine.values().removeIf(p -> !now.isBefore(p.unpublishes()) || !masters.contains(masterKid(p)));
+        mine.values().removeIf(p -> !now.isBefore(p.unpublishes()) || !masters.contains(p.masterKid()));
         Duration lead = master.policy().prepublishLead();
         Instant lastRetirement = mine.values().stream().map(Published::retires).max(Comparator.naturalOrder()).orElse(now);
         // Like master keys, the next subkey is prepared two leads ahead: one lead for caches, one of margin.
@@ -160,8 +161,9 @@ public final class DelegatedKeyRing implements KeyRing {
         share(now, masters);
     }
 
-    private static String masterKid(Published p) {
-        return p.key().certificateChain().get(1).getSubjectX500Principal().getName().replace("CN=signet master ", "");
+    /** The master's kid as written in its certificate's subject by {@link #masterName}. */
+    private static String masterKid(X509Certificate masterCert) {
+        return masterCert.getSubjectX500Principal().getName().replace("CN=signet master ", "");
     }
 
     /**
@@ -208,7 +210,8 @@ public final class DelegatedKeyRing implements KeyRing {
         X509Certificate cert = Certificates.issue(pair.getPublic(), "CN=signet subkey " + kid, masterKey,
                 masterName(masterKey), now, unpublishes, false);
         JcaSigningKey inMemory = InMemorySigning.key(kid, algorithm, pair.getPublic(), pair.getPrivate());
-        return new Published(new CertifiedKey(inMemory, List.of(cert, masterCert)), now, activates, retires, unpublishes);
+        return new Published(new CertifiedKey(inMemory, List.of(cert, masterCert)), masterKey.id(), now, activates,
+                retires, unpublishes);
     }
 
     private static String masterName(SigningKey masterKey) {
@@ -260,7 +263,7 @@ public final class DelegatedKeyRing implements KeyRing {
                     }
                 }
                 mine.values().forEach(p -> all.put(p.key().id(), p)); // ours sign; theirs only verify
-                all.values().removeIf(p -> !masters.contains(masterKid(p)));
+                all.values().removeIf(p -> !masters.contains(p.masterKid()));
                 publishedView = List.copyOf(all.values());
             }
         } catch (IOException e) {
@@ -268,7 +271,7 @@ public final class DelegatedKeyRing implements KeyRing {
             // does not sign before its lead anyway.
             LOG.log(System.Logger.Level.WARNING, "cannot share subkeys in " + dir + ": " + e.getMessage());
             Map<String, Published> all = new LinkedHashMap<>();
-            publishedView.stream().filter(p -> now.isBefore(p.unpublishes()) && masters.contains(masterKid(p)))
+            publishedView.stream().filter(p -> now.isBefore(p.unpublishes()) && masters.contains(p.masterKid()))
                     .forEach(p -> all.put(p.key().id(), p));
             mine.values().forEach(p -> all.put(p.key().id(), p));
             publishedView = List.copyOf(all.values());
@@ -296,7 +299,7 @@ public final class DelegatedKeyRing implements KeyRing {
             SigningAlgorithm alg = SigningAlgorithm.parse(f[0]);
             PublicKey pub = leaf.getPublicKey();
             return new Published(new CertifiedKey(new VerifyOnlyKey(Jwks.thumbprint(pub, alg), alg, pub), List.of(leaf, root)),
-                    Instant.parse(f[1]), Instant.parse(f[2]), Instant.parse(f[3]), Instant.parse(f[4]));
+                    masterKid(root), Instant.parse(f[1]), Instant.parse(f[2]), Instant.parse(f[3]), Instant.parse(f[4]));
         } catch (GeneralSecurityException | RuntimeException e) {
             throw new SignetException(SignetException.Code.INTERNAL, "damaged subkey record: " + e.getMessage(), e);
         }
