@@ -36,10 +36,18 @@ public final class Daemon implements AutoCloseable {
                 config.dataDir(), config.issuer(), clock, System::getenv));
         Rotator rotator = null;
         try {
-            RotatingKeyRing masters = RotatingKeyRing.start(backend, issuerDir(config), config.rotation(), clock);
-            KeyRing ring = config.delegation() == null ? masters : new DelegatedKeyRing(masters,
-                    config.delegation().algorithm(), config.delegation().lifetime(),
-                    issuerDir(config).resolve("subkeys"), clock);
+            KeyRing ring;
+            RotatingKeyRing masters;
+            if (config.delegation() == null) {
+                ring = masters = RotatingKeyRing.start(backend, issuerDir(config), config.rotation(), clock);
+            } else {
+                DelegatedKeyRing delegated = DelegatedKeyRing.start(
+                        () -> RotatingKeyRing.start(backend, issuerDir(config), config.rotation(), clock),
+                        config.delegation().algorithm(), config.delegation().lifetime(),
+                        issuerDir(config).resolve("subkeys"), clock);
+                ring = delegated;
+                masters = delegated.master();
+            }
             rotator = Rotator.start(Map.of(config.issuer(), ring), config.rotation().checkInterval());
             return new Daemon(backend, ring, rotator, SignetServer.start(config, backend, ring, masters, clock));
         } catch (RuntimeException e) {

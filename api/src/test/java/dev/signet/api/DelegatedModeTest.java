@@ -50,11 +50,11 @@ class DelegatedModeTest {
 
     @Test
     void subkeyTokensCarryAChainRootedInTheMasterKey() throws Exception {
-        String first = mint();
-        String masterKid = SignedJWT.parse(first).getHeader().getKeyID();
+        String first = SignedJWT.parse(mint()).getHeader().getKeyID();
         JWKSet jwks = JWKSet.parse(signet.get(signet.jwksUrl()).body());
-        assertTrue(jwks.getKeyByKeyId(masterKid).getX509CertChain() == null, "the master signs until a subkey has waited its lead");
-        assertEquals(2, jwks.getKeys().size(), "the first subkey is published from the start");
+        String masterKid = jwks.getKeys().stream().filter(k -> k.getX509CertChain() == null).findFirst().orElseThrow().getKeyID();
+        assertNotEquals(masterKid, first, "a new issuer signs with its first subkey at once");
+        assertEquals(3, jwks.getKeys().size(), "the master, the first subkey and its successor are published from the start");
 
         for (int i = 0; i < 62; i++) {
             clock.advance(Duration.ofMinutes(1));
@@ -63,6 +63,7 @@ class DelegatedModeTest {
         String token = mint();
         String kid = SignedJWT.parse(token).getHeader().getKeyID();
         assertNotEquals(masterKid, kid);
+        assertNotEquals(first, kid, "after its lifetime the first subkey's successor signs");
         assertEquals("EdDSA", SignedJWT.parse(token).getHeader().getAlgorithm().getName());
         JWK jwk = JWKSet.parse(signet.get(signet.jwksUrl()).body()).getKeyByKeyId(kid);
         assertEquals(2, jwk.getX509CertChain().size());

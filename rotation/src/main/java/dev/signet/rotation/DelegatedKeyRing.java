@@ -36,6 +36,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * Delegated mode: the master ring's ACTIVE key (in the HSM or KMS) certifies short-lived in-memory
@@ -48,12 +49,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * unpublished. Its public certificate chain and times are written to {@code <dir>/<replica>.subkeys}, so a
  * restarted process and the other replicas on the same host keep publishing it while its tokens are
  * valid. Until this process's first subkey has been published for the lead, the master key signs
- * directly.
+ * directly; only the process that starts an issuer (nothing published yet, see
+ * {@link RotatingKeyRing#bootstrapped()}) signs with its first subkey at once.
  */
 public final class DelegatedKeyRing implements KeyRing {
 
     private static final System.Logger LOG = System.getLogger(DelegatedKeyRing.class.getName());
     private static final String SUFFIX = ".subkeys";
+    private static final String LOCK = "subkeys.lock";
 
     /** A subkey's public side and schedule, as written for other processes. */
     record Published(SigningKey key, String masterKid, Instant prepared, Instant activates, Instant retires,
@@ -73,11 +76,38 @@ public final class DelegatedKeyRing implements KeyRing {
     private volatile Published signer;
 
     /**
-     * @param dir      where subkey certificates are shared between processes (one directory per issuer)
-     * @param lifetime how long a subkey signs; at least the prepublish lead
+     * Opens the master ring and certifies the first subkey while holding the subkey directory's lock, so a
+     * replica starting alongside reads the journal only once the first subkey is shared: when this process
+     * starts the issuer, that subkey signs at once and every replica publishes it from its first JWKS.
+     *
+     * @param openMaster opens (starts) the issuer's master ring
+     * @param dir        where subkey certificates are shared between processes (one directory per issuer)
+     * @param lifetime   how long a subkey signs; at least the prepublish lead
      * @throws SignetException INVALID_ARGUMENT if the lifetime is shorter than the master policy's lead
      */
-    public DelegatedKeyRing(RotatingKeyRing master, SigningAlgorithm algorithm, Duration lifetime, Path dir, Clock clock) {
+    public static DelegatedKeyRing start(Supplier<RotatingKeyRing> openMaster, SigningAlgorithm algorithm,
+                                         Duration lifetime, Path dir, Clock clock) {
+        try {
+            Files.createDirectories(dir);
+            try (FileChannel ch = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE); FileLock ignored = ch.lock()) {
+                RotatingKeyRing master = openMaster.get();
+                try {
+                    DelegatedKeyRing ring = new DelegatedKeyRing(master, algorithm, lifetime, dir, clock);
+                    ring.tickLocked(master.bootstrapped());
+                    return ring;
+                } catch (RuntimeException e) {
+                    master.close();
+                    throw e;
+                }
+            }
+        } catch (IOException e) {
+            throw new SignetException(SignetException.Code.UNAVAILABLE, "cannot lock the subkey directory " + dir
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    private DelegatedKeyRing(RotatingKeyRing master, SigningAlgorithm algorithm, Duration lifetime, Path dir, Clock clock) {
         if (lifetime.compareTo(master.policy().prepublishLead()) < 0) {
             throw new SignetException(SignetException.Code.INVALID_ARGUMENT, "a subkey lifetime of " + lifetime
                     + " is shorter than the prepublish lead " + master.policy().prepublishLead());
@@ -92,7 +122,6 @@ public final class DelegatedKeyRing implements KeyRing {
         this.dir = dir;
         this.own = dir.resolve(UUID.randomUUID() + SUFFIX);
         this.clock = clock;
-        tick();
     }
 
     /** The ring of master keys, for the operator verbs. */
@@ -137,6 +166,21 @@ public final class DelegatedKeyRing implements KeyRing {
     /** Ticks the master ring, then prepares, activates and drops subkeys as due. */
     @Override
     public synchronized void tick() {
+        try (FileChannel ch = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); FileLock ignored = ch.lock()) {
+            tickLocked(false);
+        } catch (IOException e) {
+            // Subkeys still rotate here; sharing them is best effort (see share).
+            LOG.log(System.Logger.Level.WARNING, "cannot lock the subkey directory " + dir + ": " + e.getMessage());
+            tickLocked(false);
+        }
+    }
+
+    /**
+     * @param first the issuer's first subkey, certified as the issuer starts: it signs at once, because no
+     *              verifier can have cached a JWKS without it
+     */
+    private synchronized void tickLocked(boolean first) {
         master.tick();
         Instant now = clock.instant();
         // A subkey lives no longer than its publication, nor than its master's (revocation cascades).
@@ -146,19 +190,28 @@ public final class DelegatedKeyRing implements KeyRing {
         Duration lead = master.policy().prepublishLead();
         Instant lastRetirement = mine.values().stream().map(Published::retires).max(Comparator.naturalOrder()).orElse(now);
         // Like master keys, the next subkey is prepared two leads ahead: one lead for caches, one of margin.
-        if (!lastRetirement.isAfter(now.plus(lead.multipliedBy(2)))) {
+        // An issuer's first subkey signs at once, so its successor is prepared with it to be ready in time.
+        boolean immediate = first;
+        for (int n = first ? 2 : 1; n > 0 && !lastRetirement.isAfter(now.plus(lead.multipliedBy(2))); n--) {
             try {
-                Published next = certifyNew(now, maxOf(lastRetirement, now.plus(lead)));
+                Published next = certifyNew(now, immediate ? now : maxOf(lastRetirement, now.plus(lead)));
                 mine.put(next.key().id(), next);
+                lastRetirement = next.retires();
+                immediate = false;
             } catch (SignetException e) {
                 // The master may be rotating or its backend recovering: the master keeps signing meanwhile.
                 LOG.log(System.Logger.Level.WARNING, "cannot certify a new subkey: " + e.code() + ": " + e.getMessage());
+                break;
             }
+        }
+        if (!share(now, masters) && first) {
+            // Unshared, the first subkey is missing from the other replicas' JWKS: it waits its lead too.
+            mine.replaceAll((kid, p) -> new Published(p.key(), p.masterKid(), p.prepared(),
+                    maxOf(p.activates(), now.plus(lead)), p.retires(), p.unpublishes()));
         }
         signer = mine.values().stream()
                 .filter(p -> !now.isBefore(p.activates()) && now.isBefore(p.retires()))
                 .max(Comparator.comparing(Published::activates)).orElse(null);
-        share(now, masters);
     }
 
     /** The master's kid as written in its certificate's subject by {@link #masterName}. */
@@ -231,41 +284,41 @@ public final class DelegatedKeyRing implements KeyRing {
         }
     }
 
-    /** Writes this process's subkeys (public parts only) and reads everyone's still-published ones. */
-    private void share(Instant now, java.util.Set<String> masters) {
+    /**
+     * Writes this process's subkeys (public parts only) and reads everyone's still-published ones; the
+     * caller holds the directory's lock.
+     */
+    private boolean share(Instant now, java.util.Set<String> masters) {
         try {
-            Files.createDirectories(dir);
-            try (FileChannel ch = FileChannel.open(dir.resolve("subkeys.lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE); FileLock ignored = ch.lock()) {
-                StringBuilder text = new StringBuilder();
-                for (Published p : mine.values()) {
-                    text.append(encode(p)).append('\n');
-                }
-                Path tmp = own.resolveSibling(own.getFileName() + ".tmp");
-                Files.writeString(tmp, text, StandardCharsets.UTF_8);
-                Files.move(tmp, own, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                Map<String, Published> all = new LinkedHashMap<>();
-                try (var files = Files.list(dir)) {
-                    for (Path f : files.filter(f -> f.getFileName().toString().endsWith(SUFFIX)).sorted().toList()) {
-                        List<Published> live = new ArrayList<>();
-                        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
-                            if (!line.isBlank()) {
-                                Published p = decode(line);
-                                if (now.isBefore(p.unpublishes())) {
-                                    live.add(p);
-                                }
+            StringBuilder text = new StringBuilder();
+            for (Published p : mine.values()) {
+                text.append(encode(p)).append('\n');
+            }
+            Path tmp = own.resolveSibling(own.getFileName() + ".tmp");
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.move(tmp, own, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Map<String, Published> all = new LinkedHashMap<>();
+            try (var files = Files.list(dir)) {
+                for (Path f : files.filter(f -> f.getFileName().toString().endsWith(SUFFIX)).sorted().toList()) {
+                    List<Published> live = new ArrayList<>();
+                    for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                        if (!line.isBlank()) {
+                            Published p = decode(line);
+                            if (now.isBefore(p.unpublishes())) {
+                                live.add(p);
                             }
                         }
-                        if (live.isEmpty() && !f.equals(own)) {
-                            Files.deleteIfExists(f); // a stopped process's subkeys, all expired
-                        }
-                        live.forEach(p -> all.putIfAbsent(p.key().id(), p));
                     }
+                    if (live.isEmpty() && !f.equals(own)) {
+                        Files.deleteIfExists(f); // a stopped process's subkeys, all expired
+                    }
+                    live.forEach(p -> all.putIfAbsent(p.key().id(), p));
                 }
-                mine.values().forEach(p -> all.put(p.key().id(), p)); // ours sign; theirs only verify
-                all.values().removeIf(p -> !masters.contains(p.masterKid()));
-                publishedView = List.copyOf(all.values());
             }
+            mine.values().forEach(p -> all.put(p.key().id(), p)); // ours sign; theirs only verify
+            all.values().removeIf(p -> !masters.contains(p.masterKid()));
+            publishedView = List.copyOf(all.values());
+            return true;
         } catch (IOException e) {
             // Keep serving the last view; other replicas may miss this process's newest subkey, which
             // does not sign before its lead anyway.
@@ -275,6 +328,7 @@ public final class DelegatedKeyRing implements KeyRing {
                     .forEach(p -> all.put(p.key().id(), p));
             mine.values().forEach(p -> all.put(p.key().id(), p));
             publishedView = List.copyOf(all.values());
+            return false;
         }
     }
 

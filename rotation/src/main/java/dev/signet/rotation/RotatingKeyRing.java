@@ -38,6 +38,7 @@ public final class RotatingKeyRing implements KeyRing {
     private final Clock clock;
     private final Map<String, SigningKey> resolved = new ConcurrentHashMap<>();
     private volatile View view;
+    private boolean bootstrapped;
 
     /** What this replica serves: one journal version, resolved. {@code slot} is null when none may sign. */
     private record View(KeySet set, SigningSlot slot, List<SigningKey> published, List<KeyView> described,
@@ -65,7 +66,9 @@ public final class RotatingKeyRing implements KeyRing {
         Instant now = clock.instant();
         LifecycleStore.Lock lock = store.lock();
         try {
-            KeySet set = ring.reconcile(now, store.load());
+            KeySet loaded = store.load();
+            ring.bootstrapped = loaded.unstarted();
+            KeySet set = ring.reconcile(now, loaded);
             ring.swap(ring.applyDue(now, set), now);
         } finally {
             lock.close();
@@ -80,6 +83,14 @@ public final class RotatingKeyRing implements KeyRing {
 
     public RotationPolicy policy() {
         return policy;
+    }
+
+    /**
+     * True if this replica started the issuer's journal: nothing of this issuer was published before it
+     * started, so no verifier can have cached a JWKS without its keys.
+     */
+    public boolean bootstrapped() {
+        return bootstrapped;
     }
 
     /** The journal this replica serves. */
