@@ -36,6 +36,7 @@ final class DevMode {
         String backend = "software";
         String algorithm = "ES256";
         String mode = "direct";
+        String subkeyAlgorithm = null;
         String kmsEndpoint = null;
         while (!args.isEmpty()) {
             String a = args.pop();
@@ -49,6 +50,7 @@ final class DevMode {
                 case "--backend" -> backend = args.pop();
                 case "--algorithm" -> algorithm = args.pop();
                 case "--mode" -> mode = args.pop();
+                case "--subkey-algorithm" -> subkeyAlgorithm = args.pop();
                 case "--kms-endpoint" -> kmsEndpoint = args.pop();
                 default -> Signet.fail("dev: unknown option '" + a + "'\n" + Signet.USAGE);
             }
@@ -77,6 +79,9 @@ final class DevMode {
         backendValues.forEach((k, v) -> c.put("signet.backend." + k, v));
         c.put("signet.rotation.algorithm", algorithm);
         c.put("signet.mode", mode);
+        if (subkeyAlgorithm != null) {
+            c.put("signet.delegation.algorithm", subkeyAlgorithm);
+        }
         c.put("signet.minters.0.name", "dev");
         c.put("signet.minters.0.credential-hash", CredentialHash.of(minter).text());
         c.put("signet.minters.0.audiences.0", "*");
