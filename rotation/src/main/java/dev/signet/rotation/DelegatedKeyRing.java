@@ -45,8 +45,8 @@ import java.util.function.Supplier;
  * the prepublish lead before it signs, ACTIVE for {@code lifetime}, published until every token it signed
  * has expired, never published after its master is unpublished.
  *
- * <p>The private part of a subkey exists only in this process and is dropped when the subkey is
- * unpublished. Its public certificate chain and times are written to {@code <dir>/<replica>.subkeys}, so a
+ * <p>The private part of a subkey exists only in this process and is dropped when the subkey
+ * retires. Its public certificate chain and times are written to {@code <dir>/<replica>.subkeys}, so a
  * restarted process and the other replicas on the same host keep publishing it while its tokens are
  * valid. Until this process's first subkey has been published for the lead, the master key signs
  * directly; only the process that starts an issuer (nothing published yet, see
@@ -61,6 +61,16 @@ public final class DelegatedKeyRing implements KeyRing {
     /** A subkey's public side and schedule, as written for other processes. */
     record Published(SigningKey key, String masterKid, Instant prepared, Instant activates, Instant retires,
                      Instant unpublishes) {
+
+        /** The same subkey without its private part: it stays published but can no longer sign. */
+        Published withoutPrivatePart() {
+            if (key instanceof CertifiedKey c && c.inner() instanceof VerifyOnlyKey) {
+                return this;
+            }
+            VerifyOnlyKey pub = new VerifyOnlyKey(key.id(), key.algorithm(), key.publicKey());
+            return new Published(new CertifiedKey(pub, key.certificateChain()), masterKid, prepared, activates, retires,
+                    unpublishes);
+        }
     }
 
     private final RotatingKeyRing master;
@@ -69,7 +79,7 @@ public final class DelegatedKeyRing implements KeyRing {
     private final Path dir;
     private final Path own;
     private final Clock clock;
-    /** This process's subkeys, with their private parts. */
+    /** This process's subkeys, with their private parts until they retire. */
     private final Map<String, Published> mine = new ConcurrentHashMap<>();
     private final Map<String, X509Certificate> masterCertificates = new ConcurrentHashMap<>();
     private volatile List<Published> publishedView = List.of();
@@ -187,6 +197,8 @@ public final class DelegatedKeyRing implements KeyRing {
         java.util.Set<String> masters = new java.util.HashSet<>();
         master.published().forEach(k -> masters.add(k.id()));
         mine.values().removeIf(p -> !now.isBefore(p.unpublishes()) || !masters.contains(p.masterKid()));
+        // A retired subkey never signs again: drop its private part now, keep publishing the public one.
+        mine.replaceAll((kid, p) -> now.isBefore(p.retires()) ? p : p.withoutPrivatePart());
         Duration lead = master.policy().prepublishLead();
         Instant lastRetirement = mine.values().stream().map(Published::retires).max(Comparator.naturalOrder()).orElse(now);
         // Like master keys, the next subkey is prepared two leads ahead: one lead for caches, one of margin.
@@ -383,10 +395,11 @@ public final class DelegatedKeyRing implements KeyRing {
         }
     }
 
-    /** Another process's (or a previous run's) subkey: published, never signing here. */
+    /** A retired subkey, or another process's (or a previous run's): published, never signing here. */
     private record VerifyOnlyKey(String id, SigningAlgorithm algorithm, PublicKey publicKey) implements SigningKey {
         public byte[] sign(byte[] input) {
-            throw new SignetException(SignetException.Code.INTERNAL, "subkey " + id + " belongs to another process");
+            throw new SignetException(SignetException.Code.INTERNAL,
+                    "subkey " + id + " has no private part here (retired, or another process's)");
         }
     }
 

@@ -4,6 +4,7 @@ import dev.signet.signer.testing.MutableClock;
 import com.nimbusds.jose.jwk.JWK;
 import dev.signet.signer.Jwks;
 import dev.signet.signer.KeyBackend;
+import dev.signet.signer.SignetException;
 import dev.signet.signer.SigningAlgorithm;
 import dev.signet.signer.SigningKey;
 import dev.signet.signer.testing.JwsVerification;
@@ -30,6 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DelegatedKeyRingTest {
@@ -147,6 +149,22 @@ class DelegatedKeyRingTest {
         clock.advance(Duration.between(clock.instant(), until).plusSeconds(1));
         second.tick();
         assertFalse(second.published().stream().anyMatch(k -> k.id().equals(subkey.id())), "until its tokens have expired");
+    }
+
+    @Test
+    void aSubkeyDropsItsPrivatePartWhenItRetiresAndStaysPublished() {
+        DelegatedKeyRing ring = open(countingBackend());
+        KeyRing.SigningSlot slot = ring.signingSlot();
+        SigningKey first = slot.key();
+        first.sign(new byte[] {1});
+        Instant retires = slot.publishedUntil().minus(Fixtures.DAILY.retention());
+        clock.advance(Duration.between(clock.instant(), retires));
+        ring.tick();
+        assertNotEquals(first.id(), ring.signingSlot().key().id());
+        SigningKey published = ring.published().stream().filter(k -> k.id().equals(first.id())).findFirst().orElseThrow();
+        assertEquals(first.publicKey(), published.publicKey(), "still published for the tokens it signed");
+        SignetException e = assertThrows(SignetException.class, () -> published.sign(new byte[] {1}));
+        assertTrue(e.getMessage().contains("no private part"), e.getMessage());
     }
 
     @Test
