@@ -35,7 +35,12 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
 
@@ -72,6 +77,12 @@ public final class Pkcs11KeyBackend implements KeyBackend {
     private final Duration initialBackoff;
     private final Duration maxBackoff;
     private final ScheduledExecutorService recovery;
+    /**
+     * Platform threads that make the PKCS#11 calls for virtual request threads: a thread in a native call pins its
+     * carrier, and with a few carriers a token that serialises (SoftHSM2's RSA) or a network HSM's latency would
+     * stall every other request.
+     */
+    private final ExecutorService signers;
     /** Stable handles by kid, so callers holding a key keep working across reconnects. */
     private final Map<String, Pkcs11SigningKey> handles = new ConcurrentHashMap<>();
 
@@ -104,6 +115,15 @@ public final class Pkcs11KeyBackend implements KeyBackend {
      */
     public Pkcs11KeyBackend(String library, String tokenLabel, char[] pin, Clock clock,
                             Duration initialBackoff, Duration maxBackoff) {
+        this(library, tokenLabel, pin, clock, initialBackoff, maxBackoff, Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * @param signingThreads platform threads making signing calls for virtual threads: the CPU count for a token
+     *                       in this process (SoftHSM2), the number of concurrent sessions worth using for a network HSM
+     */
+    public Pkcs11KeyBackend(String library, String tokenLabel, char[] pin, Clock clock,
+                            Duration initialBackoff, Duration maxBackoff, int signingThreads) {
         if (library.contains("\"") || library.contains("\n") || tokenLabel.isBlank()) {
             throw new SignetException(SignetException.Code.INVALID_ARGUMENT,
                     "backend.library must be a plain path and backend.token-label must not be blank");
@@ -120,6 +140,11 @@ public final class Pkcs11KeyBackend implements KeyBackend {
             t.setDaemon(true);
             return t;
         });
+        if (signingThreads < 1) {
+            throw new SignetException(SignetException.Code.INVALID_ARGUMENT, "backend.signing-threads must be at least 1");
+        }
+        this.signers = Executors.newFixedThreadPool(signingThreads,
+                Thread.ofPlatform().daemon().name("pkcs11-sign[" + tokenLabel + "]-", 0).factory());
         try {
             Connection c;
             try {
@@ -133,6 +158,7 @@ public final class Pkcs11KeyBackend implements KeyBackend {
             }
         } catch (SignetException e) {
             recovery.shutdownNow();
+            signers.shutdownNow();
             throw e;
         } catch (TokenNotFound e) {
             recovery.shutdownNow();
@@ -263,6 +289,7 @@ public final class Pkcs11KeyBackend implements KeyBackend {
             degradedReason = "closed";
         }
         recovery.shutdownNow();
+        signers.shutdownNow();
         Lock read = cryptoki.lock().readLock();
         read.lock();
         try {
@@ -300,6 +327,34 @@ public final class Pkcs11KeyBackend implements KeyBackend {
      * library cannot be re-initialised (and handles reused) mid-signature.
      */
     byte[] sign(String kid, byte[] input) {
+        if (!Thread.currentThread().isVirtual()) {
+            return signOnToken(kid, input);
+        }
+        Future<byte[]> f;
+        try {
+            f = signers.submit(() -> signOnToken(kid, input));
+        } catch (RejectedExecutionException e) {
+            throw unavailable();
+        }
+        try {
+            return f.get(SESSION_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new SignetException(SignetException.Code.INTERNAL, "signing failed", e.getCause());
+        } catch (TimeoutException e) {
+            f.cancel(false);
+            throw new SignetException(SignetException.Code.UNAVAILABLE, "token " + tokenLabel + " is busy: no signing"
+                    + " thread free within " + SESSION_WAIT.toSeconds() + " s", Duration.ofSeconds(1), null);
+        } catch (InterruptedException e) {
+            f.cancel(false);
+            Thread.currentThread().interrupt();
+            throw new SignetException(SignetException.Code.UNAVAILABLE, "interrupted", Duration.ofSeconds(1), e);
+        }
+    }
+
+    private byte[] signOnToken(String kid, byte[] input) {
         return onToken(c -> {
             LiveKey live = c.keys().get(kid);
             if (live == null) {
