@@ -2,7 +2,6 @@ package dev.signet.rotation;
 
 import dev.signet.signer.Certificates;
 import dev.signet.signer.InMemorySigning;
-import dev.signet.signer.JcaSigningKey;
 import dev.signet.signer.Jwks;
 import dev.signet.signer.SignetException;
 import dev.signet.signer.SigningAlgorithm;
@@ -209,7 +208,7 @@ public final class DelegatedKeyRing implements KeyRing {
                 now, masterSlot.publishedUntil(), true));
         X509Certificate cert = Certificates.issue(pair.getPublic(), "CN=signet subkey " + kid, masterKey,
                 masterName(masterKey), now, unpublishes, false);
-        JcaSigningKey inMemory = InMemorySigning.key(kid, algorithm, pair.getPublic(), pair.getPrivate());
+        SigningKey inMemory = InMemorySigning.key(kid, algorithm, pair.getPublic(), pair.getPrivate());
         return new Published(new CertifiedKey(inMemory, List.of(cert, masterCert)), masterKey.id(), now, activates,
                 retires, unpublishes);
     }
