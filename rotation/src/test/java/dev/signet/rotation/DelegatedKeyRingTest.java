@@ -13,6 +13,8 @@ import dev.signet.signer.token.TokenIssuer;
 import dev.signet.signer.token.TokenRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Path;
 import java.security.PublicKey;
@@ -65,16 +67,22 @@ class DelegatedKeyRingTest {
     }
 
     DelegatedKeyRing open(KeyBackend backend) {
+        return open(backend, SigningAlgorithm.EdDSA);
+    }
+
+    DelegatedKeyRing open(KeyBackend backend, SigningAlgorithm subkeys) {
         RotatingKeyRing master = RotatingKeyRing.start(backend, dir.resolve("rotation"), Fixtures.DAILY, clock);
-        return new DelegatedKeyRing(master, SigningAlgorithm.EdDSA, Duration.ofHours(1), dir.resolve("subkeys"), clock);
+        return new DelegatedKeyRing(master, subkeys, Duration.ofHours(1), dir.resolve("subkeys"), clock);
     }
 
     static final TokenRequest REQUEST = new TokenRequest("agent", "https://svc", Duration.ofMinutes(10),
             List.of(new ScopeItem("repo:x", List.of("read"))), Optional.empty());
 
-    @Test
-    void subkeysArePublishedBeforeTheySignAndRootedInTheMaster() throws Exception {
-        DelegatedKeyRing ring = open(countingBackend());
+    /** ES256 subkeys are generated inside OpenSSL when it is the in-memory signer, EdDSA ones by BouncyCastle. */
+    @ParameterizedTest
+    @EnumSource(value = SigningAlgorithm.class, names = {"EdDSA", "ES256"})
+    void subkeysArePublishedBeforeTheySignAndRootedInTheMaster(SigningAlgorithm subkeyAlgorithm) throws Exception {
+        DelegatedKeyRing ring = open(countingBackend(), subkeyAlgorithm);
         String masterKid = ring.signingSlot().key().id();
         assertTrue(ring.signingSlot().key().certificateChain().isEmpty(), "until a subkey has waited its lead, the master signs");
 
@@ -93,6 +101,7 @@ class DelegatedKeyRingTest {
             KeyRing.SigningSlot slot = ring.signingSlot();
             SigningKey key = slot.key();
             if (!key.certificateChain().isEmpty()) {
+                assertEquals(subkeyAlgorithm, key.algorithm());
                 Instant since = firstPublished.get(key.id());
                 assertTrue(!since.plus(Fixtures.DAILY.prepublishLead()).isAfter(clock.instant()),
                         "subkey " + key.id() + " signs only after being published for the lead");
