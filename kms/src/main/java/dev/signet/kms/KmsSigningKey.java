@@ -1,5 +1,6 @@
 package dev.signet.kms;
 
+import dev.signet.signer.EcdsaSignatures;
 import dev.signet.signer.JcaSigningKey;
 import dev.signet.signer.SignetException;
 import dev.signet.signer.SigningAlgorithm;

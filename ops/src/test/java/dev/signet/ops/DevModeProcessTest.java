@@ -59,6 +59,7 @@ class DevModeProcessTest {
     /** Starts {@code signet dev} in its own JVM, as ops/bin/signet does, and waits until it is serving. */
     static Started startDev(Path dataDir, Map<String, String> env, String... options) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
                 "--add-opens", "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), Signet.class.getName(), "dev",
                 "--data-dir", dataDir.toString()));
@@ -101,7 +102,7 @@ class DevModeProcessTest {
     /** Runs the CLI in its own process, as an operator would, and returns what it printed. */
     static String cli(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Signet.class.getName()));
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Signet.class.getName()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().put("SIGNET_ADMIN_TOKEN", ADMIN);

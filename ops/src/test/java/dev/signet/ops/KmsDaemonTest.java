@@ -103,7 +103,7 @@ class KmsDaemonTest {
 
     Process serve(Path config) throws Exception {
         DevModeProcessTest.Started started = DevModeProcessTest.launch(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED", "-cp",
                 System.getProperty("java.class.path"), Signet.class.getName(), "serve", "--config", config.toString()),
                 java.util.Map.of("TEST_KMS_KEY_ID", "testing-key-id", "TEST_KMS_SECRET", "testing-secret"), "signet: backend");
         replicas.add(started.process());

@@ -14,6 +14,8 @@ import dev.signet.signer.token.TokenIssuer;
 import dev.signet.signer.token.TokenRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Path;
 import java.security.PublicKey;
@@ -67,16 +69,22 @@ class DelegatedKeyRingTest {
     }
 
     DelegatedKeyRing open(KeyBackend backend) {
+        return open(backend, SigningAlgorithm.EdDSA);
+    }
+
+    DelegatedKeyRing open(KeyBackend backend, SigningAlgorithm subkeys) {
         return DelegatedKeyRing.start(() -> RotatingKeyRing.start(backend, dir.resolve("rotation"), Fixtures.DAILY, clock),
-                SigningAlgorithm.EdDSA, Duration.ofHours(1), dir.resolve("subkeys"), clock);
+                subkeys, Duration.ofHours(1), dir.resolve("subkeys"), clock);
     }
 
     static final TokenRequest REQUEST = new TokenRequest("agent", "https://svc", Duration.ofMinutes(10),
             List.of(new ScopeItem("repo:x", List.of("read"))), Optional.empty());
 
-    @Test
-    void subkeysArePublishedBeforeTheySignAndRootedInTheMaster() throws Exception {
-        DelegatedKeyRing ring = open(countingBackend());
+    /** ES256 subkeys are generated inside OpenSSL when it is the in-memory signer, EdDSA ones by BouncyCastle. */
+    @ParameterizedTest
+    @EnumSource(value = SigningAlgorithm.class, names = {"EdDSA", "ES256"})
+    void subkeysArePublishedBeforeTheySignAndRootedInTheMaster(SigningAlgorithm subkeyAlgorithm) throws Exception {
+        DelegatedKeyRing ring = open(countingBackend(), subkeyAlgorithm);
         String first = ring.signingSlot().key().id();
         assertEquals(2, ring.signingSlot().key().certificateChain().size(),
                 "a new issuer signs with its first subkey at once: nothing was published before it");
@@ -95,6 +103,9 @@ class DelegatedKeyRingTest {
             }
             KeyRing.SigningSlot slot = ring.signingSlot();
             SigningKey key = slot.key();
+            if (!key.certificateChain().isEmpty()) {
+                assertEquals(subkeyAlgorithm, key.algorithm());
+            }
             if (!key.certificateChain().isEmpty() && !key.id().equals(first)) {
                 Instant since = firstPublished.get(key.id());
                 assertTrue(!since.plus(Fixtures.DAILY.prepublishLead()).isAfter(clock.instant()),

@@ -70,7 +70,7 @@ class MultiProcessTest {
         for (int i = 0; i < REPLICAS; i++) {
             Path err = dir.resolve(name + "-" + i + ".err");
             errors.add(err);
-            processes.add(new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+            processes.add(new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                     ReplicaMain.class.getName(), dir.resolve("issuer").toString(), keystore.toString(),
                     at.toString(), go.toString()).redirectError(err.toFile()).start());
         }

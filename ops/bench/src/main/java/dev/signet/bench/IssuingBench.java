@@ -7,6 +7,7 @@ import dev.signet.signer.token.ScopeItem;
 import dev.signet.signer.token.TokenIssuer;
 import dev.signet.signer.token.TokenRequest;
 import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -30,6 +31,7 @@ import java.util.Optional;
  * signature.
  */
 @State(Scope.Benchmark)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class IssuingBench {
 
     @Param({"ES256", "EdDSA"})

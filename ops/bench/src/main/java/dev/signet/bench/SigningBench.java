@@ -1,7 +1,10 @@
 package dev.signet.bench;
 
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import dev.signet.signer.InMemorySigning;
+import dev.signet.signer.SigningAlgorithm;
+import dev.signet.signer.SigningKey;
 import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -16,10 +19,14 @@ import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
 
 /**
- * Raw JCA signing rates, SunEC against BouncyCastle, which chose the in-memory signer
- * ({@code InMemorySigning}). Throughput is per benchmark thread (run with -t 1 for per-core figures).
+ * Signing rates of the candidates for the in-memory signer ({@code InMemorySigning}), side by side in one run:
+ * SunEC as a raw JCA {@link Signature}; BouncyCastle and OpenSSL (libcrypto through FFM) as the {@link SigningKey}
+ * that {@code InMemorySigning} builds when forced to that provider, so the OpenSSL figure includes the FFM calls,
+ * the context pool and the DER → R‖S transcoding. Throughput is per benchmark thread (run with -t 1 for per-core
+ * figures).
  */
 @State(Scope.Thread)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class SigningBench {
 
     static final byte[] INPUT = ("eyJhbGciOiJFUzI1NiIsImtpZCI6IngiLCJ0eXAiOiJhdCtqd3QifQ."
@@ -29,31 +36,46 @@ public class SigningBench {
     @Param({"ES256", "EdDSA"})
     public String alg;
 
-    @Param({"SunEC", "BC"})
+    @Param({"SunEC", "BC", "OpenSSL"})
     public String provider;
 
     Signature raw;
+    SigningKey key;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-        Provider p = provider.equals("BC") ? new BouncyCastleProvider() : java.security.Security.getProvider("SunEC");
+        SigningAlgorithm algorithm = SigningAlgorithm.parse(alg);
+        switch (provider) {
+            case "BC" -> key = InMemorySigning.choose("bc").generate(algorithm);
+            case "OpenSSL" -> key = InMemorySigning.choose("openssl").generate(algorithm);
+            case "SunEC" -> raw = sunEc(algorithm);
+            default -> throw new IllegalArgumentException(provider);
+        }
+    }
+
+    private static Signature sunEc(SigningAlgorithm algorithm) throws Exception {
+        Provider p = java.security.Security.getProvider("SunEC");
         KeyPair pair;
-        if (alg.equals("ES256")) {
+        Signature s;
+        if (algorithm == SigningAlgorithm.ES256) {
             KeyPairGenerator g = KeyPairGenerator.getInstance("EC", p);
             g.initialize(new ECGenParameterSpec("secp256r1"));
             pair = g.generateKeyPair();
-            raw = Signature.getInstance(provider.equals("BC") ? "SHA256withPLAIN-ECDSA" : "SHA256withECDSAinP1363Format", p);
+            s = Signature.getInstance("SHA256withECDSAinP1363Format", p);
         } else {
             pair = KeyPairGenerator.getInstance("Ed25519", p).generateKeyPair();
-            raw = Signature.getInstance("Ed25519", p);
+            s = Signature.getInstance("Ed25519", p);
         }
-        raw.initSign(pair.getPrivate());
+        s.initSign(pair.getPrivate());
+        return s;
     }
 
     @Benchmark
-    public byte[] rawSign() throws Exception {
+    public byte[] sign() throws Exception {
+        if (key != null) {
+            return key.sign(INPUT);
+        }
         raw.update(INPUT);
         return raw.sign();
     }
-
 }

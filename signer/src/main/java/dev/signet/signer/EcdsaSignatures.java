@@ -1,13 +1,11 @@
-package dev.signet.kms;
-
-import dev.signet.signer.SignetException;
+package dev.signet.signer;
 
 /**
- * KMS returns ECDSA signatures as a DER {@code SEQUENCE { INTEGER r, INTEGER s }}; JWS (RFC 7518 §3.4) wants
- * the fixed-width concatenation R‖S. This parser is strict: anything but exactly that structure is refused,
- * because a lenient one would turn a backend bug into tokens nobody can verify.
+ * AWS KMS and OpenSSL return ECDSA signatures as a DER {@code SEQUENCE { INTEGER r, INTEGER s }}; JWS
+ * (RFC 7518 §3.4) wants the fixed-width concatenation R‖S. This parser is strict: anything but exactly that
+ * structure is refused, because a lenient one would turn a backend bug into tokens nobody can verify.
  */
-final class EcdsaSignatures {
+public final class EcdsaSignatures {
 
     private static final int SEQUENCE = 0x30;
     private static final int INTEGER = 0x02;
@@ -21,7 +19,7 @@ final class EcdsaSignatures {
      * @return R‖S, each left-padded with zeros to {@code width} bytes
      * @throws SignetException INTERNAL if {@code der} is not a well-formed signature of that width
      */
-    static byte[] derToConcat(byte[] der, int width) {
+    public static byte[] derToConcat(byte[] der, int width) {
         int[] pos = {0};
         expect(der, pos, SEQUENCE);
         int seqLen = length(der, pos);
@@ -89,6 +87,6 @@ final class EcdsaSignatures {
     }
 
     private static SignetException malformed(String why) {
-        return new SignetException(SignetException.Code.INTERNAL, "KMS returned a malformed ECDSA signature: " + why);
+        return new SignetException(SignetException.Code.INTERNAL, "the signer returned a malformed ECDSA signature: " + why);
     }
 }

@@ -1,6 +1,5 @@
-package dev.signet.kms;
+package dev.signet.signer;
 
-import dev.signet.signer.SignetException;
 import org.junit.jupiter.api.Test;
 
 import java.security.KeyPair;
