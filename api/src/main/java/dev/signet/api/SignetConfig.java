@@ -77,7 +77,7 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
         return switch (mode) {
             case "direct" -> null;
             case "delegated" -> new Delegation(
-                    SigningAlgorithm.parse(c.get("delegation.algorithm").asString().orElse("EdDSA")),
+                    SigningAlgorithm.parse(c.get("delegation.algorithm").asString().orElse("ES256")),
                     duration(c.get("delegation.lifetime"), Duration.ofHours(1)));
             default -> throw new SignetException(Code.INVALID_ARGUMENT,
                     "signet.mode must be 'direct' or 'delegated', not '" + mode + "'");

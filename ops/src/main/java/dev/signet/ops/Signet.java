@@ -25,7 +25,7 @@ public final class Signet {
     static final String USAGE = """
             usage: signet <command> [options]
               dev [--port 8080] [--admin-port 9090] [--data-dir .signet/dev] [--backend software|softhsm|kms] [--kms-endpoint URL]
-                  [--algorithm ES256|EdDSA|PS256|RS256] [--mode direct|delegated] [--subkey-algorithm EdDSA|ES256]
+                  [--algorithm ES256|EdDSA|PS256|RS256] [--mode direct|delegated] [--subkey-algorithm ES256|EdDSA]
                                     start on the embedded default (software keys, dev credentials)
               serve --config FILE   start from a configuration file
               keys list | prepare | rotate | activate KID | retire KID | revoke KID [--admin http://127.0.0.1:9090]
