@@ -38,6 +38,7 @@ final class DevMode {
         String mode = "direct";
         String subkeyAlgorithm = null;
         String kmsEndpoint = null;
+        Map<String, String> overrides = new LinkedHashMap<>();
         while (!args.isEmpty()) {
             String a = args.pop();
             if (args.isEmpty()) {
@@ -52,6 +53,14 @@ final class DevMode {
                 case "--mode" -> mode = args.pop();
                 case "--subkey-algorithm" -> subkeyAlgorithm = args.pop();
                 case "--kms-endpoint" -> kmsEndpoint = args.pop();
+                case "--set" -> {
+                    String kv = args.pop();
+                    int eq = kv.indexOf('=');
+                    if (eq < 1 || !kv.startsWith("signet.")) {
+                        Signet.fail("dev: --set takes signet.KEY=VALUE, not '" + kv + "'");
+                    }
+                    overrides.put(kv.substring(0, eq), kv.substring(eq + 1));
+                }
                 default -> Signet.fail("dev: unknown option '" + a + "'\n" + Signet.USAGE);
             }
         }
@@ -88,6 +97,7 @@ final class DevMode {
         c.put("signet.minters.0.resources.0", "*");
         c.put("signet.minters.0.actions.0", "*");
         c.put("signet.minters.0.max-ttl", "3600");
+        c.putAll(overrides);
         SignetConfig config = SignetConfig.from(Config.builder().disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource().addSource(ConfigSources.create(c)).build());
 

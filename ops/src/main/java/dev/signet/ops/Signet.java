@@ -26,6 +26,7 @@ public final class Signet {
             usage: signet <command> [options]
               dev [--port 8080] [--admin-port 9090] [--data-dir .signet/dev] [--backend software|softhsm|kms] [--kms-endpoint URL]
                   [--algorithm ES256|EdDSA|PS256|RS256] [--mode direct|delegated] [--subkey-algorithm ES256|EdDSA]
+                  [--set signet.KEY=VALUE ...]  (any configuration key, e.g. signet.backend.signing-threads=2)
                                     start on the embedded default (software keys, dev credentials)
               serve --config FILE   start from a configuration file
               keys list | prepare | rotate | activate KID | retire KID | revoke KID [--admin http://127.0.0.1:9090]

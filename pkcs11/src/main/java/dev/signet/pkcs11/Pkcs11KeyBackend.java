@@ -78,9 +78,9 @@ public final class Pkcs11KeyBackend implements KeyBackend {
     private final Duration maxBackoff;
     private final ScheduledExecutorService recovery;
     /**
-     * Platform threads that make the PKCS#11 calls for virtual request threads: a thread in a native call pins its
-     * carrier, and with a few carriers a token that serialises (SoftHSM2's RSA) or a network HSM's latency would
-     * stall every other request.
+     * Platform threads that make the PKCS#11 calls for virtual request threads, or null to sign on the calling
+     * thread. A virtual thread in a native call pins its carrier (one per CPU), so with a network HSM's latency a
+     * few slow calls would stall every other request; for a token in this process the hand-off only costs.
      */
     private final ExecutorService signers;
     /** Stable handles by kid, so callers holding a key keep working across reconnects. */
@@ -115,15 +115,18 @@ public final class Pkcs11KeyBackend implements KeyBackend {
      */
     public Pkcs11KeyBackend(String library, String tokenLabel, char[] pin, Clock clock,
                             Duration initialBackoff, Duration maxBackoff) {
-        this(library, tokenLabel, pin, clock, initialBackoff, maxBackoff, Runtime.getRuntime().availableProcessors());
+        this(library, tokenLabel, pin, clock, initialBackoff, maxBackoff, 0);
     }
 
     /**
-     * @param signingThreads platform threads making signing calls for virtual threads: the CPU count for a token
-     *                       in this process (SoftHSM2), the number of concurrent sessions worth using for a network HSM
+     * @param signingThreads platform threads making signing calls for virtual threads (the number of concurrent
+     *                       sessions worth using for a network HSM), or 0 to sign on the calling thread
      */
     public Pkcs11KeyBackend(String library, String tokenLabel, char[] pin, Clock clock,
                             Duration initialBackoff, Duration maxBackoff, int signingThreads) {
+        if (signingThreads < 0) {
+            throw new SignetException(SignetException.Code.INVALID_ARGUMENT, "backend.signing-threads must not be negative");
+        }
         if (library.contains("\"") || library.contains("\n") || tokenLabel.isBlank()) {
             throw new SignetException(SignetException.Code.INVALID_ARGUMENT,
                     "backend.library must be a plain path and backend.token-label must not be blank");
@@ -140,10 +143,7 @@ public final class Pkcs11KeyBackend implements KeyBackend {
             t.setDaemon(true);
             return t;
         });
-        if (signingThreads < 1) {
-            throw new SignetException(SignetException.Code.INVALID_ARGUMENT, "backend.signing-threads must be at least 1");
-        }
-        this.signers = Executors.newFixedThreadPool(signingThreads,
+        this.signers = signingThreads == 0 ? null : Executors.newFixedThreadPool(signingThreads,
                 Thread.ofPlatform().daemon().name("pkcs11-sign[" + tokenLabel + "]-", 0).factory());
         try {
             Connection c;
@@ -158,7 +158,9 @@ public final class Pkcs11KeyBackend implements KeyBackend {
             }
         } catch (SignetException e) {
             recovery.shutdownNow();
-            signers.shutdownNow();
+            if (signers != null) {
+                signers.shutdownNow();
+            }
             throw e;
         } catch (TokenNotFound e) {
             recovery.shutdownNow();
@@ -289,7 +291,9 @@ public final class Pkcs11KeyBackend implements KeyBackend {
             degradedReason = "closed";
         }
         recovery.shutdownNow();
-        signers.shutdownNow();
+        if (signers != null) {
+            signers.shutdownNow();
+        }
         Lock read = cryptoki.lock().readLock();
         read.lock();
         try {
@@ -327,7 +331,7 @@ public final class Pkcs11KeyBackend implements KeyBackend {
      * library cannot be re-initialised (and handles reused) mid-signature.
      */
     byte[] sign(String kid, byte[] input) {
-        if (!Thread.currentThread().isVirtual()) {
+        if (signers == null || !Thread.currentThread().isVirtual()) {
             return signOnToken(kid, input);
         }
         Future<byte[]> f;

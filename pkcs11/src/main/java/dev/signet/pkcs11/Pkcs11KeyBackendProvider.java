@@ -13,7 +13,7 @@ import java.util.Arrays;
  * {@code backend.type: pkcs11}. Settings: {@code library} (path of the PKCS#11 module), {@code token-label},
  * {@code pin-env} or {@code pin-file} (a PIN written in the configuration is refused), and optionally
  * {@code retry-initial} / {@code retry-max} (ISO-8601 durations, default PT0.5S / PT30S) for reconnecting
- * after a token fault, and {@code signing-threads} (default: the CPU count). See {@code pkcs11/README.md}.
+ * after a token fault, and {@code signing-threads} (default 0: sign on the request thread). See {@code pkcs11/README.md}.
  */
 public final class Pkcs11KeyBackendProvider implements KeyBackendProvider {
 
@@ -45,7 +45,7 @@ public final class Pkcs11KeyBackendProvider implements KeyBackendProvider {
     private static int signingThreads(BackendSettings settings) {
         try {
             return settings.get("signing-threads").map(Integer::parseInt)
-                    .orElse(Runtime.getRuntime().availableProcessors());
+                    .orElse(0);
         } catch (NumberFormatException e) {
             throw new SignetException(SignetException.Code.INVALID_ARGUMENT, "backend.signing-threads must be a number");
         }
