@@ -152,4 +152,32 @@ class DevModeProcessTest {
         assertFalse(Files.exists(written) && Files.readString(written).contains(MINTER),
                 "credentials fixed by the environment are not written to disk");
     }
+    @Test
+    void devModeInDelegatedModeSignsWithASubkeyFromTheFirstToken() throws Exception {
+        int port = freePort();
+        Started dev = startDev(dataDir, Map.of(), "--port", Integer.toString(port), "--admin-port",
+                Integer.toString(freePort()), "--mode", "delegated", "--set", "signet.delegation.lifetime=PT2H");
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            String base = "http://127.0.0.1:" + port;
+            HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/tokens"))
+                    .header("Authorization", "Bearer " + MINTER).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"sub\":\"agent-7\",\"aud\":\"https://api.example.com\","
+                            + "\"ttl\":600,\"scope\":[{\"resource\":\"repo:acme/widgets\",\"actions\":[\"read\"]}]}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, res.statusCode(), res.body());
+            SignedJWT token = SignedJWT.parse((String) JSONObjectUtils.parse(res.body()).get("token"));
+            JWKSet jwks = JWKSet.parse(http.send(HttpRequest.newBuilder(URI.create(base + "/.well-known/jwks.json")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            com.nimbusds.jose.jwk.JWK subkey = jwks.getKeyByKeyId(token.getHeader().getKeyID());
+            assertEquals("ES256", token.getHeader().getAlgorithm().getName(), "ES256 subkeys by default");
+            assertEquals(2, subkey.getX509CertChain().size(), "a new issuer's first token is signed by a subkey");
+            java.security.cert.X509Certificate leaf = subkey.getParsedX509CertChain().get(0);
+            java.time.Duration valid = java.time.Duration.between(leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant());
+            // lifetime + retention: 1 h + 1 h 35 min by default, 2 h + 1 h 35 min with the --set lifetime
+            assertTrue(valid.compareTo(java.time.Duration.ofHours(3)) > 0, "--set reached the configuration: " + valid);
+            assertTrue(JwsVerification.verifies(token.serialize(), subkey));
+        } finally {
+            stop(dev);
+        }
+    }
 }
