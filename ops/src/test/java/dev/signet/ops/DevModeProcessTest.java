@@ -119,11 +119,7 @@ class DevModeProcessTest {
         Started dev = startDev(port, adminPort);
         try (HttpClient http = HttpClient.newHttpClient()) {
             String base = "http://127.0.0.1:" + port;
-            HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/tokens"))
-                    .header("Authorization", "Bearer " + MINTER).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"sub\":\"agent-7\",\"aud\":\"https://api.example.com\","
-                            + "\"ttl\":600,\"scope\":[{\"resource\":\"repo:acme/widgets\",\"actions\":[\"read\"]}]}")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> res = mint(http, base);
             assertEquals(201, res.statusCode(), res.body());
             String token = (String) JSONObjectUtils.parse(res.body()).get("token");
             JWKSet jwks = JWKSet.parse(http.send(HttpRequest.newBuilder(URI.create(base + "/.well-known/jwks.json")).build(),
@@ -159,11 +155,7 @@ class DevModeProcessTest {
                 Integer.toString(freePort()), "--mode", "delegated", "--set", "signet.delegation.lifetime=PT2H");
         try (HttpClient http = HttpClient.newHttpClient()) {
             String base = "http://127.0.0.1:" + port;
-            HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/tokens"))
-                    .header("Authorization", "Bearer " + MINTER).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"sub\":\"agent-7\",\"aud\":\"https://api.example.com\","
-                            + "\"ttl\":600,\"scope\":[{\"resource\":\"repo:acme/widgets\",\"actions\":[\"read\"]}]}")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> res = mint(http, base);
             assertEquals(201, res.statusCode(), res.body());
             SignedJWT token = SignedJWT.parse((String) JSONObjectUtils.parse(res.body()).get("token"));
             JWKSet jwks = JWKSet.parse(http.send(HttpRequest.newBuilder(URI.create(base + "/.well-known/jwks.json")).build(),
@@ -179,5 +171,13 @@ class DevModeProcessTest {
         } finally {
             stop(dev);
         }
+    }
+
+    static HttpResponse<String> mint(HttpClient http, String base) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + "/v1/tokens"))
+                .header("Authorization", "Bearer " + MINTER).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"sub\":\"agent-7\",\"aud\":\"https://api.example.com\","
+                        + "\"ttl\":600,\"scope\":[{\"resource\":\"repo:acme/widgets\",\"actions\":[\"read\"]}]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 }

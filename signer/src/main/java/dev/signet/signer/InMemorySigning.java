@@ -174,7 +174,7 @@ public final class InMemorySigning {
             if (inLibrary.contains(algorithm)) {
                 return library.generate(algorithm);
             }
-            KeyPair pair = newJdkPair(algorithm);
+            KeyPair pair = newKeyPair(algorithm);
             return key(Jwks.thumbprint(pair.getPublic(), algorithm), algorithm, pair.getPublic(), pair.getPrivate());
         }
 
@@ -198,7 +198,12 @@ public final class InMemorySigning {
         }
     }
 
-    private static KeyPair newJdkPair(SigningAlgorithm algorithm) {
+    /**
+     * A key pair made by the JDK (RSA: 2048 bits), for keys whose private part must be stored (software backend).
+     *
+     * @throws SignetException INTERNAL if generation fails
+     */
+    public static KeyPair newKeyPair(SigningAlgorithm algorithm) {
         try {
             return switch (algorithm) {
                 case ES256 -> {

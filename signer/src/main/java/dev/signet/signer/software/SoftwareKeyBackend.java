@@ -22,12 +22,10 @@ import java.nio.file.StandardOpenOption;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -144,7 +142,7 @@ public final class SoftwareKeyBackend implements KeyBackend {
 
     private SigningKey generateLocked(SigningAlgorithm algorithm) {
         try {
-            KeyPair pair = newKeyPair(algorithm);
+            KeyPair pair = InMemorySigning.newKeyPair(algorithm);
             String kid = Jwks.thumbprint(pair.getPublic(), algorithm);
             X509Certificate cert = Certificates.selfSigned(pair.getPublic(), pair.getPrivate(), null, algorithm,
                     ALGORITHM_CN_PREFIX + algorithm.name(), clock.instant(), CERT_VALIDITY);
@@ -216,22 +214,6 @@ public final class SoftwareKeyBackend implements KeyBackend {
                     "software keystore entry without a Signet algorithm: " + subject);
         }
         return SigningAlgorithm.parse(subject.substring(at + ALGORITHM_CN_PREFIX.length()).split(",")[0]);
-    }
-
-    private static KeyPair newKeyPair(SigningAlgorithm algorithm) throws GeneralSecurityException {
-        return switch (algorithm) {
-            case ES256 -> {
-                KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-                g.initialize(new ECGenParameterSpec("secp256r1"));
-                yield g.generateKeyPair();
-            }
-            case EdDSA -> KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-            case PS256, RS256 -> {
-                KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-                g.initialize(2048);
-                yield g.generateKeyPair();
-            }
-        };
     }
 
     /** Write-then-rename, so a crash leaves either the old or the new keystore, never half of one. */
