@@ -10,6 +10,7 @@ import io.helidon.webserver.http.ServerRequest;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.util.Map;
@@ -30,23 +31,31 @@ final class RequestBodies {
         if (type.isEmpty() || !type.get().test(MediaTypes.APPLICATION_JSON)) {
             throw new SignetException(Code.UNSUPPORTED_MEDIA_TYPE, "the request body must be application/json");
         }
-        if (req.headers().contains(HeaderNames.CONTENT_LENGTH)
-                && req.headers().get(HeaderNames.CONTENT_LENGTH).get(long.class) > maxBytes) {
+        boolean sized = req.headers().contains(HeaderNames.CONTENT_LENGTH);
+        if (sized && req.headers().get(HeaderNames.CONTENT_LENGTH).get(long.class) > maxBytes) {
             throw tooLarge(maxBytes);
         }
         byte[] body;
-        try (InputStream in = req.content().inputStream()) {
-            body = in.readNBytes((int) maxBytes + 1);
-            if (body.length > maxBytes) {
-                throw tooLarge(maxBytes);
-            }
-        } catch (IOException e) {
+        try {
+            // A sized body is within the limit already and is read whole: cheaper than Helidon's input stream.
+            body = sized ? req.content().as(byte[].class) : readLimited(req, maxBytes);
+        } catch (IOException | UncheckedIOException e) {
             throw new SignetException(Code.MALFORMED, "the request body could not be read");
         }
         try {
             return JSONObjectUtils.parse(new String(body, StandardCharsets.UTF_8));
         } catch (ParseException e) {
             throw new SignetException(Code.MALFORMED, "the request body is not a JSON object");
+        }
+    }
+
+    private static byte[] readLimited(ServerRequest req, long maxBytes) throws IOException {
+        try (InputStream in = req.content().inputStream()) {
+            byte[] body = in.readNBytes((int) maxBytes + 1);
+            if (body.length > maxBytes) {
+                throw tooLarge(maxBytes);
+            }
+            return body;
         }
     }
 

@@ -139,6 +139,12 @@ class SigningApiTest {
     void oversizedBodyIs413() {
         String big = "{\"sub\":\"" + "x".repeat(5000) + "\"}";
         assertProblem(signet.mint(ALPHA, big), 413, "4096");
+        // Without Content-Length (chunked), the limit holds while reading.
+        byte[] bytes = big.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertProblem(signet.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(signet.base() + "/v1/tokens"))
+                .header("Authorization", "Bearer " + ALPHA).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(bytes)))
+                .build()), 413, "4096");
     }
 
     @Test
