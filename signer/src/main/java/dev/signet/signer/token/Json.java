@@ -8,28 +8,29 @@ final class Json {
     private Json() {
     }
 
+    /** Appends {@code s} as a JSON string; runs that need no escaping are copied whole. */
     static void string(StringBuilder out, String s) {
         out.append('"');
+        int run = 0;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
+            // U+2028/2029 are valid JSON but break JavaScript evaluators; escape them too.
+            if (c >= 0x20 && c != '"' && c != '\\' && c != '\u2028' && c != '\u2029') {
+                continue;
+            }
+            out.append(s, run, i);
+            run = i + 1;
             switch (c) {
                 case '"' -> out.append("\\\"");
                 case '\\' -> out.append("\\\\");
                 case '\n' -> out.append("\\n");
                 case '\r' -> out.append("\\r");
                 case '\t' -> out.append("\\t");
-                default -> {
-                    // U+2028/2029 are valid JSON but break JavaScript evaluators; escape them too.
-                    if (c < 0x20 || c == '\u2028' || c == '\u2029') {
-                        out.append("\\u").append(HEX[c >> 12 & 0xf]).append(HEX[c >> 8 & 0xf])
-                                .append(HEX[c >> 4 & 0xf]).append(HEX[c & 0xf]);
-                    } else {
-                        out.append(c);
-                    }
-                }
+                default -> out.append("\\u").append(HEX[c >> 12 & 0xf]).append(HEX[c >> 8 & 0xf])
+                        .append(HEX[c >> 4 & 0xf]).append(HEX[c & 0xf]);
             }
         }
-        out.append('"');
+        out.append(s, run, s.length()).append('"');
     }
 
     static void field(StringBuilder out, String name, String value) {
