@@ -4,9 +4,10 @@ import dev.signet.rotation.DelegatedKeyRing;
 import dev.signet.rotation.KeyRing;
 import dev.signet.rotation.RotatingKeyRing;
 import dev.signet.rotation.Rotator;
-import dev.signet.signer.BackendSettings;
-import dev.signet.signer.KeyBackend;
-import dev.signet.signer.KeyBackends;
+import dev.signet.software.InMemorySigning;
+import dev.signet.spi.BackendSettings;
+import dev.signet.spi.KeyBackend;
+import dev.signet.spi.KeyBackends;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -28,7 +29,7 @@ public final class Daemon implements AutoCloseable {
     }
 
     /**
-     * @throws dev.signet.signer.SignetException INVALID_ARGUMENT for configuration errors; there is no
+     * @throws dev.signet.spi.SignetException INVALID_ARGUMENT for configuration errors; there is no
      *         fallback to another backend
      */
     public static Daemon start(SignetConfig config, Clock clock) {
@@ -43,6 +44,7 @@ public final class Daemon implements AutoCloseable {
             } else {
                 DelegatedKeyRing delegated = DelegatedKeyRing.start(
                         () -> RotatingKeyRing.start(backend, issuerDir(config), config.rotation(), clock),
+                        InMemorySigning::generate,
                         config.delegation().algorithm(), config.delegation().lifetime(),
                         issuerDir(config).resolve("subkeys"), clock);
                 ring = delegated;

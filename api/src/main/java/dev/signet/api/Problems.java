@@ -1,7 +1,7 @@
 package dev.signet.api;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
-import dev.signet.signer.SignetException;
+import dev.signet.spi.SignetException;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;

@@ -1,8 +1,8 @@
 package dev.signet.api;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
-import dev.signet.signer.SignetException;
-import dev.signet.signer.SignetException.Code;
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SignetException.Code;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpMediaType;
 import io.helidon.common.media.type.MediaTypes;

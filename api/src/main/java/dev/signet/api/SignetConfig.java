@@ -1,12 +1,12 @@
 package dev.signet.api;
 
 import dev.signet.rotation.RotationPolicy;
-import dev.signet.signer.SignetException;
-import dev.signet.signer.SignetException.Code;
-import dev.signet.signer.SigningAlgorithm;
-import dev.signet.signer.policy.CredentialHash;
-import dev.signet.signer.policy.Minter;
-import dev.signet.signer.policy.MinterPolicy;
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SignetException.Code;
+import dev.signet.spi.SigningAlgorithm;
+import dev.signet.issuance.CredentialHash;
+import dev.signet.issuance.Minter;
+import dev.signet.issuance.MinterPolicy;
 import io.helidon.config.Config;
 
 import java.nio.file.Path;

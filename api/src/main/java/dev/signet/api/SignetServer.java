@@ -2,11 +2,11 @@ package dev.signet.api;
 
 import dev.signet.rotation.KeyRing;
 import dev.signet.rotation.RotatingKeyRing;
-import dev.signet.signer.KeyBackend;
-import dev.signet.signer.SignetException;
-import dev.signet.signer.SignetException.Code;
-import dev.signet.signer.policy.Minters;
-import dev.signet.signer.token.TokenIssuer;
+import dev.signet.spi.KeyBackend;
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SignetException.Code;
+import dev.signet.issuance.Minters;
+import dev.signet.issuance.Issuance;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
 import io.helidon.http.HttpException;
@@ -42,7 +42,7 @@ public final class SignetServer implements AutoCloseable {
     public static SignetServer start(SignetConfig config, KeyBackend backend, KeyRing keyRing, RotatingKeyRing masters,
                                      Clock clock) {
         Minters minters = new Minters(config.minters());
-        TokenIssuer issuer = new TokenIssuer(config.issuer(), clock);
+        Issuance issuance = new Issuance(config.issuer(), keyRing, clock);
         ObserveFeature observe = ObserveFeature.builder()
                 .sockets(java.util.List.of(ADMIN_SOCKET))
                 .addObserver(HealthObserver.builder()
@@ -59,7 +59,7 @@ public final class SignetServer implements AutoCloseable {
                 .connectionOptions(o -> o.tcpNoDelay(true))
                 .directHandlers(Problems.directHandlers())
                 .addFeature(observe)
-                .routing(r -> publicRouting(r, minters, keyRing, issuer, config))
+                .routing(r -> publicRouting(r, minters, keyRing, issuance, config))
                 .putSocket(ADMIN_SOCKET, s -> s.host(config.adminHost()).port(config.adminPort())
                         .connectionOptions(o -> o.tcpNoDelay(true)).directHandlers(Problems.directHandlers()))
                 .routing(ADMIN_SOCKET, r -> adminRouting(r, config, keyRing, masters, backend))
@@ -68,9 +68,9 @@ public final class SignetServer implements AutoCloseable {
         return new SignetServer(server);
     }
 
-    static void publicRouting(HttpRouting.Builder r, Minters minters, KeyRing keyRing, TokenIssuer issuer,
+    static void publicRouting(HttpRouting.Builder r, Minters minters, KeyRing keyRing, Issuance issuance,
                               SignetConfig config) {
-        r.register("/v1/tokens", new TokenService(minters, keyRing, issuer, config.maxBodyBytes(), config.maxBatch()))
+        r.register("/v1/tokens", new TokenService(minters, issuance, config.maxBodyBytes(), config.maxBatch()))
                 .register("/.well-known", new JwksService(keyRing, config.issuer()))
                 .any(SignetServer::notFound);
         errors(r);

@@ -1,14 +1,12 @@
 package dev.signet.api;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
-import dev.signet.rotation.KeyRing;
-import dev.signet.signer.SignetException;
-import dev.signet.signer.SignetException.Code;
-import dev.signet.signer.policy.Minter;
-import dev.signet.signer.policy.Minters;
-import dev.signet.signer.token.MintedToken;
-import dev.signet.signer.token.TokenIssuer;
-import dev.signet.signer.token.TokenRequest;
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SignetException.Code;
+import dev.signet.issuance.Minter;
+import dev.signet.issuance.Minters;
+import dev.signet.issuance.MintedToken;
+import dev.signet.issuance.Issuance;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.metrics.api.Counter;
@@ -22,12 +20,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
-/** {@code POST /v1/tokens} and {@code POST /v1/tokens/batch}: minters ask, policy decides, the ring's key signs. */
+/** {@code POST /v1/tokens} and {@code POST /v1/tokens/batch}: minters authenticate here; {@link Issuance} decides and signs. */
 final class TokenService implements HttpService {
 
     private final Minters minters;
-    private final KeyRing keyRing;
-    private final TokenIssuer issuer;
+    private final Issuance issuance;
     private final long maxBodyBytes;
     private final int maxBatch;
     private final Counter issued = Metrics.globalRegistry().getOrCreate(
@@ -35,10 +32,9 @@ final class TokenService implements HttpService {
     private final Counter refused = Metrics.globalRegistry().getOrCreate(
             Counter.builder("signet.tokens.refused").description("Token requests refused (any reason)"));
 
-    TokenService(Minters minters, KeyRing keyRing, TokenIssuer issuer, long maxBodyBytes, int maxBatch) {
+    TokenService(Minters minters, Issuance issuance, long maxBodyBytes, int maxBatch) {
         this.minters = minters;
-        this.keyRing = keyRing;
-        this.issuer = issuer;
+        this.issuance = issuance;
         this.maxBodyBytes = maxBodyBytes;
         this.maxBatch = maxBatch;
     }
@@ -54,7 +50,7 @@ final class TokenService implements HttpService {
     private void mintOne(ServerRequest req, ServerResponse res) {
         try {
             Minter minter = minters.authenticate(RequestBodies.bearer(req));
-            MintedToken token = mint(minter, TokenRequests.parse(RequestBodies.jsonObject(req, maxBodyBytes)));
+            MintedToken token = mint(minter, RequestBodies.jsonObject(req, maxBodyBytes));
             res.status(Status.CREATED_201);
             res.header(HeaderNames.CONTENT_TYPE, "application/json");
             res.header(HeaderNames.CACHE_CONTROL, "no-store");
@@ -83,7 +79,7 @@ final class TokenService implements HttpService {
                 }
                 @SuppressWarnings("unchecked")
                 Map<String, Object> fields = (Map<String, Object>) item;
-                results.append(json(mint(minter, TokenRequests.parse(fields))));
+                results.append(json(mint(minter, fields)));
             } catch (SignetException e) {
                 refused.increment();
                 results.append(JSONObjectUtils.toJSONString(Map.of("problem", Problems.body(e))));
@@ -98,10 +94,8 @@ final class TokenService implements HttpService {
         res.send(results.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    private MintedToken mint(Minter minter, TokenRequest request) {
-        minter.policy().check(request);
-        KeyRing.SigningSlot slot = keyRing.signingSlot();
-        MintedToken token = issuer.issue(slot.key(), minter.name(), request, slot.publishedUntil());
+    private MintedToken mint(Minter minter, Map<String, Object> fields) {
+        MintedToken token = issuance.mint(minter, fields);
         issued.increment();
         return token;
     }

@@ -1,11 +1,11 @@
 package dev.signet.api;
 
-import dev.signet.signer.testing.MutableClock;
+import dev.signet.spi.testing.MutableClock;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jwt.SignedJWT;
-import dev.signet.signer.testing.JwsVerification;
-import dev.signet.signer.testing.RealBackends;
+import dev.signet.spi.testing.JwsVerification;
+import dev.signet.spi.testing.RealBackends;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

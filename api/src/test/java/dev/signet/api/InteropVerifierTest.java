@@ -1,6 +1,6 @@
 package dev.signet.api;
 
-import dev.signet.signer.testing.RealBackends;
+import dev.signet.spi.testing.RealBackends;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

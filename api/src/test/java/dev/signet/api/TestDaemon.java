@@ -1,7 +1,7 @@
 package dev.signet.api;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
-import dev.signet.signer.policy.CredentialHash;
+import dev.signet.issuance.CredentialHash;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 

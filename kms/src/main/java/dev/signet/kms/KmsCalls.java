@@ -1,6 +1,6 @@
 package dev.signet.kms;
 
-import dev.signet.signer.SignetException;
+import dev.signet.spi.SignetException;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;

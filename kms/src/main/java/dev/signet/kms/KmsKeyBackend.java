@@ -1,11 +1,11 @@
 package dev.signet.kms;
 
 import com.nimbusds.jose.jwk.Curve;
-import dev.signet.signer.Jwks;
-import dev.signet.signer.KeyBackend;
-import dev.signet.signer.SignetException;
-import dev.signet.signer.SigningAlgorithm;
-import dev.signet.signer.SigningKey;
+import dev.signet.spi.Jwks;
+import dev.signet.spi.KeyBackend;
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SigningAlgorithm;
+import dev.signet.spi.SigningKey;
 import software.amazon.awssdk.services.kms.KmsClient;
 import software.amazon.awssdk.services.kms.model.AliasListEntry;
 import software.amazon.awssdk.services.kms.model.GetPublicKeyResponse;

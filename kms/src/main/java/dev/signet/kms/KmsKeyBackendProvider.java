@@ -1,9 +1,9 @@
 package dev.signet.kms;
 
-import dev.signet.signer.BackendSettings;
-import dev.signet.signer.KeyBackend;
-import dev.signet.signer.KeyBackendProvider;
-import dev.signet.signer.SignetException;
+import dev.signet.spi.BackendSettings;
+import dev.signet.spi.KeyBackend;
+import dev.signet.spi.KeyBackendProvider;
+import dev.signet.spi.SignetException;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;

@@ -1,8 +1,8 @@
 package dev.signet.kms;
 
-import dev.signet.signer.BackendSettings;
-import dev.signet.signer.SignetException;
-import dev.signet.signer.SigningAlgorithm;
+import dev.signet.spi.BackendSettings;
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SigningAlgorithm;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;

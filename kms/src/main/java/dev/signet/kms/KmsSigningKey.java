@@ -1,10 +1,10 @@
 package dev.signet.kms;
 
-import dev.signet.signer.EcdsaSignatures;
-import dev.signet.signer.JcaSigningKey;
-import dev.signet.signer.SignetException;
-import dev.signet.signer.SigningAlgorithm;
-import dev.signet.signer.SigningKey;
+import dev.signet.spi.EcdsaSignatures;
+import dev.signet.spi.JcaSigningKey;
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SigningAlgorithm;
+import dev.signet.spi.SigningKey;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.kms.KmsClient;
 import software.amazon.awssdk.services.kms.model.MessageType;

@@ -1,6 +1,6 @@
 package dev.signet.kms;
 
-import dev.signet.signer.testing.MutableClock;
+import dev.signet.spi.testing.MutableClock;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package dev.signet.kms;
 
-import dev.signet.signer.SigningAlgorithm;
+import dev.signet.spi.SigningAlgorithm;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.localstack.LocalStackContainer;

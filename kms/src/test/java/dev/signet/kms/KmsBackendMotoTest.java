@@ -1,10 +1,10 @@
 package dev.signet.kms;
 
-import dev.signet.signer.Jwks;
-import dev.signet.signer.SignetException;
-import dev.signet.signer.SigningAlgorithm;
-import dev.signet.signer.SigningKey;
-import dev.signet.signer.testing.JwsVerification;
+import dev.signet.spi.Jwks;
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SigningAlgorithm;
+import dev.signet.spi.SigningKey;
+import dev.signet.spi.testing.JwsVerification;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 

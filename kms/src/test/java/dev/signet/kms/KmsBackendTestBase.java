@@ -1,15 +1,15 @@
 package dev.signet.kms;
 
-import dev.signet.signer.testing.MutableClock;
-import dev.signet.signer.BackendSettings;
-import dev.signet.signer.Jwks;
-import dev.signet.signer.KeyBackend;
-import dev.signet.signer.KeyBackendContract;
-import dev.signet.signer.KeyBackends;
-import dev.signet.signer.SignetException;
-import dev.signet.signer.SigningAlgorithm;
-import dev.signet.signer.SigningKey;
-import dev.signet.signer.testing.JwsVerification;
+import dev.signet.spi.testing.MutableClock;
+import dev.signet.spi.BackendSettings;
+import dev.signet.spi.Jwks;
+import dev.signet.spi.KeyBackend;
+import dev.signet.spi.KeyBackendContract;
+import dev.signet.spi.KeyBackends;
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SigningAlgorithm;
+import dev.signet.spi.SigningKey;
+import dev.signet.spi.testing.JwsVerification;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;

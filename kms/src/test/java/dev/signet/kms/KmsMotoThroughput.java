@@ -1,9 +1,9 @@
 package dev.signet.kms;
 
-import dev.signet.signer.BackendSettings;
-import dev.signet.signer.KeyBackends;
-import dev.signet.signer.SigningAlgorithm;
-import dev.signet.signer.SigningKey;
+import dev.signet.spi.BackendSettings;
+import dev.signet.spi.KeyBackends;
+import dev.signet.spi.SigningAlgorithm;
+import dev.signet.spi.SigningKey;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -1,9 +1,9 @@
 package dev.signet.kms;
 
-import dev.signet.signer.testing.MutableClock;
+import dev.signet.spi.testing.MutableClock;
 import com.sun.net.httpserver.HttpServer;
-import dev.signet.signer.BackendSettings;
-import dev.signet.signer.SignetException;
+import dev.signet.spi.BackendSettings;
+import dev.signet.spi.SignetException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,9 +1,9 @@
 package dev.signet.kms;
 
-import dev.signet.signer.JcaSigningKey;
-import dev.signet.signer.Jwks;
-import dev.signet.signer.SignetException;
-import dev.signet.signer.SigningAlgorithm;
+import dev.signet.spi.JcaSigningKey;
+import dev.signet.spi.Jwks;
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SigningAlgorithm;
 import org.junit.jupiter.api.Test;
 
 import java.security.KeyPair;

@@ -1,6 +1,6 @@
 package dev.signet.kms;
 
-import dev.signet.signer.testing.RealBackends;
+import dev.signet.spi.testing.RealBackends;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;

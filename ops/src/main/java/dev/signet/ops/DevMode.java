@@ -2,7 +2,7 @@ package dev.signet.ops;
 
 import dev.signet.api.SignetConfig;
 import dev.signet.pkcs11.SoftHsmDevToken;
-import dev.signet.signer.policy.CredentialHash;
+import dev.signet.issuance.CredentialHash;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 

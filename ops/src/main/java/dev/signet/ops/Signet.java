@@ -2,8 +2,8 @@ package dev.signet.ops;
 
 import dev.signet.api.Daemon;
 import dev.signet.api.SignetConfig;
-import dev.signet.signer.SignetException;
-import dev.signet.signer.policy.CredentialHash;
+import dev.signet.spi.SignetException;
+import dev.signet.issuance.CredentialHash;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.helidon.logging.common.LogConfig;

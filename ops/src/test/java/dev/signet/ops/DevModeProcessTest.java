@@ -3,7 +3,7 @@ package dev.signet.ops;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.SignedJWT;
-import dev.signet.signer.testing.JwsVerification;
+import dev.signet.spi.testing.JwsVerification;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

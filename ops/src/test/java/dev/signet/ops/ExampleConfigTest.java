@@ -1,7 +1,7 @@
 package dev.signet.ops;
 
 import dev.signet.api.SignetConfig;
-import dev.signet.signer.SigningAlgorithm;
+import dev.signet.spi.SigningAlgorithm;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import org.junit.jupiter.api.Test;

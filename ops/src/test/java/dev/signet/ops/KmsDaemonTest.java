@@ -2,8 +2,8 @@ package dev.signet.ops;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.SignedJWT;
-import dev.signet.signer.policy.CredentialHash;
-import dev.signet.signer.testing.RealBackends;
+import dev.signet.issuance.CredentialHash;
+import dev.signet.spi.testing.RealBackends;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -164,7 +164,7 @@ class KmsDaemonTest {
         assertEquals(200, admin(adminA, "/v1/keys/" + next + "/activate").statusCode());
         assertEquals(next, SignedJWT.parse(mint(portA)).getHeader().getKeyID());
         com.nimbusds.jose.jwk.JWKSet set = com.nimbusds.jose.jwk.JWKSet.parse(jwks(portA));
-        assertTrue(dev.signet.signer.testing.JwsVerification.verifies(token, set.getKeyByKeyId(kid)));
+        assertTrue(dev.signet.spi.testing.JwsVerification.verifies(token, set.getKeyByKeyId(kid)));
         assertEquals("2", kmsKeyCount(motoPort));
     }
 

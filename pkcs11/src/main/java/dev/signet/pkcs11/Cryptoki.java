@@ -1,6 +1,6 @@
 package dev.signet.pkcs11;
 
-import dev.signet.signer.SignetException;
+import dev.signet.spi.SignetException;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;

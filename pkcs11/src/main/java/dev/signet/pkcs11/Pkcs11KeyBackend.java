@@ -1,12 +1,12 @@
 package dev.signet.pkcs11;
 
-import dev.signet.signer.Certificates;
-import dev.signet.signer.JcaSigningKey;
-import dev.signet.signer.Jwks;
-import dev.signet.signer.KeyBackend;
-import dev.signet.signer.SignetException;
-import dev.signet.signer.SigningAlgorithm;
-import dev.signet.signer.SigningKey;
+import dev.signet.spi.Certificates;
+import dev.signet.spi.JcaSigningKey;
+import dev.signet.spi.Jwks;
+import dev.signet.spi.KeyBackend;
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SigningAlgorithm;
+import dev.signet.spi.SigningKey;
 
 import java.io.IOException;
 import java.security.AuthProvider;

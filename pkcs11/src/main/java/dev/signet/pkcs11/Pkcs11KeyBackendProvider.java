@@ -1,9 +1,9 @@
 package dev.signet.pkcs11;
 
-import dev.signet.signer.BackendSettings;
-import dev.signet.signer.KeyBackend;
-import dev.signet.signer.KeyBackendProvider;
-import dev.signet.signer.SignetException;
+import dev.signet.spi.BackendSettings;
+import dev.signet.spi.KeyBackend;
+import dev.signet.spi.KeyBackendProvider;
+import dev.signet.spi.SignetException;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;

@@ -1,7 +1,7 @@
 package dev.signet.pkcs11;
 
-import dev.signet.signer.SigningAlgorithm;
-import dev.signet.signer.SigningKey;
+import dev.signet.spi.SigningAlgorithm;
+import dev.signet.spi.SigningKey;
 
 import java.security.PublicKey;
 
@@ -39,7 +39,7 @@ final class Pkcs11SigningKey implements SigningKey {
     }
 
     /**
-     * @throws dev.signet.signer.SignetException UNAVAILABLE while the token fails or recovers, or when the key is
+     * @throws dev.signet.spi.SignetException UNAVAILABLE while the token fails or recovers, or when the key is
      *                                           no longer on the token
      */
     @Override

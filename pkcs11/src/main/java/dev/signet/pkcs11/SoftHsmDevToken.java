@@ -1,6 +1,6 @@
 package dev.signet.pkcs11;
 
-import dev.signet.signer.SignetException;
+import dev.signet.spi.SignetException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,12 +1,12 @@
 package dev.signet.pkcs11;
 
-import dev.signet.signer.BackendSettings;
-import dev.signet.signer.KeyBackend;
-import dev.signet.signer.KeyBackendContract;
-import dev.signet.signer.KeyBackends;
-import dev.signet.signer.SignetException;
-import dev.signet.signer.SigningAlgorithm;
-import dev.signet.signer.SigningKey;
+import dev.signet.spi.BackendSettings;
+import dev.signet.spi.KeyBackend;
+import dev.signet.spi.KeyBackendContract;
+import dev.signet.spi.KeyBackends;
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SigningAlgorithm;
+import dev.signet.spi.SigningKey;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,8 +75,8 @@ class Pkcs11BackendTest extends KeyBackendContract {
         backend = open();
         assertEquals(SigningAlgorithm.PS256, backend.get(pss.id()).algorithm());
         assertEquals(SigningAlgorithm.RS256, backend.get(pkcs1.id()).algorithm());
-        assertTrue(dev.signet.signer.testing.JwsVerification.verifies(
-                signCompact(backend.get(pss.id()), "{}"), dev.signet.signer.Jwks.publicJwk(pss)));
+        assertTrue(dev.signet.spi.testing.JwsVerification.verifies(
+                signCompact(backend.get(pss.id()), "{}"), dev.signet.spi.Jwks.publicJwk(pss)));
     }
 
     @Test

@@ -1,7 +1,7 @@
 package dev.signet.pkcs11;
 
-import dev.signet.signer.SigningAlgorithm;
-import dev.signet.signer.SigningKey;
+import dev.signet.spi.SigningAlgorithm;
+import dev.signet.spi.SigningKey;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,7 +1,7 @@
 package dev.signet.pkcs11;
 
-import dev.signet.signer.BackendSettings;
-import dev.signet.signer.testing.RealBackends;
+import dev.signet.spi.BackendSettings;
+import dev.signet.spi.testing.RealBackends;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

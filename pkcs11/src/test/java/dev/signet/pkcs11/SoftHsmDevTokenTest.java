@@ -1,6 +1,6 @@
 package dev.signet.pkcs11;
 
-import dev.signet.signer.SignetException;
+import dev.signet.spi.SignetException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,6 +1,6 @@
 package dev.signet.rotation;
 
-import dev.signet.signer.SigningKey;
+import dev.signet.spi.SigningKey;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -19,7 +19,7 @@ public interface KeyRing extends AutoCloseable {
     }
 
     /**
-     * @throws dev.signet.signer.SignetException UNAVAILABLE if no key may sign right now
+     * @throws dev.signet.spi.SignetException UNAVAILABLE if no key may sign right now
      */
     SigningSlot signingSlot();
 

@@ -1,7 +1,7 @@
 package dev.signet.rotation;
 
-import dev.signet.signer.SignetException;
-import dev.signet.signer.SigningAlgorithm;
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SigningAlgorithm;
 
 import java.time.Instant;
 import java.util.ArrayList;

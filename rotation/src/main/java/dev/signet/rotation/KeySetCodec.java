@@ -1,6 +1,6 @@
 package dev.signet.rotation;
 
-import dev.signet.signer.SigningAlgorithm;
+import dev.signet.spi.SigningAlgorithm;
 
 import java.net.URLDecoder;
 import java.net.URLEncoder;

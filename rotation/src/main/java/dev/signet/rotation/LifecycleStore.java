@@ -16,7 +16,7 @@ public interface LifecycleStore {
     /**
      * The current journal, {@link KeySet#empty()} if none was ever written.
      *
-     * @throws dev.signet.signer.SignetException UNAVAILABLE if it cannot be read; INTERNAL if it is damaged
+     * @throws dev.signet.spi.SignetException UNAVAILABLE if it cannot be read; INTERNAL if it is damaged
      */
     KeySet load();
 
@@ -24,7 +24,7 @@ public interface LifecycleStore {
      * Replaces the journal if its version is still {@code expectedVersion}. When this throws, the journal
      * was not replaced.
      *
-     * @throws dev.signet.signer.SignetException FAILED_PRECONDITION if the version moved on (another writer);
+     * @throws dev.signet.spi.SignetException FAILED_PRECONDITION if the version moved on (another writer);
      *                                           INVALID_ARGUMENT if {@code next.version()} is not
      *                                           {@code expectedVersion + 1}; UNAVAILABLE if it cannot be written
      */
@@ -33,7 +33,7 @@ public interface LifecycleStore {
     /**
      * Blocks until this process holds the store's lock.
      *
-     * @throws dev.signet.signer.SignetException UNAVAILABLE if it cannot be had in reasonable time
+     * @throws dev.signet.spi.SignetException UNAVAILABLE if it cannot be had in reasonable time
      */
     Lock lock();
 }

@@ -1,8 +1,8 @@
 package dev.signet.rotation;
 
-import dev.signet.signer.KeyBackend;
-import dev.signet.signer.SignetException;
-import dev.signet.signer.SigningKey;
+import dev.signet.spi.KeyBackend;
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SigningKey;
 
 import java.nio.file.Path;
 import java.time.Clock;

@@ -82,7 +82,7 @@ public final class Rotation {
      * (forced, {@link #BOOTSTRAP}).
      */
     public static KeySet withNewKey(Instant now, KeySet set, RotationPolicy policy, String kid,
-                                    dev.signet.signer.SigningAlgorithm algorithm) {
+                                    dev.signet.spi.SigningAlgorithm algorithm) {
         Instant leadEnds = now.plus(policy.prepublishLead());
         Instant activates = set.active().map(a -> latest(a.retires(), leadEnds)).orElse(leadEnds);
         KeySet.Builder b = set.toBuilder(policy).prepare(kid, algorithm, now, activates);

@@ -1,6 +1,6 @@
 package dev.signet.rotation;
 
-import dev.signet.signer.SigningAlgorithm;
+import dev.signet.spi.SigningAlgorithm;
 
 import java.time.Duration;
 import java.util.Objects;

@@ -1,8 +1,8 @@
 package dev.signet.rotation;
 
-import dev.signet.signer.testing.MutableClock;
-import dev.signet.signer.KeyBackend;
-import dev.signet.signer.SigningKey;
+import dev.signet.spi.testing.MutableClock;
+import dev.signet.spi.KeyBackend;
+import dev.signet.spi.SigningKey;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

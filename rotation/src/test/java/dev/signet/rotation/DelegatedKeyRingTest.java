@@ -1,17 +1,15 @@
 package dev.signet.rotation;
 
-import dev.signet.signer.testing.MutableClock;
+import dev.signet.spi.testing.MutableClock;
 import com.nimbusds.jose.jwk.JWK;
-import dev.signet.signer.Jwks;
-import dev.signet.signer.KeyBackend;
-import dev.signet.signer.SignetException;
-import dev.signet.signer.SigningAlgorithm;
-import dev.signet.signer.SigningKey;
-import dev.signet.signer.testing.JwsVerification;
-import dev.signet.signer.token.MintedToken;
-import dev.signet.signer.token.ScopeItem;
-import dev.signet.signer.token.TokenIssuer;
-import dev.signet.signer.token.TokenRequest;
+import dev.signet.spi.Jwks;
+import dev.signet.spi.KeyBackend;
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SigningAlgorithm;
+import dev.signet.spi.SigningKey;
+import dev.signet.spi.testing.JwsVerification;
+import dev.signet.spi.testing.TestTokens;
+import dev.signet.software.InMemorySigning;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -74,11 +72,10 @@ class DelegatedKeyRingTest {
 
     DelegatedKeyRing open(KeyBackend backend, SigningAlgorithm subkeys) {
         return DelegatedKeyRing.start(() -> RotatingKeyRing.start(backend, dir.resolve("rotation"), Fixtures.DAILY, clock),
+                InMemorySigning::generate,
                 subkeys, Duration.ofHours(1), dir.resolve("subkeys"), clock);
     }
 
-    static final TokenRequest REQUEST = new TokenRequest("agent", "https://svc", Duration.ofMinutes(10),
-            List.of(new ScopeItem("repo:x", List.of("read"))), Optional.empty());
 
     /** ES256 subkeys are generated inside OpenSSL when it is the in-memory signer, EdDSA ones by BouncyCastle. */
     @ParameterizedTest
@@ -92,7 +89,6 @@ class DelegatedKeyRingTest {
         Map<String, Instant> firstPublished = new HashMap<>();
         ring.published().forEach(k -> firstPublished.put(k.id(), clock.instant()));
         Set<String> signers = new HashSet<>();
-        TokenIssuer issuer = new TokenIssuer("https://iss", clock);
         int tokens = 0;
         int direct = 0;
         for (int minute = 0; minute < 3 * 24 * 60; minute++) { // three days, a tick a minute
@@ -119,7 +115,8 @@ class DelegatedKeyRingTest {
                 assertTrue(ring.published().stream().anyMatch(k -> k.id().equals(master)), "its master stays published");
             }
             for (int i = 0; i < 10; i++) { // token volume: 43 200 tokens in all
-                MintedToken t = issuer.issue(key, "m", REQUEST, slot.publishedUntil());
+                Instant exp = clock.instant().plus(Duration.ofMinutes(10));
+                TestTokens.Signed t = TestTokens.sign(key, exp.isAfter(slot.publishedUntil()) ? slot.publishedUntil() : exp);
                 tokens++;
                 direct += key.certificateChain().isEmpty() ? 1 : 0;
                 if (i == 0) {

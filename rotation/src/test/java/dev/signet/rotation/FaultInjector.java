@@ -1,8 +1,8 @@
 package dev.signet.rotation;
 
-import dev.signet.signer.KeyBackend;
-import dev.signet.signer.SigningAlgorithm;
-import dev.signet.signer.SigningKey;
+import dev.signet.spi.KeyBackend;
+import dev.signet.spi.SigningAlgorithm;
+import dev.signet.spi.SigningKey;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.signet.rotation;
 
-import dev.signet.signer.KeyBackend;
-import dev.signet.signer.software.SoftwareKeyBackend;
+import dev.signet.spi.KeyBackend;
+import dev.signet.software.SoftwareKeyBackend;
 
 import java.nio.file.Path;
 import java.time.Clock;

@@ -1,6 +1,6 @@
 package dev.signet.rotation;
 
-import dev.signet.signer.SignetException;
+import dev.signet.spi.SignetException;
 
 import java.util.concurrent.locks.ReentrantLock;
 

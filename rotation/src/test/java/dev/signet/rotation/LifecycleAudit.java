@@ -1,13 +1,10 @@
 package dev.signet.rotation;
 
-import dev.signet.signer.Jwks;
-import dev.signet.signer.KeyBackend;
-import dev.signet.signer.SigningKey;
-import dev.signet.signer.testing.JwsVerification;
-import dev.signet.signer.token.MintedToken;
-import dev.signet.signer.token.ScopeItem;
-import dev.signet.signer.token.TokenIssuer;
-import dev.signet.signer.token.TokenRequest;
+import dev.signet.spi.Jwks;
+import dev.signet.spi.KeyBackend;
+import dev.signet.spi.SigningKey;
+import dev.signet.spi.testing.JwsVerification;
+import dev.signet.spi.testing.TestTokens;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -121,9 +118,9 @@ final class LifecycleAudit {
 
     /** A real token from the issuer, verified with the JWK the ring publishes for its kid. */
     private static void mintAndVerify(RotatingKeyRing ring, KeyRing.SigningSlot slot, Clock clock) {
-        MintedToken token = new TokenIssuer("https://issuer.test", clock).issue(slot.key(), "minter",
-                new TokenRequest("sub", "aud", java.time.Duration.ofMinutes(5),
-                        List.of(new ScopeItem("res", List.of("read"))), Optional.empty()), slot.publishedUntil());
+        java.time.Instant exp = clock.instant().plus(java.time.Duration.ofMinutes(5));
+        TestTokens.Signed token = TestTokens.sign(slot.key(),
+                exp.isAfter(slot.publishedUntil()) ? slot.publishedUntil() : exp);
         SigningKey published = ring.published().stream().filter(k -> k.id().equals(token.kid())).findFirst()
                 .orElseGet(() -> fail("kid " + token.kid() + " not published"));
         assertTrue(JwsVerification.verifies(token.token(), Jwks.publicJwk(published)), "token verifies with the JWKS");

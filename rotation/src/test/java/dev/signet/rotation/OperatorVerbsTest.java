@@ -1,9 +1,9 @@
 package dev.signet.rotation;
 
-import dev.signet.signer.testing.MutableClock;
-import dev.signet.signer.KeyBackend;
-import dev.signet.signer.SignetException;
-import dev.signet.signer.SigningKey;
+import dev.signet.spi.testing.MutableClock;
+import dev.signet.spi.KeyBackend;
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SigningKey;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -136,8 +136,8 @@ class OperatorVerbsTest {
 
             public String type() { return real.type(); }
             public boolean hardwareProtected() { return false; }
-            public java.util.Set<dev.signet.signer.SigningAlgorithm> algorithms() { return real.algorithms(); }
-            public SigningKey generate(dev.signet.signer.SigningAlgorithm a) {
+            public java.util.Set<dev.signet.spi.SigningAlgorithm> algorithms() { return real.algorithms(); }
+            public SigningKey generate(dev.signet.spi.SigningAlgorithm a) {
                 if (real.list().isEmpty()) {
                     return real.generate(a);
                 }

@@ -1,7 +1,7 @@
 package dev.signet.rotation;
 
-import dev.signet.signer.SigningKey;
-import dev.signet.signer.software.SoftwareKeyBackend;
+import dev.signet.spi.SigningKey;
+import dev.signet.software.SoftwareKeyBackend;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.signet.rotation;
 
-import dev.signet.signer.testing.MutableClock;
-import dev.signet.signer.KeyBackend;
+import dev.signet.spi.testing.MutableClock;
+import dev.signet.spi.KeyBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

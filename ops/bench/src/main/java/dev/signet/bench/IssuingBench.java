@@ -1,11 +1,11 @@
 package dev.signet.bench;
 
-import dev.signet.signer.SigningAlgorithm;
-import dev.signet.signer.SigningKey;
-import dev.signet.signer.software.SoftwareKeyBackend;
-import dev.signet.signer.token.ScopeItem;
-import dev.signet.signer.token.TokenIssuer;
-import dev.signet.signer.token.TokenRequest;
+import dev.signet.spi.SigningAlgorithm;
+import dev.signet.spi.SigningKey;
+import dev.signet.software.SoftwareKeyBackend;
+import dev.signet.issuance.ScopeItem;
+import dev.signet.issuance.TokenIssuer;
+import dev.signet.issuance.TokenRequest;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;

@@ -1,13 +1,13 @@
 package dev.signet.bench;
 
 import dev.signet.pkcs11.SoftHsmDevToken;
-import dev.signet.signer.BackendSettings;
-import dev.signet.signer.KeyBackend;
-import dev.signet.signer.JcaSigningKey;
-import dev.signet.signer.KeyBackends;
-import dev.signet.signer.SigningAlgorithm;
-import dev.signet.signer.SigningKey;
-import dev.signet.signer.token.TokenIssuer;
+import dev.signet.spi.BackendSettings;
+import dev.signet.spi.KeyBackend;
+import dev.signet.spi.JcaSigningKey;
+import dev.signet.spi.KeyBackends;
+import dev.signet.spi.SigningAlgorithm;
+import dev.signet.spi.SigningKey;
+import dev.signet.issuance.TokenIssuer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;

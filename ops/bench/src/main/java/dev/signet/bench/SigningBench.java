@@ -1,8 +1,8 @@
 package dev.signet.bench;
 
-import dev.signet.signer.InMemorySigning;
-import dev.signet.signer.SigningAlgorithm;
-import dev.signet.signer.SigningKey;
+import dev.signet.software.InMemorySigning;
+import dev.signet.spi.SigningAlgorithm;
+import dev.signet.spi.SigningKey;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;

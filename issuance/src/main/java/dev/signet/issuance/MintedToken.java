@@ -1,0 +1,7 @@
+package dev.signet.issuance;
+
+import java.time.Instant;
+
+/** A signed compact JWS and what the caller needs to know about it. */
+public record MintedToken(String token, String kid, String jti, Instant expiresAt) {
+}

@@ -1,0 +1,118 @@
+package dev.signet.issuance;
+
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SigningKey;
+
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Encodes and signs task tokens as compact JWS (RFC 7515) JWTs.
+ *
+ * <p>Header: {@code alg}, {@code kid}, {@code typ: at+jwt} (RFC 9068 explicit typing). Claims:
+ * {@code iss}, {@code sub}, {@code aud}, {@code client_id} (the minter), {@code iat}, {@code nbf},
+ * {@code exp}, {@code jti} (128 random bits), {@code authorization_details} (RFC 9396, one entry of type
+ * {@value #DETAIL_TYPE} per scope item) and {@code task} when given.
+ */
+public final class TokenIssuer {
+
+    public static final String TYPE = "at+jwt";
+    public static final String DETAIL_TYPE = "signet_resource";
+    /** Tokens shorter than this after clamping to the key's publication are refused rather than issued. */
+    static final Duration MIN_LIFETIME = Duration.ofSeconds(1);
+
+    private static final int MAX_CACHED_HEADERS = 64;
+    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+
+    private final String issuer;
+    private final Clock clock;
+    private final SecureRandom random = new SecureRandom();
+    private final ConcurrentHashMap<String, String> encodedHeaders = new ConcurrentHashMap<>();
+
+    public TokenIssuer(String issuer, Clock clock) {
+        this.issuer = issuer;
+        this.clock = clock;
+    }
+
+    public String issuer() {
+        return issuer;
+    }
+
+    /**
+     * Signs a token with {@code key}. The token's {@code exp} is {@code now + ttl}, clamped to
+     * {@code keyPublishedUntil} so no token outlives the publication of the key that verifies it.
+     *
+     * @param minter            the minter's name, written as {@code client_id}
+     * @param keyPublishedUntil the end of the key's guaranteed JWKS publication
+     * @throws SignetException UNAVAILABLE if the key is too close to the end of its publication to sign
+     */
+    public MintedToken issue(SigningKey key, String minter, TokenRequest request, Instant keyPublishedUntil) {
+        Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant exp = now.plus(request.ttl());
+        if (exp.isAfter(keyPublishedUntil)) {
+            exp = keyPublishedUntil;
+        }
+        if (Duration.between(now, exp).compareTo(MIN_LIFETIME) < 0) {
+            throw new SignetException(SignetException.Code.UNAVAILABLE,
+                    "the signing key is at the end of its publication; retry after the next key activates",
+                    Duration.ofSeconds(1), null);
+        }
+        byte[] id = new byte[16];
+        random.nextBytes(id);
+        String jti = B64.encodeToString(id);
+
+        StringBuilder claims = new StringBuilder(256 + 64 * request.scope().size()).append('{');
+        Json.field(claims, "iss", issuer);
+        Json.field(claims, "sub", request.subject());
+        Json.field(claims, "aud", request.audience());
+        Json.field(claims, "client_id", minter);
+        Json.field(claims, "iat", now.getEpochSecond());
+        Json.field(claims, "nbf", now.getEpochSecond());
+        Json.field(claims, "exp", exp.getEpochSecond());
+        Json.field(claims, "jti", jti);
+        request.task().ifPresent(t -> Json.field(claims, "task", t));
+        claims.append("\"authorization_details\":[");
+        for (int i = 0; i < request.scope().size(); i++) {
+            ScopeItem item = request.scope().get(i);
+            if (i > 0) {
+                claims.append(',');
+            }
+            claims.append('{');
+            Json.field(claims, "type", DETAIL_TYPE);
+            Json.field(claims, "identifier", item.resource());
+            claims.append("\"actions\":[");
+            for (int j = 0; j < item.actions().size(); j++) {
+                if (j > 0) {
+                    claims.append(',');
+                }
+                Json.string(claims, item.actions().get(j));
+            }
+            claims.append("]}");
+        }
+        claims.append("]}");
+
+        if (encodedHeaders.size() > MAX_CACHED_HEADERS) {
+            encodedHeaders.clear(); // keys rotate (subkeys hourly); only the current few are worth keeping
+        }
+        String signingInput = encodedHeaders.computeIfAbsent(key.id(), k -> header(key)) + '.'
+                + B64.encodeToString(claims.toString().getBytes(StandardCharsets.UTF_8));
+        byte[] signature = key.sign(signingInput.getBytes(StandardCharsets.US_ASCII));
+        return new MintedToken(signingInput + '.' + B64.encodeToString(signature), key.id(), jti, exp);
+    }
+
+    private static String header(SigningKey key) {
+        StringBuilder h = new StringBuilder("{");
+        Json.field(h, "alg", key.algorithm().jwsName());
+        Json.field(h, "kid", key.id());
+        Json.string(h, "typ");
+        h.append(':');
+        Json.string(h, TYPE);
+        h.append('}');
+        return B64.encodeToString(h.toString().getBytes(StandardCharsets.UTF_8));
+    }
+}

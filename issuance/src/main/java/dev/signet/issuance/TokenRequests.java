@@ -1,0 +1,99 @@
+package dev.signet.issuance;
+
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SignetException.Code;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The signing API's request body: {@code {"sub", "aud", "ttl", "scope": [{"resource", "actions"}], "task"}}.
+ * Anything else is refused, reserved claims with a reason of their own, so a minter can never set them.
+ */
+public final class TokenRequests {
+
+    static final Set<String> FIELDS = Set.of("sub", "aud", "ttl", "scope", "task");
+    static final Set<String> RESERVED = Set.of("iss", "iat", "nbf", "exp", "jti", "kid", "alg", "typ",
+            "client_id", "authorization_details", "cnf", "x5c", "jku");
+    private static final int MAX_STRING = 1024;
+    private static final int MAX_SCOPE = 64;
+
+    private TokenRequests() {
+    }
+
+    /** @throws SignetException INVALID_ARGUMENT naming the field at fault */
+    public static TokenRequest parse(Map<String, Object> body) {
+        for (String field : body.keySet()) {
+            if (RESERVED.contains(field)) {
+                throw invalid("'" + field + "' is a reserved claim that Signet sets itself");
+            }
+            if (!FIELDS.contains(field)) {
+                throw invalid("unknown field '" + field + "'; allowed: sub, aud, ttl, scope, task");
+            }
+        }
+        String sub = string(body, "sub");
+        String aud = string(body, "aud");
+        Object ttlValue = body.get("ttl");
+        if (!(ttlValue instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
+            throw invalid("'ttl' must be a whole number of seconds");
+        }
+        long ttl = n.longValue();
+        if (ttl <= 0) {
+            throw invalid("'ttl' must be positive");
+        }
+        if (!(body.get("scope") instanceof List<?> scopeList) || scopeList.isEmpty()) {
+            throw invalid("'scope' must be a non-empty list of {\"resource\", \"actions\"}");
+        }
+        if (scopeList.size() > MAX_SCOPE) {
+            throw invalid("'scope' has more than " + MAX_SCOPE + " items");
+        }
+        List<ScopeItem> scope = new ArrayList<>();
+        for (Object item : scopeList) {
+            scope.add(scopeItem(item));
+        }
+        Optional<String> task = body.containsKey("task") ? Optional.of(string(body, "task")) : Optional.empty();
+        return new TokenRequest(sub, aud, Duration.ofSeconds(ttl), scope, task);
+    }
+
+    private static ScopeItem scopeItem(Object item) {
+        if (!(item instanceof Map<?, ?> map)) {
+            throw invalid("each scope item must be an object {\"resource\", \"actions\"}");
+        }
+        for (Object key : map.keySet()) {
+            if (!"resource".equals(key) && !"actions".equals(key)) {
+                throw invalid("unknown scope field '" + key + "'; allowed: resource, actions");
+            }
+        }
+        @SuppressWarnings("unchecked")
+        String resource = string((Map<String, Object>) map, "resource");
+        if (!(map.get("actions") instanceof List<?> actions) || actions.isEmpty()) {
+            throw invalid("'actions' of resource '" + resource + "' must be a non-empty list of strings");
+        }
+        List<String> names = new ArrayList<>();
+        for (Object a : actions) {
+            if (!(a instanceof String s) || s.isBlank() || s.length() > MAX_STRING) {
+                throw invalid("'actions' of resource '" + resource + "' must be non-empty strings");
+            }
+            names.add(s);
+        }
+        return new ScopeItem(resource, names);
+    }
+
+    private static String string(Map<String, Object> body, String field) {
+        if (!(body.get(field) instanceof String s) || s.isBlank()) {
+            throw invalid("'" + field + "' must be a non-empty string");
+        }
+        if (s.length() > MAX_STRING) {
+            throw invalid("'" + field + "' is longer than " + MAX_STRING + " characters");
+        }
+        return s;
+    }
+
+    private static SignetException invalid(String message) {
+        return new SignetException(Code.INVALID_ARGUMENT, message);
+    }
+}

@@ -1,7 +1,0 @@
-package dev.signet.signer.token;
-
-import java.time.Instant;
-
-/** A signed compact JWS and what the caller needs to know about it. */
-public record MintedToken(String token, String kid, String jti, Instant expiresAt) {
-}

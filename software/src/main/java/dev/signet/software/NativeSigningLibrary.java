@@ -1,0 +1,42 @@
+package dev.signet.software;
+
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SigningAlgorithm;
+import dev.signet.spi.SigningKey;
+
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.util.Set;
+
+/**
+ * A native library that holds in-memory private keys outside the Java heap and signs with them. Implementations
+ * are compiled for a newer Java release than the rest of Signet and are only ever loaded reflectively by
+ * {@link InMemorySigning}, which falls back to BouncyCastle when they cannot be loaded.
+ */
+public interface NativeSigningLibrary {
+
+    /** The library, its version and how it is reached, for the start-up log. */
+    String description();
+
+    /** The algorithms this library signs. */
+    Set<SigningAlgorithm> algorithms();
+
+    /**
+     * Generates a key pair inside the library, so the private key never exists in Java memory.
+     *
+     * @return a key whose id is the RFC 7638 thumbprint of its public key
+     * @throws IllegalArgumentException if the algorithm is not in {@link #algorithms()}
+     * @throws SignetException INTERNAL if the library fails
+     */
+    SigningKey generate(SigningAlgorithm algorithm);
+
+    /**
+     * Copies an existing private key into the library.
+     *
+     * @param privateKey a key whose {@code getEncoded()} is PKCS#8; the copy this method takes is zeroed afterwards
+     * @throws IllegalArgumentException if the algorithm is not in {@link #algorithms()}
+     * @throws SignetException INVALID_ARGUMENT if an ES256 key is not on P-256; INTERNAL if the library cannot read
+     *                         the key
+     */
+    SigningKey load(String id, SigningAlgorithm algorithm, PublicKey publicKey, PrivateKey privateKey);
+}

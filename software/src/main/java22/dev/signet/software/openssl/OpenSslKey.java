@@ -1,0 +1,106 @@
+package dev.signet.software.openssl;
+
+import dev.signet.spi.EcdsaSignatures;
+import dev.signet.spi.SigningAlgorithm;
+import dev.signet.spi.SigningKey;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
+import java.security.PublicKey;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * A key held by libcrypto as an EVP_PKEY. Signing contexts (EVP_MD_CTX) are pooled rather than kept per thread
+ * (request threads are virtual and short-lived) and re-initialised for each signature. The native key and its
+ * contexts are freed by a {@link Cleaner} once this object is unreachable; EVP_PKEY_free clears the key material.
+ */
+final class OpenSslKey implements SigningKey {
+
+    private static final Cleaner CLEANER = Cleaner.create(r -> {
+        Thread t = new Thread(r, "signet-openssl-cleaner");
+        t.setDaemon(true);
+        return t;
+    });
+    /** A DER ECDSA P-256 signature is at most 72 bytes; Ed25519 signatures are 64. */
+    private static final int MAX_SIGNATURE = 72;
+    private static final int P256_COORDINATE = 32;
+    private static final MemorySegment SHA256 = LibCrypto.sha256();
+
+    private final String id;
+    private final SigningAlgorithm algorithm;
+    private final PublicKey publicKey;
+    private final Native state;
+
+    /** Everything the cleaner frees; it must not refer back to the key. */
+    private record Native(MemorySegment pkey, ConcurrentLinkedQueue<MemorySegment> contexts) implements Runnable {
+        @Override
+        public void run() {
+            for (MemorySegment ctx; (ctx = contexts.poll()) != null; ) {
+                LibCrypto.freeDigestContext(ctx);
+            }
+            LibCrypto.freeKey(pkey);
+        }
+    }
+
+    /** Takes ownership of {@code pkey}. */
+    OpenSslKey(String id, SigningAlgorithm algorithm, PublicKey publicKey, MemorySegment pkey) {
+        this.id = id;
+        this.algorithm = algorithm;
+        this.publicKey = publicKey;
+        this.state = new Native(pkey, new ConcurrentLinkedQueue<>());
+        CLEANER.register(this, state);
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public SigningAlgorithm algorithm() {
+        return algorithm;
+    }
+
+    @Override
+    public PublicKey publicKey() {
+        return publicKey;
+    }
+
+    @Override
+    public byte[] sign(byte[] signingInput) {
+        MemorySegment ctx = state.contexts().poll();
+        if (ctx == null) {
+            ctx = LibCrypto.newDigestContext();
+        }
+        boolean reusable = false;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment input = arena.allocate(Math.max(1, signingInput.length));
+            MemorySegment.copy(signingInput, 0, input, JAVA_BYTE, 0, signingInput.length);
+            MemorySegment signature = arena.allocate(MAX_SIGNATURE);
+            MemorySegment length = arena.allocate(JAVA_LONG);
+            int n = LibCrypto.digestSign(ctx, algorithm == SigningAlgorithm.ES256 ? SHA256 : MemorySegment.NULL,
+                    state.pkey(), signature, length, input, signingInput.length);
+            byte[] out = signature.asSlice(0, n).toArray(JAVA_BYTE);
+            reusable = true;
+            return algorithm == SigningAlgorithm.ES256 ? EcdsaSignatures.derToConcat(out, P256_COORDINATE) : out;
+        } finally {
+            if (reusable) {
+                state.contexts().offer(ctx);
+            } else {
+                // A context that failed mid-operation is not worth trusting again.
+                LibCrypto.freeDigestContext(ctx);
+            }
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "OpenSslKey[" + algorithm + " " + id + "]";
+    }
+}

@@ -1,0 +1,134 @@
+package dev.signet.spi;
+
+import org.bouncycastle.asn1.ASN1Integer;
+import org.bouncycastle.asn1.DERSequence;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.operator.DefaultSignatureAlgorithmIdentifierFinder;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.math.BigInteger;
+import java.security.PrivateKey;
+import java.security.Provider;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+
+/** X.509 certificates built with BouncyCastle and signed by whichever provider holds the private key. */
+public final class Certificates {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private Certificates() {
+    }
+
+    /**
+     * A self-signed certificate for a key pair. Keystores need one beside every private key;
+     * the signature is computed by {@code provider}, so for a token it is computed on the token.
+     *
+     * @param provider the provider holding {@code privateKey}, or null for the JDK default
+     */
+    public static X509Certificate selfSigned(PublicKey publicKey, PrivateKey privateKey, Provider provider,
+                                             SigningAlgorithm algorithm, String commonName,
+                                             Instant notBefore, Duration validity) {
+        X500Name name = new X500Name("CN=" + commonName);
+        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, new BigInteger(127, RANDOM),
+                Date.from(notBefore), Date.from(notBefore.plus(validity)), name, publicKey);
+        try {
+            JcaContentSignerBuilder sb = new JcaContentSignerBuilder(x509SignatureName(algorithm));
+            if (provider != null) {
+                sb.setProvider(provider);
+            }
+            ContentSigner signer = sb.build(privateKey);
+            return new JcaX509CertificateConverter().getCertificate(builder.build(signer));
+        } catch (OperatorCreationException | CertificateException | RuntimeException e) {
+            throw new SignetException(SignetException.Code.INTERNAL,
+                    "cannot build a certificate for " + commonName + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A certificate for {@code subjectKey} signed by {@code issuer} through its backend (one backend call):
+     * how a hardware-held master key vouches for a short-lived in-memory subkey, or for itself.
+     *
+     * @param issuerName the issuer's subject; equal to {@code subjectName} for a self-signed master certificate
+     * @param ca         whether the certified key may certify others (the master) or only sign (a subkey)
+     */
+    public static X509Certificate issue(PublicKey subjectKey, String subjectName, SigningKey issuer, String issuerName,
+                                        Instant notBefore, Instant notAfter, boolean ca) {
+        try {
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(new X500Name(issuerName),
+                    new BigInteger(127, RANDOM), Date.from(notBefore), Date.from(notAfter), new X500Name(subjectName),
+                    subjectKey);
+            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
+            builder.addExtension(Extension.keyUsage, true, new KeyUsage(ca
+                    ? KeyUsage.keyCertSign | KeyUsage.digitalSignature : KeyUsage.digitalSignature));
+            return new JcaX509CertificateConverter().getCertificate(builder.build(new BackendContentSigner(issuer)));
+        } catch (CertificateException | IOException e) {
+            throw new SignetException(SignetException.Code.INTERNAL, "cannot issue a certificate for " + subjectName, e);
+        }
+    }
+
+    /** Signs TBS certificates with a {@link SigningKey}, wherever its private part lives. */
+    private static final class BackendContentSigner implements ContentSigner {
+        private final SigningKey key;
+        private final ByteArrayOutputStream tbs = new ByteArrayOutputStream();
+
+        BackendContentSigner(SigningKey key) {
+            this.key = key;
+        }
+
+        @Override
+        public AlgorithmIdentifier getAlgorithmIdentifier() {
+            return new DefaultSignatureAlgorithmIdentifierFinder().find(
+                    key.algorithm() == SigningAlgorithm.PS256 ? "SHA256withRSAandMGF1" : x509SignatureName(key.algorithm()));
+        }
+
+        @Override
+        public OutputStream getOutputStream() {
+            return tbs;
+        }
+
+        @Override
+        public byte[] getSignature() {
+            byte[] jws = key.sign(tbs.toByteArray());
+            return key.algorithm() == SigningAlgorithm.ES256 ? derEcdsa(jws) : jws;
+        }
+    }
+
+    /** JWS ECDSA signatures are R‖S; X.509 wants SEQUENCE { INTEGER r, INTEGER s }. */
+    public static byte[] derEcdsa(byte[] rs) {
+        int half = rs.length / 2;
+        try {
+            return new DERSequence(new ASN1Integer[]{
+                    new ASN1Integer(new BigInteger(1, java.util.Arrays.copyOfRange(rs, 0, half))),
+                    new ASN1Integer(new BigInteger(1, java.util.Arrays.copyOfRange(rs, half, rs.length)))}).getEncoded();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** X.509 wants DER ECDSA signatures, unlike JWS. RSA keys sign certificates with PKCS#1 v1.5 either way. */
+    static String x509SignatureName(SigningAlgorithm algorithm) {
+        return switch (algorithm) {
+            case ES256 -> "SHA256withECDSA";
+            case EdDSA -> "Ed25519";
+            case PS256, RS256 -> "SHA256withRSA";
+        };
+    }
+}

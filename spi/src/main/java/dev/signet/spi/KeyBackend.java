@@ -1,0 +1,58 @@
+package dev.signet.spi;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Where signing keys live: the software keystore, a PKCS#11 token or AWS KMS.
+ * Every implementation passes the contract suite in this module's test-jar
+ * ({@code KeyBackendContract}).
+ */
+public interface KeyBackend extends AutoCloseable {
+
+    /** A short name for logs and health, e.g. {@code software}, {@code pkcs11}, {@code kms}. */
+    String type();
+
+    /** True only when private keys cannot leave the backend (HSM, KMS). */
+    boolean hardwareProtected();
+
+    /** The algorithms {@link #generate} accepts. */
+    Set<SigningAlgorithm> algorithms();
+
+    /**
+     * Creates a new key inside the backend and persists it there.
+     *
+     * @throws SignetException INVALID_ARGUMENT if the algorithm is not in {@link #algorithms()};
+     *                         UNAVAILABLE if the backend cannot be reached
+     */
+    SigningKey generate(SigningAlgorithm algorithm);
+
+    /**
+     * Finds a key by id.
+     *
+     * @throws SignetException NOT_FOUND if the backend has no such key
+     */
+    SigningKey get(String id);
+
+    /** Every key this backend holds for Signet. */
+    List<SigningKey> list();
+
+    /**
+     * Deletes a key. Backends that cannot delete at once (KMS) schedule the deletion.
+     *
+     * @throws SignetException NOT_FOUND if the backend has no such key
+     */
+    void destroy(String id);
+
+    /**
+     * Why the backend cannot sign right now (session lost and re-initialising, outage, throttled),
+     * or empty when it can. Health checks report it; it never holds secrets.
+     */
+    default java.util.Optional<String> degraded() {
+        return java.util.Optional.empty();
+    }
+
+    @Override
+    default void close() {
+    }
+}
