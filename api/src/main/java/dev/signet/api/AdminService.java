@@ -2,6 +2,7 @@ package dev.signet.api;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
 import dev.signet.rotation.KeyRing;
+import dev.signet.rotation.ReplicaId;
 import dev.signet.rotation.RotatingKeyRing;
 import dev.signet.spi.KeyBackend;
 import dev.signet.spi.SignetException;
@@ -29,12 +30,15 @@ final class AdminService implements HttpService {
     private static final System.Logger LOG = System.getLogger(AdminService.class.getName());
 
     private final CredentialHash adminCredential;
+    private final ReplicaId replica;
     private final KeyRing keyRing;
     private final RotatingKeyRing masters;
     private final KeyBackend backend;
 
-    AdminService(CredentialHash adminCredential, KeyRing keyRing, RotatingKeyRing masters, KeyBackend backend) {
+    AdminService(CredentialHash adminCredential, ReplicaId replica, KeyRing keyRing, RotatingKeyRing masters,
+                 KeyBackend backend) {
         this.adminCredential = adminCredential;
+        this.replica = replica;
         this.keyRing = keyRing;
         this.masters = masters;
         this.backend = backend;
@@ -84,6 +88,7 @@ final class AdminService implements HttpService {
         backend.degraded().ifPresent(d -> backendInfo.put("degraded", d));
         List<Map<String, Object>> keys = views.stream().map(AdminService::json).toList();
         Map<String, Object> body = new LinkedHashMap<>();
+        body.put("replica", replica.value());
         body.put("backend", backendInfo);
         body.put("keys", keys);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");

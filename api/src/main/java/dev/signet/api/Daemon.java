@@ -2,6 +2,7 @@ package dev.signet.api;
 
 import dev.signet.rotation.DelegatedKeyRing;
 import dev.signet.rotation.KeyRing;
+import dev.signet.rotation.ReplicaId;
 import dev.signet.rotation.RotatingKeyRing;
 import dev.signet.rotation.Rotator;
 import dev.signet.software.InMemorySigning;
@@ -15,6 +16,8 @@ import java.util.Map;
 
 /** A running Signet: backend, key ring and server, opened in that order and closed in reverse. */
 public final class Daemon implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(Daemon.class.getName());
 
     private final KeyBackend backend;
     private final KeyRing keyRing;
@@ -33,6 +36,8 @@ public final class Daemon implements AutoCloseable {
      *         fallback to another backend
      */
     public static Daemon start(SignetConfig config, Clock clock) {
+        ReplicaId replica = ReplicaId.resolve(config.replicaId(), config.dataDir());
+        LOG.log(System.Logger.Level.INFO, "replica {0} starting for {1}", replica, config.issuer());
         KeyBackend backend = KeyBackends.open(config.backendType(), new BackendSettings(config.backendValues(),
                 config.dataDir(), config.issuer(), clock, System::getenv));
         Rotator rotator = null;
@@ -51,7 +56,8 @@ public final class Daemon implements AutoCloseable {
                 masters = delegated.master();
             }
             rotator = Rotator.start(Map.of(config.issuer(), ring), config.rotation().checkInterval());
-            return new Daemon(backend, ring, rotator, SignetServer.start(config, backend, ring, masters, clock));
+            return new Daemon(backend, ring, rotator, SignetServer.start(config, replica, backend, ring, masters,
+                    clock));
         } catch (RuntimeException e) {
             if (rotator != null) {
                 rotator.close();

@@ -23,7 +23,7 @@ import java.util.Map;
 public record SignetConfig(String issuer, String host, int port, String adminHost, int adminPort, Path dataDir,
                            long maxBodyBytes, int maxBatch, RotationPolicy rotation, Delegation delegation,
                            CredentialHash adminCredential, List<Minter> minters, String backendType,
-                           Map<String, String> backendValues) {
+                           Map<String, String> backendValues, String replicaId) {
 
     /**
      * Delegated mode ({@code signet.mode: delegated}): the backend key certifies in-memory subkeys that sign.
@@ -69,7 +69,8 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
                 CredentialHash.parse(required(c, "admin.credential-hash")),
                 minters(c.get("minters")),
                 type,
-                values);
+                values,
+                c.get("replica-id").asString().orElse(null));
     }
 
     private static Delegation delegation(Config c) {

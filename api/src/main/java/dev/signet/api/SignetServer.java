@@ -1,6 +1,7 @@
 package dev.signet.api;
 
 import dev.signet.rotation.KeyRing;
+import dev.signet.rotation.ReplicaId;
 import dev.signet.rotation.RotatingKeyRing;
 import dev.signet.spi.KeyBackend;
 import dev.signet.spi.SignetException;
@@ -39,8 +40,8 @@ public final class SignetServer implements AutoCloseable {
      * @param keyRing the keys tokens are signed with and the JWKS publishes
      * @param masters the backend keys' lifecycle, which the operator verbs act on (the same ring in direct mode)
      */
-    public static SignetServer start(SignetConfig config, KeyBackend backend, KeyRing keyRing, RotatingKeyRing masters,
-                                     Clock clock) {
+    public static SignetServer start(SignetConfig config, ReplicaId replica, KeyBackend backend, KeyRing keyRing,
+                                     RotatingKeyRing masters, Clock clock) {
         Minters minters = new Minters(config.minters());
         Issuance issuance = new Issuance(config.issuer(), keyRing, clock);
         ObserveFeature observe = ObserveFeature.builder()
@@ -62,7 +63,7 @@ public final class SignetServer implements AutoCloseable {
                 .routing(r -> publicRouting(r, minters, keyRing, issuance, config))
                 .putSocket(ADMIN_SOCKET, s -> s.host(config.adminHost()).port(config.adminPort())
                         .connectionOptions(o -> o.tcpNoDelay(true)).directHandlers(Problems.directHandlers()))
-                .routing(ADMIN_SOCKET, r -> adminRouting(r, config, keyRing, masters, backend))
+                .routing(ADMIN_SOCKET, r -> adminRouting(r, config, replica, keyRing, masters, backend))
                 .build()
                 .start();
         return new SignetServer(server);
@@ -76,9 +77,9 @@ public final class SignetServer implements AutoCloseable {
         errors(r);
     }
 
-    static void adminRouting(HttpRouting.Builder r, SignetConfig config, KeyRing keyRing, RotatingKeyRing masters,
-                             KeyBackend backend) {
-        r.register("/v1", new AdminService(config.adminCredential(), keyRing, masters, backend));
+    static void adminRouting(HttpRouting.Builder r, SignetConfig config, ReplicaId replica, KeyRing keyRing,
+                             RotatingKeyRing masters, KeyBackend backend) {
+        r.register("/v1", new AdminService(config.adminCredential(), replica, keyRing, masters, backend));
         errors(r);
     }
 

@@ -247,6 +247,8 @@ class SigningApiTest {
         assertEquals(200, keys.statusCode());
         Map<String, Object> body = json(keys);
         assertEquals(Boolean.FALSE, ((Map<?, ?>) body.get("backend")).get("hardware_protected"));
+        assertEquals(dev.signet.rotation.ReplicaId.resolve(null, dataDir).value(), body.get("replica"),
+                "the replica id kept in the data dir");
         assertEquals("ACTIVE", ((Map<?, ?>) ((List<?>) body.get("keys")).getFirst()).get("state"));
         assertEquals(404, signet.get(signet.base() + "/v1/keys").statusCode(), "keys are not on the public socket");
     }

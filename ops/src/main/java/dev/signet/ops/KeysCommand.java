@@ -58,6 +58,9 @@ final class KeysCommand {
     @SuppressWarnings("unchecked")
     private static void print(Map<String, Object> body) {
         Map<String, Object> backend = (Map<String, Object>) body.get("backend");
+        if (body.containsKey("replica")) {
+            System.out.println("replica: " + body.get("replica"));
+        }
         System.out.println("backend: " + backend.get("type")
                 + (Boolean.TRUE.equals(backend.get("hardware_protected")) ? " (hardware-protected)" : " (NOT hardware-protected)")
                 + (backend.containsKey("degraded") ? "  DEGRADED: " + backend.get("degraded") : ""));
