@@ -1,0 +1,513 @@
+package dev.signet.audit;
+
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SigningKey;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One replica's append-only audit log: JSON lines in segment files, each line carrying the SHA-256 of the line
+ * before it ({@code prev}), with checkpoints signed by the issuer's backend key every {@code checkpointEvery}
+ * records or {@code checkpointInterval}, and as the first record of every segment.
+ *
+ * <p>The canonical encoding a hash covers is the stored line itself (UTF-8, without its newline): the verifier
+ * hashes the bytes it reads and never re-serialises. One writer thread owns the chain; callers serialise their
+ * fields in parallel and wait on a receipt. Records of concurrent requests share one {@code fsync} (group commit).
+ * When a write fails (disk full, permissions) the batch is cut back off the file, every waiting caller gets
+ * UNAVAILABLE with Retry-After, and {@link #failure()} says why until a later write succeeds.
+ */
+public final class AuditLog implements AuditTrail, AutoCloseable {
+
+    /** SYNC: a receipt completes after fsync. ASYNC: at once; a crash may lose the last records. */
+    public enum Durability { SYNC, ASYNC }
+
+    /**
+     * @param dir                this replica's log directory (created 0700)
+     * @param segmentBytes       roll to a new segment past this size
+     * @param segmentAge         or past this age
+     * @param retention          whole segments older than this are removed, if the next one starts at a checkpoint
+     */
+    public record Options(Path dir, String replica, Durability durability, long segmentBytes, Duration segmentAge,
+                          int checkpointEvery, Duration checkpointInterval, Duration retention, int queueCapacity) {
+
+        /** The replica id and types are written unquoted-escaped, so they are restricted to a safe charset. */
+        public Options {
+            if (replica == null || !replica.matches("[A-Za-z0-9._-]{1,64}")) {
+                throw new SignetException(SignetException.Code.INVALID_ARGUMENT,
+                        "a replica id is 1-64 characters of A-Z a-z 0-9 . _ -");
+            }
+        }
+
+        public static Options defaults(Path dir, String replica) {
+            return new Options(dir, replica, Durability.SYNC, 64L << 20, Duration.ofHours(24), 10_000,
+                    Duration.ofSeconds(60), Duration.ofDays(400), 65_536);
+        }
+
+        public Options with(Durability d) {
+            return new Options(dir, replica, d, segmentBytes, segmentAge, checkpointEvery, checkpointInterval,
+                    retention, queueCapacity);
+        }
+
+        public Options withSegments(long bytes, Duration age) {
+            return new Options(dir, replica, durability, bytes, age, checkpointEvery, checkpointInterval,
+                    retention, queueCapacity);
+        }
+
+        public Options withCheckpoints(int every, Duration interval) {
+            return new Options(dir, replica, durability, segmentBytes, segmentAge, every, interval, retention,
+                    queueCapacity);
+        }
+
+        public Options withRetention(Duration r) {
+            return new Options(dir, replica, durability, segmentBytes, segmentAge, checkpointEvery,
+                    checkpointInterval, r, queueCapacity);
+        }
+    }
+
+    private static final System.Logger LOG = System.getLogger(AuditLog.class.getName());
+    private static final Duration RETRY_AFTER = Duration.ofSeconds(2);
+    private static final int MAX_BATCH = 4096;
+
+    private record Pending(String type, String body, CompletableFuture<Void> done) {
+    }
+
+    private static final Pending STOP = new Pending("", "", null);
+
+    private final Options options;
+    private final CheckpointKeys keys;
+    private final Clock clock;
+    private final Segments.Opener opener;
+    private final BlockingQueue<Pending> queue;
+    private final Thread writer;
+
+    // Owned by the writer thread (and by open() before it starts).
+    private Segments.Sink sink;
+    private Instant segmentOpened;
+    private long durableSize;
+    private long nextSeq;
+    private String prev;
+    private long sinceCheckpoint;
+    private Instant lastCheckpoint;
+    private String checkpointKid;
+
+    private volatile String failure;
+    private volatile Instant failedAt;
+    private volatile boolean closed;
+
+    private AuditLog(Options options, CheckpointKeys keys, Clock clock, Segments.Opener opener) {
+        this.options = options;
+        this.keys = keys;
+        this.clock = clock;
+        this.opener = opener;
+        this.queue = new ArrayBlockingQueue<>(options.queueCapacity());
+        this.writer = Thread.ofPlatform().name("signet-audit-writer").daemon().unstarted(this::run);
+    }
+
+    /**
+     * Opens (or creates) the log, cutting a torn last record left by a crash.
+     *
+     * @throws SignetException UNAVAILABLE if the directory cannot be written; INTERNAL if the last record is
+     *                         damaged (not a torn write): run {@code signet audit verify} on the directory
+     */
+    public static AuditLog open(Options options, CheckpointKeys keys, Clock clock) {
+        return open(options, keys, clock, Segments.FILES);
+    }
+
+    static AuditLog open(Options options, CheckpointKeys keys, Clock clock, Segments.Opener opener) {
+        AuditLog log = new AuditLog(options, keys, clock, opener);
+        try {
+            log.recover();
+        } catch (IOException e) {
+            throw new SignetException(SignetException.Code.UNAVAILABLE, "cannot open the audit log in "
+                    + options.dir() + ": " + e.getMessage() + " (check the directory exists and is writable)", e);
+        }
+        log.writer.start();
+        return log;
+    }
+
+    @Override
+    public Receipt append(AuditEvent event) {
+        if (closed) {
+            throw new SignetException(SignetException.Code.UNAVAILABLE, "the audit log is closed", RETRY_AFTER, null);
+        }
+        String f = failure;
+        if (f != null && failedAt.plusSeconds(1).isAfter(clock.instant())) {
+            throw unavailable(f);
+        }
+        String json = JSONObjectUtils.toJSONString(event.fields());
+        String body = json.length() > 2 ? json.substring(1, json.length() - 1) : "";
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (!queue.offer(new Pending(event.type(), body, done))) {
+            throw new SignetException(SignetException.Code.UNAVAILABLE, "the audit log is overloaded",
+                    RETRY_AFTER, null);
+        }
+        if (options.durability() == Durability.ASYNC) {
+            return () -> {
+            };
+        }
+        return () -> {
+            try {
+                done.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw unavailable("interrupted while waiting for the audit log");
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof SignetException se ? se : unavailable(e.getCause().toString());
+            }
+        };
+    }
+
+    @Override
+    public String failure() {
+        return failure;
+    }
+
+    private static SignetException unavailable(String why) {
+        return new SignetException(SignetException.Code.UNAVAILABLE, "the audit log cannot record: " + why,
+                RETRY_AFTER, null);
+    }
+
+    // ---- recovery ----
+
+    private void recover() throws IOException {
+        Path dir = options.dir();
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        List<Path> segments = Segments.list(dir);
+        nextSeq = 1;
+        prev = "";
+        lastCheckpoint = clock.instant();
+        for (int i = segments.size() - 1; i >= 0; i--) {
+            byte[] last = cutTornTail(segments.get(i));
+            if (last != null) {
+                Map<String, Object> record = parse(last, segments.get(i));
+                nextSeq = ((Number) record.get("seq")).longValue() + 1;
+                prev = hash(last);
+                checkpointKid = lastCheckpointKid(segments.get(i));
+                break;
+            }
+        }
+        if (segments.isEmpty() || Files.size(segments.getLast()) == 0 && segments.size() == 1) {
+            openSegment(segments.isEmpty() ? Segments.name(dir, nextSeq) : segments.getLast());
+            startSegment();
+        } else {
+            openSegment(segments.getLast());
+            segmentOpened = Files.getLastModifiedTime(segments.getLast()).toInstant();
+        }
+    }
+
+    /** Cuts bytes after the last newline (a write torn by a crash) and returns the last whole line, or null. */
+    private static byte[] cutTornTail(Path segment) throws IOException {
+        byte[] bytes = Files.readAllBytes(segment);
+        int end = bytes.length;
+        int lastNewline = end - 1;
+        while (lastNewline >= 0 && bytes[lastNewline] != '\n') {
+            lastNewline--;
+        }
+        if (lastNewline < end - 1) {
+            LOG.log(System.Logger.Level.WARNING, "audit log " + segment + ": cut a torn record of "
+                    + (end - 1 - lastNewline) + " bytes at offset " + (lastNewline + 1) + " (a write interrupted by a crash; it was never acknowledged)");
+            try (var ch = java.nio.channels.FileChannel.open(segment, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.truncate(lastNewline + 1);
+                ch.force(true);
+            }
+        }
+        if (lastNewline < 0) {
+            return null;
+        }
+        int start = lastNewline - 1;
+        while (start >= 0 && bytes[start] != '\n') {
+            start--;
+        }
+        return java.util.Arrays.copyOfRange(bytes, start + 1, lastNewline);
+    }
+
+    private static Map<String, Object> parse(byte[] line, Path segment) {
+        try {
+            Map<String, Object> record = JSONObjectUtils.parse(new String(line, StandardCharsets.UTF_8));
+            if (record.get("seq") instanceof Number) {
+                return record;
+            }
+        } catch (java.text.ParseException e) {
+            // fall through
+        }
+        throw new SignetException(SignetException.Code.INTERNAL, "the last record of audit segment " + segment
+                + " is damaged (not a torn write); run 'signet audit verify " + segment.getParent()
+                + "' and move the damaged log aside to start a new one");
+    }
+
+    private static String lastCheckpointKid(Path segment) throws IOException {
+        List<String> lines = Files.readAllLines(segment, StandardCharsets.UTF_8);
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            String line = lines.get(i);
+            if (line.contains("\"type\":\"checkpoint\"")) {
+                try {
+                    return JWSObject.parse(JSONObjectUtils.getString(JSONObjectUtils.parse(line), "jws"))
+                            .getHeader().getKeyID();
+                } catch (java.text.ParseException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
+    private void openSegment(Path file) throws IOException {
+        if (sink != null) {
+            sink.close();
+        }
+        sink = opener.open(file);
+        durableSize = sink.size();
+        segmentOpened = clock.instant();
+    }
+
+    /** The first record of a segment: a checkpoint when the backend can sign, so retention can start there. */
+    private void startSegment() throws IOException {
+        if (!checkpoint()) {
+            writeNow("segment_start", "");
+        }
+    }
+
+    // ---- the writer ----
+
+    private void run() {
+        List<Pending> batch = new ArrayList<>(MAX_BATCH);
+        while (true) {
+            Pending first;
+            try {
+                first = queue.poll(pollMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                first = STOP;
+            }
+            batch.clear();
+            if (first != null) {
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH - 1);
+            }
+            boolean stop = batch.remove(STOP);
+            if (!batch.isEmpty()) {
+                write(batch);
+            }
+            try {
+                if (failure == null) {
+                    housekeeping();
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "audit log housekeeping failed (retried): " + e.getMessage());
+            }
+            if (stop) {
+                List<Pending> rest = new ArrayList<>();
+                queue.drainTo(rest);
+                if (!rest.isEmpty()) {
+                    write(rest);
+                }
+                return;
+            }
+        }
+    }
+
+    private long pollMillis() {
+        Instant due = lastCheckpoint.plus(options.checkpointInterval());
+        return Math.max(10, Math.min(1000, Duration.between(clock.instant(), due).toMillis()));
+    }
+
+    private void write(List<Pending> batch) {
+        long seqBefore = nextSeq;
+        String prevBefore = prev;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(batch.size() * 512);
+        String time = now();
+        for (Pending p : batch) {
+            byte[] line = line(p.type(), p.body(), time);
+            out.writeBytes(line);
+            out.write('\n');
+        }
+        try {
+            sink.write(ByteBuffer.wrap(out.toByteArray()));
+            sink.force();
+            durableSize += out.size();
+            sinceCheckpoint += batch.size();
+            if (failure != null) {
+                LOG.log(System.Logger.Level.WARNING, "audit log writes again after: " + failure);
+                failure = null;
+            }
+            batch.forEach(p -> p.done().complete(null));
+        } catch (IOException | RuntimeException e) {
+            nextSeq = seqBefore;
+            prev = prevBefore;
+            try {
+                sink.truncate(durableSize);
+            } catch (IOException | RuntimeException ignored) {
+                // the next open cuts a torn tail
+            }
+            failedAt = clock.instant();
+            failure = "write to " + options.dir() + " failed: " + e.getMessage();
+            LOG.log(System.Logger.Level.ERROR, "audit log: " + failure + "; signing is refused until it writes again");
+            SignetException refusal = unavailable(failure);
+            batch.forEach(p -> p.done().completeExceptionally(refusal));
+        }
+    }
+
+    /** Writes one record at once (checkpoints, segment starts); throws on failure. */
+    private void writeNow(String type, String body) throws IOException {
+        long seqBefore = nextSeq;
+        String prevBefore = prev;
+        byte[] line = line(type, body, now());
+        ByteBuffer buf = ByteBuffer.allocate(line.length + 1).put(line).put((byte) '\n').flip();
+        try {
+            sink.write(buf);
+            sink.force();
+            durableSize += line.length + 1;
+        } catch (IOException | RuntimeException e) {
+            nextSeq = seqBefore;
+            prev = prevBefore;
+            sink.truncate(durableSize);
+            throw e;
+        }
+    }
+
+    private byte[] line(String type, String body, String time) {
+        StringBuilder b = new StringBuilder(96 + body.length()).append("{\"seq\":").append(nextSeq)
+                .append(",\"time\":\"").append(time).append("\",\"replica\":\"").append(options.replica())
+                .append("\",\"type\":\"").append(type).append("\",\"prev\":\"")
+                .append(prev).append('"');
+        if (!body.isEmpty()) {
+            b.append(',').append(body);
+        }
+        byte[] line = b.append('}').toString().getBytes(StandardCharsets.UTF_8);
+        prev = hash(line);
+        nextSeq++;
+        return line;
+    }
+
+    private String now() {
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS).toString();
+    }
+
+    private void housekeeping() throws IOException {
+        Instant now = clock.instant();
+        boolean due = sinceCheckpoint >= options.checkpointEvery()
+                || sinceCheckpoint > 0 && !now.isBefore(lastCheckpoint.plus(options.checkpointInterval()));
+        if (due) {
+            checkpoint();
+        }
+        boolean full = durableSize >= options.segmentBytes();
+        boolean old = durableSize > 0 && !now.isBefore(segmentOpened.plus(options.segmentAge()));
+        if (full || old) {
+            roll();
+        }
+    }
+
+    /** Signs and writes a checkpoint (preceded by a key link when the key changed); false if the key is unavailable. */
+    private boolean checkpoint() throws IOException {
+        SigningKey key;
+        try {
+            key = keys.current();
+        } catch (SignetException e) {
+            LOG.log(System.Logger.Level.WARNING, "audit checkpoint postponed: the backend key is unavailable: "
+                    + e.getMessage());
+            lastCheckpoint = clock.instant();
+            return false;
+        }
+        if (checkpointKid != null && !checkpointKid.equals(key.id())) {
+            Optional<SigningKey> previous = keys.find(checkpointKid);
+            if (previous.isPresent()) {
+                String link = Checkpoints.link(previous.get(), key, options.replica(), nextSeq, prev, now());
+                writeNow("key_link", "\"jws\":\"" + link + "\"");
+            } else {
+                LOG.log(System.Logger.Level.WARNING, "audit: checkpoint key changes from " + checkpointKid + " to "
+                        + key.id() + " but the backend no longer holds the old key to sign the link; the history "
+                        + "before seq " + nextSeq + " verifies from the old pin only");
+            }
+        }
+        String jws = Checkpoints.checkpoint(key, options.replica(), nextSeq, prev, now());
+        writeNow("checkpoint", "\"jws\":\"" + jws + "\"");
+        checkpointKid = key.id();
+        sinceCheckpoint = 0;
+        lastCheckpoint = clock.instant();
+        return true;
+    }
+
+    private void roll() throws IOException {
+        openSegment(Segments.name(options.dir(), nextSeq));
+        startSegment();
+        applyRetention();
+    }
+
+    /** Removes whole segments older than retention, oldest first, while the next one starts at a checkpoint. */
+    private void applyRetention() throws IOException {
+        List<Path> segments = Segments.list(options.dir());
+        Instant cutoff = clock.instant().minus(options.retention());
+        for (int i = 0; i + 1 < segments.size() - 1; i++) {
+            Path old = segments.get(i);
+            if (!Files.getLastModifiedTime(old).toInstant().isBefore(cutoff) || !startsAtCheckpoint(segments.get(i + 1))) {
+                return;
+            }
+            Files.delete(old);
+            LOG.log(System.Logger.Level.INFO, "audit retention removed " + old.getFileName());
+        }
+    }
+
+    private static boolean startsAtCheckpoint(Path segment) throws IOException {
+        try (var r = Files.newBufferedReader(segment, StandardCharsets.UTF_8)) {
+            String first = r.readLine();
+            return first != null && first.contains("\"type\":\"checkpoint\"");
+        }
+    }
+
+    static String hash(byte[] line) {
+        try {
+            return Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString(MessageDigest.getInstance("SHA-256").digest(line));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Stops the writer after writing what is queued, with a final checkpoint when the backend can sign. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        while (!queue.offer(STOP)) {
+            Thread.onSpinWait();
+        }
+        try {
+            writer.join();
+            if (sinceCheckpoint > 0 && failure == null) {
+                checkpoint();
+            }
+            sink.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "audit log close: " + e.getMessage());
+        }
+    }
+}

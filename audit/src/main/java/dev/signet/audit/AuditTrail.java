@@ -1,0 +1,35 @@
+package dev.signet.audit;
+
+import dev.signet.spi.SignetException;
+
+/**
+ * Where the daemon records what it did. {@link #append} queues an event; the returned receipt's
+ * {@link Receipt#await()} returns once the record is durable (or at once, with asynchronous durability).
+ */
+public interface AuditTrail {
+
+    /** Completion of one appended record. */
+    interface Receipt {
+        /**
+         * Blocks until the record is durable.
+         *
+         * @throws SignetException UNAVAILABLE (with Retry-After) if the log could not write it
+         */
+        void await();
+    }
+
+    /**
+     * @throws SignetException UNAVAILABLE if the log is failing or overloaded; the caller must not hand out
+     *                         what the event describes
+     */
+    Receipt append(AuditEvent event);
+
+    /** Why the trail cannot record right now, or null when it can (readiness reports it). */
+    default String failure() {
+        return null;
+    }
+
+    /** A trail that records nothing: for tools and tests that opt out explicitly. */
+    AuditTrail NONE = event -> () -> {
+    };
+}

@@ -1,0 +1,385 @@
+package dev.signet.audit;
+
+import dev.signet.software.InMemorySigning;
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SigningAlgorithm;
+import dev.signet.spi.SigningKey;
+import dev.signet.spi.testing.MutableClock;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AuditLogTest {
+
+    @TempDir
+    Path tmp;
+
+    final MutableClock clock = new MutableClock(Instant.parse("2026-11-30T08:00:00Z"));
+    final Keys keys = new Keys();
+
+    /** Backend keys as the daemon has them: one current, older ones still held until destroyed. */
+    static final class Keys implements CheckpointKeys {
+        final Map<String, SigningKey> held = new HashMap<>();
+        SigningKey current = add(InMemorySigning.generate(SigningAlgorithm.ES256));
+        boolean down;
+
+        SigningKey add(SigningKey k) {
+            held.put(k.id(), k);
+            return k;
+        }
+
+        public SigningKey current() {
+            if (down) {
+                throw new SignetException(SignetException.Code.UNAVAILABLE, "backend down");
+            }
+            return current;
+        }
+
+        public Optional<SigningKey> find(String kid) {
+            return Optional.ofNullable(held.get(kid));
+        }
+    }
+
+    AuditLog.Options options() {
+        return AuditLog.Options.defaults(tmp.resolve("audit"), "r1").withCheckpoints(5, Duration.ofHours(1));
+    }
+
+    static AuditEvent token(int i) {
+        return AuditEvent.of("token").put("jti", "jti-" + i).put("sub", "agent-" + (i % 3)).put("task", "task-" + (i % 2))
+                .put("client_id", "minter-a").put("aud", "https://api.example.com")
+                .put("scope", List.of(Map.of("resource", "repo:acme/x", "actions", List.of("read")))).build();
+    }
+
+    void write(AuditLog log, int from, int to) {
+        for (int i = from; i < to; i++) {
+            log.append(token(i)).await();
+        }
+    }
+
+    Path segment() throws IOException {
+        return Segments.list(tmp.resolve("audit")).getFirst();
+    }
+
+    AuditVerifier.Report verify() throws IOException {
+        return AuditVerifier.verify(tmp.resolve("audit"), Optional.empty());
+    }
+
+    @Test
+    void everyRecordIsChainedCheckpointedAndFound() throws IOException {
+        try (AuditLog log = AuditLog.open(options(), keys, clock)) {
+            write(log, 0, 12);
+        }
+        AuditVerifier.Report r = verify();
+        assertTrue(r.ok(), r.describe());
+        assertEquals(keys.current.id(), r.firstKey());
+        assertTrue(r.checkpoints() >= 3, "a checkpoint opens the segment, then one per 5 records: " + r.describe());
+        assertEquals(0, r.unanchored(), "close writes a final checkpoint");
+        assertTrue(AuditVerifier.verify(tmp.resolve("audit"), Optional.of(keys.current.id())).ok());
+        assertFalse(AuditVerifier.verify(tmp.resolve("audit"), Optional.of("someone-else")).ok(),
+                "a pin that is not the first checkpoint's key fails");
+
+        List<String> found = new ArrayList<>();
+        assertEquals(4, AuditSearch.find(tmp.resolve("audit"), Map.of("sub", "agent-1"), found::add));
+        assertTrue(found.stream().allMatch(l -> l.contains("\"sub\":\"agent-1\"")));
+        assertEquals(1, AuditSearch.find(tmp.resolve("audit"), Map.of("jti", "jti-7", "task", "task-1"), l -> { }));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(segment())));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve("audit"))));
+    }
+
+    List<String> lines() throws IOException {
+        return new ArrayList<>(Files.readAllLines(segment(), StandardCharsets.UTF_8));
+    }
+
+    void rewrite(List<String> lines) throws IOException {
+        Files.writeString(segment(), String.join("\n", lines) + "\n");
+    }
+
+    int lineOf(List<String> lines, String jti) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains("\"jti\":\"" + jti + "\"")) {
+                return i;
+            }
+        }
+        throw new AssertionError(jti);
+    }
+
+    void closedLogOf(int n) {
+        try (AuditLog log = AuditLog.open(options(), keys, clock)) {
+            write(log, 0, n);
+        }
+    }
+
+    @Test
+    void anEditedRecordIsFoundAndLocated() throws IOException {
+        closedLogOf(12);
+        List<String> lines = lines();
+        int i = lineOf(lines, "jti-6");
+        lines.set(i, lines.get(i).replace("agent-0", "agent-9"));
+        rewrite(lines);
+        AuditVerifier.Report r = verify();
+        assertFalse(r.ok());
+        assertEquals(i + 2, r.at().line(), "the break shows at the record after the edited one: " + r.describe());
+        assertTrue(r.problem().contains("was edited"), r.problem());
+    }
+
+    @Test
+    void aDeletedRecordIsFound() throws IOException {
+        closedLogOf(12);
+        List<String> lines = lines();
+        int i = lineOf(lines, "jti-3");
+        lines.remove(i);
+        rewrite(lines);
+        AuditVerifier.Report r = verify();
+        assertFalse(r.ok());
+        assertTrue(r.problem().contains("missing") && r.problem().contains("deleted"), r.problem());
+        assertEquals(i + 1, r.at().line());
+    }
+
+    @Test
+    void reorderedRecordsAreFound() throws IOException {
+        closedLogOf(12);
+        List<String> lines = lines();
+        int i = lineOf(lines, "jti-4");
+        String a = lines.get(i);
+        lines.set(i, lines.get(i + 1));
+        lines.set(i + 1, a);
+        rewrite(lines);
+        AuditVerifier.Report r = verify();
+        assertFalse(r.ok());
+        assertEquals(i + 1, r.at().line(), r.describe());
+    }
+
+    @Test
+    void aTornTailIsReportedByVerifyAndCutAtTheNextStart() throws IOException {
+        closedLogOf(7);
+        long whole = Files.size(segment());
+        Files.write(segment(), "{\"seq\":99,\"time\":\"2026".getBytes(StandardCharsets.UTF_8),
+                java.nio.file.StandardOpenOption.APPEND);
+        AuditVerifier.Report torn = verify();
+        assertFalse(torn.ok());
+        assertTrue(torn.problem().startsWith("truncated record"), torn.problem());
+        assertEquals(whole, torn.at().offset());
+
+        try (AuditLog log = AuditLog.open(options(), keys, clock)) {
+            write(log, 7, 9);
+        }
+        AuditVerifier.Report after = verify();
+        assertTrue(after.ok(), "the torn record is cut, never kept, and the chain goes on: " + after.describe());
+        assertEquals(1, AuditSearch.find(tmp.resolve("audit"), Map.of("jti", "jti-8"), l -> { }));
+    }
+
+    @Test
+    void aCutAfterTheLastCheckpointIsReportedAsUnanchored() throws IOException {
+        keys.down = true; // no checkpoint can be signed: nothing anchors the records
+        closedLogOf(3);
+        keys.down = false;
+        AuditVerifier.Report r = verify();
+        assertTrue(r.ok(), r.describe());
+        assertEquals(3 + 1, r.unanchored(), "three tokens and the segment start: " + r.describe());
+        assertTrue(r.describe().contains("unanchored"));
+    }
+
+    @Test
+    void aForgedCheckpointIsFound() throws IOException {
+        closedLogOf(12);
+        List<String> lines = lines();
+        int cp = -1;
+        for (int i = 1; i < lines.size(); i++) {
+            if (lines.get(i).contains("\"type\":\"checkpoint\"")) {
+                cp = i;
+                break;
+            }
+        }
+        assertTrue(cp > 0);
+        // An attacker re-signs the same place in the chain with a key of their own.
+        SigningKey forger = InMemorySigning.generate(SigningAlgorithm.ES256);
+        Map<String, Object> rec = parse(lines.get(cp));
+        String jws = Checkpoints.checkpoint(forger, "r1", ((Number) rec.get("seq")).longValue(), (String) rec.get("prev"),
+                (String) rec.get("time"));
+        String forged = lines.get(cp).replace((String) rec.get("jws"), jws);
+        lines.set(cp, forged);
+        // and fixes the next record's prev so the hash chain itself still holds
+        Map<String, Object> next = parse(lines.get(cp + 1));
+        lines.set(cp + 1, lines.get(cp + 1).replace((String) next.get("prev"),
+                AuditLog.hash(forged.getBytes(StandardCharsets.UTF_8))));
+        rewrite(lines);
+        AuditVerifier.Report r = verify();
+        assertFalse(r.ok());
+        assertTrue(r.problem().startsWith("forged checkpoint"), r.describe());
+        assertEquals(cp + 1, r.at().line());
+    }
+
+    static Map<String, Object> parse(String line) {
+        try {
+            return com.nimbusds.jose.util.JSONObjectUtils.parse(line);
+        } catch (java.text.ParseException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void aNewCheckpointKeyIsLinkedByThePreviousOneSoOnePinVerifiesTheWholeHistory() throws IOException {
+        SigningKey first = keys.current;
+        try (AuditLog log = AuditLog.open(options(), keys, clock)) {
+            write(log, 0, 6);
+            keys.current = keys.add(InMemorySigning.generate(SigningAlgorithm.EdDSA)); // the master rotated
+            write(log, 6, 12);
+        }
+        AuditVerifier.Report r = AuditVerifier.verify(tmp.resolve("audit"), Optional.of(first.id()));
+        assertTrue(r.ok(), r.describe());
+        assertEquals(1, r.keyLinks());
+        assertEquals(keys.current.id(), r.lastKey());
+    }
+
+    @Test
+    void aFailingDiskRefusesEveryRecordLeavesNothingHalfWrittenAndRecovers() throws IOException {
+        AtomicBoolean full = new AtomicBoolean();
+        Segments.Opener failing = file -> {
+            Segments.Sink real = Segments.FILES.open(file);
+            return new Segments.Sink() {
+                public long size() throws IOException {
+                    return real.size();
+                }
+
+                public void write(ByteBuffer bytes) throws IOException {
+                    if (full.get()) {
+                        int half = bytes.remaining() / 2;
+                        bytes.limit(bytes.position() + half);
+                        real.write(bytes); // a partial write, as a filling disk gives
+                        throw new IOException("No space left on device");
+                    }
+                    real.write(bytes);
+                }
+
+                public void force() throws IOException {
+                    real.force();
+                }
+
+                public void truncate(long size) throws IOException {
+                    real.truncate(size);
+                }
+
+                public void close() throws IOException {
+                    real.close();
+                }
+            };
+        };
+        try (AuditLog log = AuditLog.open(options(), keys, clock, failing)) {
+            write(log, 0, 3);
+            full.set(true);
+            AuditTrail.Receipt receipt = log.append(token(3));
+            SignetException e = assertThrows(SignetException.class, receipt::await);
+            assertEquals(SignetException.Code.UNAVAILABLE, e.code());
+            assertTrue(e.retryAfter().isPresent());
+            assertNotNull(log.failure(), "readiness can report why");
+            assertThrows(SignetException.class, () -> log.append(token(4)),
+                    "refused at once while failing, not queued");
+            full.set(false);
+            clock.advance(Duration.ofSeconds(2));
+            log.append(token(5)).await();
+            assertNull(log.failure(), "writes again when space returns");
+        }
+        AuditVerifier.Report r = verify();
+        assertTrue(r.ok(), "nothing half-written stays in the chain: " + r.describe());
+        assertEquals(0, AuditSearch.find(tmp.resolve("audit"), Map.of("jti", "jti-3"), l -> { }),
+                "a refused record is not in the log");
+        assertEquals(1, AuditSearch.find(tmp.resolve("audit"), Map.of("jti", "jti-5"), l -> { }));
+    }
+
+    @Test
+    void concurrentRecordsShareOneFsync() throws Exception {
+        AtomicInteger forces = new AtomicInteger();
+        CountDownLatch firstForce = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Segments.Opener counting = file -> {
+            Segments.Sink real = Segments.FILES.open(file);
+            return new Segments.Sink() {
+                public long size() throws IOException {
+                    return real.size();
+                }
+
+                public void write(ByteBuffer bytes) throws IOException {
+                    real.write(bytes);
+                }
+
+                public void force() throws IOException {
+                    if (forces.incrementAndGet() == 2) { // the first batch after the opening checkpoint
+                        firstForce.countDown();
+                        try {
+                            release.await();
+                        } catch (InterruptedException e) {
+                            throw new IOException(e);
+                        }
+                    }
+                    real.force();
+                }
+
+                public void truncate(long size) throws IOException {
+                    real.truncate(size);
+                }
+
+                public void close() throws IOException {
+                    real.close();
+                }
+            };
+        };
+        AuditLog.Options o = options().withCheckpoints(1000, Duration.ofHours(1));
+        try (AuditLog log = AuditLog.open(o, keys, clock, counting)) {
+            AuditTrail.Receipt first = log.append(token(0));
+            firstForce.await();
+            List<AuditTrail.Receipt> waiting = new ArrayList<>();
+            for (int i = 1; i <= 100; i++) {
+                waiting.add(log.append(token(i))); // queued while the writer is inside fsync
+            }
+            release.countDown();
+            first.await();
+            waiting.forEach(AuditTrail.Receipt::await);
+            assertEquals(3, forces.get(), "opening checkpoint, the first record, then all 100 in one fsync");
+        }
+        assertTrue(verify().ok());
+    }
+
+    @Test
+    void retentionRemovesWholeOldSegmentsAndTheRestStillVerifies() throws IOException {
+        AuditLog.Options o = options().withSegments(2_000, Duration.ofDays(1)).withRetention(Duration.ofDays(30));
+        try (AuditLog log = AuditLog.open(o, keys, clock)) {
+            write(log, 0, 20);
+            int before = Segments.list(tmp.resolve("audit")).size();
+            assertTrue(before >= 3, "small segments roll: " + before);
+            for (Path p : Segments.list(tmp.resolve("audit"))) {
+                Files.setLastModifiedTime(p, java.nio.file.attribute.FileTime.from(clock.instant()));
+            }
+            clock.advance(Duration.ofDays(31));
+            write(log, 20, 40);
+            assertTrue(AuditSearch.find(tmp.resolve("audit"), Map.of("jti", "jti-0"), l -> { }) == 0,
+                    "the oldest segment is gone");
+        }
+        AuditVerifier.Report r = verify();
+        assertTrue(r.ok(), r.describe());
+        assertTrue(r.notes().stream().anyMatch(n -> n.contains("removed by retention")), r.describe());
+        assertEquals(1, AuditSearch.find(tmp.resolve("audit"), Map.of("jti", "jti-39"), l -> { }));
+    }
+}
