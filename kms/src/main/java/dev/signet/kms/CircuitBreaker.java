@@ -80,6 +80,11 @@ final class CircuitBreaker {
         }
     }
 
+    /** Outage failures since the last call KMS answered. */
+    synchronized int consecutiveFailures() {
+        return failures;
+    }
+
     synchronized State state() {
         return state;
     }

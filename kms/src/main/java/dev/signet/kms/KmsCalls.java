@@ -12,7 +12,11 @@ import software.amazon.awssdk.services.kms.model.KmsInvalidStateException;
 import software.amazon.awssdk.services.kms.model.NotFoundException;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -21,8 +25,13 @@ import java.util.function.Supplier;
  * mapping of SDK failures to Signet codes. The per-attempt deadline is the SDK's
  * {@code apiCallTimeout}, set by {@link KmsKeyBackendProvider}; the SDK's own retries are off so that
  * every attempt passes the bucket and the breaker.
+ *
+ * <p>Messages of UNAVAILABLE and RESOURCE_EXHAUSTED reach minters, so they name no SDK class or AWS error
+ * code; what KMS or the SDK said is logged here for operators and kept as the cause.
  */
 final class KmsCalls {
+
+    private static final System.Logger LOG = System.getLogger(KmsCalls.class.getName());
 
     /** Sleeps; tests pass one that records instead of waiting. */
     interface Sleeper {
@@ -73,7 +82,8 @@ final class KmsCalls {
             var open = breaker.tryAcquire();
             if (open.isPresent()) {
                 throw new SignetException(SignetException.Code.UNAVAILABLE,
-                        "AWS KMS is unavailable (circuit open); " + what + " not attempted", open.get(), null);
+                        "the key backend is unavailable (circuit open after repeated failures); retry later",
+                        open.get(), null);
             }
             // From here a probe slot may be held: every exit must report to the breaker or hand the slot back.
             boolean reported = false;
@@ -81,7 +91,7 @@ final class KmsCalls {
                 TokenBucket.Permit permit = bucket.reserve(policy.maxQueueWait());
                 if (!permit.granted()) {
                     throw new SignetException(SignetException.Code.RESOURCE_EXHAUSTED,
-                            "local KMS request budget (backend.max-requests-per-second) exhausted", permit.delay(), null);
+                            "the request budget for the key backend is exhausted; retry later", permit.delay(), null);
                 }
                 pause(permit.delay(), what);
                 T result = operation.get();
@@ -92,16 +102,18 @@ final class KmsCalls {
                 reported = true;
                 if (isOutage(e)) {
                     breaker.onFailure();
+                    LOG.log(System.Logger.Level.WARNING, "AWS KMS {0} got no answer: {1}", what, describe(e));
                     throw new SignetException(SignetException.Code.UNAVAILABLE,
-                            "AWS KMS " + what + " failed: " + describe(e), breaker.retryAfter(), e);
+                            "the key backend did not answer; retry later", breaker.retryAfter(), e);
                 }
                 breaker.onSuccess();
                 if (!isThrottling(e)) {
                     throw refusal(what, e);
                 }
                 if (attempt >= policy.maxAttempts()) {
+                    LOG.log(System.Logger.Level.WARNING, "AWS KMS throttled {0} {1} times", what, attempt);
                     throw new SignetException(SignetException.Code.RESOURCE_EXHAUSTED,
-                            "AWS KMS throttled " + what + " " + attempt + " times", policy.maxBackoff(), e);
+                            "the key backend is throttling requests; retry later", policy.maxBackoff(), e);
                 }
             } finally {
                 if (!reported) {
@@ -110,6 +122,54 @@ final class KmsCalls {
             }
             pause(jitter(backoffCeiling(attempt)), what);
         }
+    }
+
+    /** {@link #call} for an operation without a result. */
+    void run(String what, Runnable operation) {
+        call(what, () -> {
+            operation.run();
+            return null;
+        });
+    }
+
+    /**
+     * Every item of a paginated listing, one {@link #call} per page.
+     *
+     * @param page fetches the page after a marker (null for the first)
+     * @throws SignetException as {@link #call}; INTERNAL if the peer repeats a marker
+     */
+    <T> List<T> all(String what, Function<String, KmsApi.Page<T>> page) {
+        List<T> items = new ArrayList<>();
+        String marker = null;
+        do {
+            String m = marker;
+            KmsApi.Page<T> p = call(what, () -> page.apply(m));
+            items.addAll(p.items());
+            if (p.next() != null && p.next().equals(marker)) {
+                throw new SignetException(SignetException.Code.INTERNAL, "AWS KMS " + what + " repeated marker "
+                        + marker + "; stopping rather than looping");
+            }
+            marker = p.next();
+        } while (marker != null);
+        return items;
+    }
+
+    /**
+     * Why KMS refused to use a key: it no longer exists, is disabled, or is in a state that cannot sign
+     * (pending deletion, pending import). Empty for any other failure.
+     */
+    static Optional<String> keyUnusable(Throwable failure) {
+        Throwable cause = failure instanceof SignetException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof NotFoundException) {
+            return Optional.of("no longer exists in AWS KMS");
+        }
+        if (cause instanceof DisabledException) {
+            return Optional.of("is disabled in AWS KMS");
+        }
+        if (cause instanceof KmsInvalidStateException) {
+            return Optional.of("is in a state that cannot sign in AWS KMS (pending deletion?)");
+        }
+        return Optional.empty();
     }
 
     /** Full jitter (uniform in [0, ceiling]) so replicas throttled together do not retry together. */

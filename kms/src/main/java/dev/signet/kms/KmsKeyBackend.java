@@ -6,18 +6,11 @@ import dev.signet.spi.KeyBackend;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SigningAlgorithm;
 import dev.signet.spi.SigningKey;
-import software.amazon.awssdk.services.kms.KmsClient;
 import software.amazon.awssdk.services.kms.model.AliasListEntry;
-import software.amazon.awssdk.services.kms.model.GetPublicKeyResponse;
-import software.amazon.awssdk.services.kms.model.KeyListEntry;
 import software.amazon.awssdk.services.kms.model.KeyMetadata;
 import software.amazon.awssdk.services.kms.model.KeySpec;
 import software.amazon.awssdk.services.kms.model.KeyState;
 import software.amazon.awssdk.services.kms.model.KeyUsageType;
-import software.amazon.awssdk.services.kms.model.ListAliasesResponse;
-import software.amazon.awssdk.services.kms.model.ListKeysResponse;
-import software.amazon.awssdk.services.kms.model.ListResourceTagsResponse;
-import software.amazon.awssdk.services.kms.model.Tag;
 
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -25,11 +18,10 @@ import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
-import java.time.Clock;
-import java.time.Instant;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,35 +29,53 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Keys in AWS KMS, shared by every replica of an issuer. A key is found by its alias
+ * The {@link KeyBackend} SPI over AWS KMS: keys shared by every replica of an issuer. A key is found by its alias
  * {@code alias/signet/<issuer-slug>/<kid>} and tagged {@code signet:issuer}, {@code signet:alg},
  * {@code signet:kid}; nothing about keys is stored locally, so replicas and restarts see the same keys and only
  * {@link #generate} creates one. Public keys are fetched once per key and cached; signing is one KMS request.
+ * A periodic check ({@code backend.key-check-interval}) asks KMS for the state of every loaded key, so a key
+ * that was deleted, disabled or scheduled for deletion behind Signet's back shows in {@link #degraded()}.
  */
 public final class KmsKeyBackend implements KeyBackend {
 
     private static final System.Logger LOG = System.getLogger(KmsKeyBackend.class.getName());
-    private static final int PAGE = 100;
 
-    private final KmsClient kms;
+    /** Runs a task every period until closed; the provider's runs on a daemon thread, tests run it by hand. */
+    interface Scheduler {
+        AutoCloseable every(Duration period, Runnable task);
+    }
+
+    private final KmsApi kms;
     private final KmsCalls calls;
     private final KmsOptions options;
     private final AliasScheme aliases;
-    private final Clock clock;
+    private final KeyHealth health;
+    private final OrphanSweep orphans;
     private final String description;
     private final Map<String, KmsSigningKey> cache = new ConcurrentHashMap<>();
+    private volatile AutoCloseable checks;
 
-    /**
-     * @param kms         a client whose SDK retries are off and whose call timeouts are set (the provider does both)
-     * @param description where the backend points, for {@link #toString()}; never credentials
-     */
-    KmsKeyBackend(KmsClient kms, KmsCalls calls, KmsOptions options, String issuer, Clock clock, String description) {
+    /** @param description where the backend points, for {@link #toString()}; never credentials */
+    KmsKeyBackend(KmsApi kms, KmsCalls calls, KmsOptions options, String issuer, java.time.Clock clock,
+                  String description) {
         this.kms = kms;
         this.calls = calls;
         this.options = options;
         this.aliases = new AliasScheme(issuer);
-        this.clock = clock;
+        this.health = new KeyHealth(clock, options.keyCheckInterval().multipliedBy(4), options.keyCheckInterval());
+        this.orphans = new OrphanSweep(kms, calls, aliases, clock, options.orphanGrace(), options.deletionWindowDays());
         this.description = description;
+    }
+
+    /** Starts the periodic {@link #checkKeys()}. */
+    void scheduleChecks(Scheduler scheduler) {
+        checks = scheduler.every(options.keyCheckInterval(), () -> {
+            try {
+                checkKeys();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "KMS key check failed; retrying at the next interval", e);
+            }
+        });
     }
 
     @Override
@@ -98,19 +108,14 @@ public final class KmsKeyBackend implements KeyBackend {
             throw new SignetException(SignetException.Code.INVALID_ARGUMENT, "the kms backend does not offer "
                     + algorithm + "; configured: " + options.algorithms());
         }
-        KeyMetadata created = calls.call("CreateKey", () -> kms.createKey(b -> b
-                .keySpec(keySpec(algorithm))
-                .keyUsage(KeyUsageType.SIGN_VERIFY)
-                .description("Signet " + algorithm + " signing key for " + aliases.slug())
-                .tags(tag(AliasScheme.TAG_ISSUER, aliases.slug()), tag(AliasScheme.TAG_ALG, algorithm.name()))))
-                .keyMetadata();
+        KeyMetadata created = calls.call("CreateKey", () -> kms.createKey(keySpec(algorithm),
+                "Signet " + algorithm + " signing key for " + aliases.slug(),
+                Map.of(AliasScheme.TAG_ISSUER, aliases.slug(), AliasScheme.TAG_ALG, algorithm.name())));
         String keyId = created.keyId();
         try {
-            KmsSigningKey key = load(keyId, algorithm);
-            calls.call("TagResource", () -> kms.tagResource(b -> b.keyId(keyId)
-                    .tags(tag(AliasScheme.TAG_KID, key.id()))));
-            calls.call("CreateAlias", () -> kms.createAlias(b -> b.aliasName(aliases.alias(key.id()))
-                    .targetKeyId(keyId)));
+            KmsSigningKey key = fromPublicKey(calls.call("GetPublicKey", () -> kms.getPublicKey(keyId)), algorithm);
+            calls.run("TagResource", () -> kms.tagResource(keyId, Map.of(AliasScheme.TAG_KID, key.id())));
+            calls.run("CreateAlias", () -> kms.createAlias(aliases.alias(key.id()), keyId));
             cache.put(key.id(), key);
             return key;
         } catch (SignetException e) {
@@ -129,7 +134,8 @@ public final class KmsKeyBackend implements KeyBackend {
      * From the cache, else GetPublicKey and ListResourceTags by alias (once per key and process).
      *
      * @throws SignetException NOT_FOUND if no alias of this issuer names {@code id}, or its key's tags or public key
-     *                         do not match the alias; UNAVAILABLE / RESOURCE_EXHAUSTED when KMS is down or throttling
+     *                         do not match the alias; UNAVAILABLE when KMS is down, or will not use the key
+     *                         (disabled, pending deletion); RESOURCE_EXHAUSTED when throttling
      */
     @Override
     public SigningKey get(String id) {
@@ -140,14 +146,15 @@ public final class KmsKeyBackend implements KeyBackend {
         if (!AliasScheme.isKid(id)) {
             throw notFound(id);
         }
-        KmsSigningKey key = loadAliased(id, aliases.alias(id));
+        KmsSigningKey key = loadAliased(id);
         cache.put(id, key);
         return key;
     }
 
     /**
-     * ListAliases, paginated and filtered to this issuer's prefix; keys not yet cached are loaded.
-     * Aliases whose key does not match its tags are skipped with a warning, never signed with.
+     * This issuer's keys: ListAliases, paginated and filtered to this issuer's prefix, so another issuer's keys in
+     * the same account are never listed; keys not yet cached are loaded. Aliases whose key does not match its
+     * tags are skipped with a warning, never signed with. Keys being deleted have no alias and are not listed.
      *
      * @throws SignetException UNAVAILABLE / RESOURCE_EXHAUSTED when KMS is down or throttling
      */
@@ -157,9 +164,9 @@ public final class KmsKeyBackend implements KeyBackend {
         List<SigningKey> keys = new ArrayList<>();
         for (Map.Entry<String, String> e : kidToKeyId.entrySet()) {
             KmsSigningKey cached = cache.get(e.getKey());
-            if (cached == null || !sameKey(cached.keyArn(), e.getValue())) {
+            if (cached == null || !bareKeyId(cached.keyArn()).equals(bareKeyId(e.getValue()))) {
                 try {
-                    cached = loadAliased(e.getKey(), aliases.alias(e.getKey()));
+                    cached = loadAliased(e.getKey());
                     cache.put(e.getKey(), cached);
                 } catch (SignetException ex) {
                     if (ex.code() != SignetException.Code.NOT_FOUND) {
@@ -188,71 +195,91 @@ public final class KmsKeyBackend implements KeyBackend {
     @Override
     public void destroy(String id) {
         KmsSigningKey key = (KmsSigningKey) get(id);
-        calls.call("DeleteAlias", () -> kms.deleteAlias(b -> b.aliasName(aliases.alias(id))));
+        try {
+            calls.run("DeleteAlias", () -> kms.deleteAlias(aliases.alias(id)));
+        } catch (SignetException e) {
+            if (e.code() != SignetException.Code.NOT_FOUND) {
+                throw e;
+            }
+            cache.remove(id);
+            health.forget(id);
+            throw notFound(id);
+        }
         cache.remove(id);
+        health.forget(id);
         scheduleDeletion(key.keyArn());
     }
 
     /**
-     * Finds this issuer's keys that have tags but no alias: left by a {@link #generate} that failed or whose
-     * process died between CreateKey and CreateAlias. Such a key never signed anything (a key is returned to
-     * callers only after its alias exists), so it is scheduled for deletion rather than adopted: adopting would
-     * publish keys nobody asked for. Keys younger than {@code backend.orphan-grace} are left alone, because
-     * another replica may be in the middle of generating them. Costs ListKeys plus ListResourceTags for every
-     * key in the account and region without a Signet alias; run at open ({@code backend.reconcile-on-open}) or
-     * from operations, not per request. Failures per key are collected and the sweep goes on.
+     * The orphan sweep ({@link OrphanSweep}): schedules for deletion this issuer's tagged keys that no alias names.
      *
      * @return the KMS key ids scheduled for deletion
      * @throws SignetException UNAVAILABLE / RESOURCE_EXHAUSTED if listing fails
      */
     public List<String> reconcile() {
-        Set<String> aliased = new HashSet<>();
-        for (String keyId : aliasedKeys().values()) {
-            aliased.add(bareKeyId(keyId));
-        }
-        List<String> scheduled = new ArrayList<>();
-        Instant cutoff = clock.instant().minus(options.orphanGrace());
-        String marker = null;
-        do {
-            String m = marker;
-            ListKeysResponse page = calls.call("ListKeys", () -> kms.listKeys(b -> b.limit(PAGE).marker(m)));
-            for (KeyListEntry entry : page.keys()) {
-                if (aliased.contains(bareKeyId(entry.keyId()))) {
-                    continue;
-                }
-                try {
-                    if (isOrphan(entry.keyId(), cutoff)) {
-                        scheduleDeletion(entry.keyId());
-                        scheduled.add(entry.keyId());
-                        LOG.log(System.Logger.Level.WARNING, "scheduled orphan KMS key {0} of issuer {1} for deletion"
-                                + " in {2} days", entry.keyId(), aliases.slug(), options.deletionWindowDays());
-                    }
-                } catch (SignetException e) {
-                    if (e.code() == SignetException.Code.UNAVAILABLE) {
-                        throw e;
-                    }
-                    LOG.log(System.Logger.Level.WARNING, "reconcile skipped KMS key {0}: {1}", entry.keyId(),
-                            e.getMessage());
-                }
-            }
-            marker = Boolean.TRUE.equals(page.truncated()) ? page.nextMarker() : null;
-        } while (marker != null);
-        return scheduled;
+        return orphans.run(aliasedKeys().values());
     }
 
-    /** Why signing would fail now: the circuit to KMS is open. Empty when closed. */
+    /**
+     * The periodic check: DescribeKey for every key this process has loaded and the key last asked to sign. A key
+     * KMS no longer has, or whose state is not Enabled, is recorded as unusable (readiness DOWN if it is the one
+     * signing); one that is Enabled again is cleared. An outage ends the check; the breaker reports it.
+     */
+    void checkKeys() {
+        Map<String, KmsSigningKey> keys = new LinkedHashMap<>(cache);
+        health.signer().ifPresent(k -> keys.putIfAbsent(k.id(), k));
+        health.retain(keys.keySet());
+        for (KmsSigningKey key : keys.values()) {
+            KeyMetadata meta;
+            try {
+                meta = calls.call("DescribeKey", () -> kms.describeKey(key.keyArn()));
+            } catch (SignetException e) {
+                Optional<String> unusable = KmsCalls.keyUnusable(e);
+                if (unusable.isPresent()) {
+                    health.unusable(key, unusable.get());
+                    continue;
+                }
+                if (e.code() == SignetException.Code.UNAVAILABLE || e.code() == SignetException.Code.RESOURCE_EXHAUSTED) {
+                    return;
+                }
+                LOG.log(System.Logger.Level.WARNING, "KMS key check of {0} failed: {1}", key.id(), e.getMessage());
+                continue;
+            }
+            if (meta.keyState() == KeyState.ENABLED) {
+                health.usable(key);
+            } else {
+                health.unusable(key, "is " + meta.keyStateAsString() + " in AWS KMS");
+            }
+        }
+    }
+
+    /**
+     * Why signing would fail now: KMS did not answer the last requests (circuit open, probing, or failures short
+     * of opening it), or the key signing is gone, disabled or pending deletion. Empty when neither.
+     */
     @Override
     public Optional<String> degraded() {
-        return switch (calls.breaker().state()) {
-            case CLOSED -> Optional.empty();
+        CircuitBreaker breaker = calls.breaker();
+        Optional<String> outage = switch (breaker.state()) {
+            case CLOSED -> breaker.consecutiveFailures() == 0 ? Optional.empty()
+                    : Optional.of("AWS KMS did not answer the last " + breaker.consecutiveFailures() + " request(s)");
             case OPEN -> Optional.of("AWS KMS unreachable: circuit open, next probe in "
-                    + calls.breaker().retryAfter().toSeconds() + "s");
+                    + breaker.retryAfter().toSeconds() + "s");
             case HALF_OPEN -> Optional.of("AWS KMS recovering: probing");
         };
+        return outage.or(health::problem);
     }
 
     @Override
     public void close() {
+        AutoCloseable c = checks;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.DEBUG, "stopping the KMS key check", e);
+            }
+        }
         kms.close();
     }
 
@@ -261,43 +288,37 @@ public final class KmsKeyBackend implements KeyBackend {
         return "KmsKeyBackend[" + description + ", " + aliases.prefix() + "*]";
     }
 
-    private boolean isOrphan(String keyId, Instant cutoff) {
-        Map<String, String> tags = tags(keyId);
-        if (!aliases.slug().equals(tags.get(AliasScheme.TAG_ISSUER))) {
-            return false;
-        }
-        KeyMetadata meta = calls.call("DescribeKey", () -> kms.describeKey(b -> b.keyId(keyId))).keyMetadata();
-        return meta.keyState() != KeyState.PENDING_DELETION && meta.keyState() != KeyState.PENDING_REPLICA_DELETION
-                && meta.creationDate() != null && meta.creationDate().isBefore(cutoff);
-    }
-
     /** kid → KMS key id of every alias under this issuer's prefix. */
     private Map<String, String> aliasedKeys() {
         Map<String, String> found = new HashMap<>();
-        String marker = null;
-        do {
-            String m = marker;
-            ListAliasesResponse page = calls.call("ListAliases", () -> kms.listAliases(b -> b.limit(PAGE).marker(m)));
-            for (AliasListEntry a : page.aliases()) {
-                Optional<String> kid = aliases.kidOf(a.aliasName());
-                if (kid.isPresent() && a.targetKeyId() != null) {
-                    found.put(kid.get(), a.targetKeyId());
-                }
+        for (AliasListEntry a : calls.all("ListAliases", kms::listAliases)) {
+            Optional<String> kid = aliases.kidOf(a.aliasName());
+            if (kid.isPresent() && a.targetKeyId() != null) {
+                found.put(kid.get(), a.targetKeyId());
             }
-            marker = Boolean.TRUE.equals(page.truncated()) ? page.nextMarker() : null;
-        } while (marker != null);
+        }
         return found;
     }
 
     /** Loads the key an alias points to and checks that tags, algorithm and thumbprint all agree with the alias. */
-    private KmsSigningKey loadAliased(String kid, String alias) {
-        GetPublicKeyResponse pub;
+    private KmsSigningKey loadAliased(String kid) {
+        String alias = aliases.alias(kid);
+        KmsApi.PublicKeyInfo pub;
         try {
-            pub = calls.call("GetPublicKey", () -> kms.getPublicKey(b -> b.keyId(alias)));
+            pub = calls.call("GetPublicKey", () -> kms.getPublicKey(alias));
         } catch (SignetException e) {
-            throw e.code() == SignetException.Code.NOT_FOUND ? notFound(kid) : e;
+            if (e.code() == SignetException.Code.NOT_FOUND) {
+                throw notFound(kid);
+            }
+            Optional<String> unusable = KmsCalls.keyUnusable(e);
+            if (unusable.isPresent()) {
+                throw new SignetException(SignetException.Code.UNAVAILABLE, "KMS key " + kid + " " + unusable.get()
+                        + "; enable it (or cancel its deletion), or delete its alias " + alias
+                        + " so that rotation replaces it", options.keyCheckInterval(), e);
+            }
+            throw e;
         }
-        Map<String, String> tags = tags(pub.keyId());
+        Map<String, String> tags = tags(kms, calls, pub.keyArn());
         String alg = tags.get(AliasScheme.TAG_ALG);
         if (!aliases.slug().equals(tags.get(AliasScheme.TAG_ISSUER)) || alg == null) {
             throw new SignetException(SignetException.Code.NOT_FOUND, alias + " points to a key without this issuer's"
@@ -317,25 +338,14 @@ public final class KmsKeyBackend implements KeyBackend {
         return key;
     }
 
-    private KmsSigningKey load(String keyId, SigningAlgorithm algorithm) {
-        return fromPublicKey(calls.call("GetPublicKey", () -> kms.getPublicKey(b -> b.keyId(keyId))), algorithm);
-    }
-
-    private KmsSigningKey fromPublicKey(GetPublicKeyResponse pub, SigningAlgorithm algorithm) {
-        String spec = keySpecOf(pub);
-        if (!keySpec(algorithm).toString().equals(spec) || pub.keyUsage() != KeyUsageType.SIGN_VERIFY) {
-            throw new SignetException(SignetException.Code.NOT_FOUND, "KMS key " + pub.keyId() + " is "
-                    + spec + "/" + pub.keyUsageAsString() + ", not a " + algorithm + " signing key");
+    private KmsSigningKey fromPublicKey(KmsApi.PublicKeyInfo pub, SigningAlgorithm algorithm) {
+        if (!keySpec(algorithm).toString().equals(pub.keySpec()) || pub.usage() != KeyUsageType.SIGN_VERIFY) {
+            throw new SignetException(SignetException.Code.NOT_FOUND, "KMS key " + pub.keyArn() + " is "
+                    + pub.keySpec() + "/" + pub.usage() + ", not a " + algorithm + " signing key");
         }
-        PublicKey publicKey = parsePublicKey(pub.publicKey().asByteArray(), algorithm);
-        return new KmsSigningKey(Jwks.thumbprint(publicKey, algorithm), algorithm, publicKey, pub.keyId(), kms, calls,
-                options.verifySignatures());
-    }
-
-    /** KMS sends KeySpec and its deprecated twin CustomerMasterKeySpec; moto sends only the latter. */
-    @SuppressWarnings("deprecation")
-    private static String keySpecOf(GetPublicKeyResponse pub) {
-        return pub.keySpecAsString() != null ? pub.keySpecAsString() : pub.customerMasterKeySpecAsString();
+        PublicKey publicKey = parsePublicKey(pub.spki(), algorithm);
+        return new KmsSigningKey(Jwks.thumbprint(publicKey, algorithm), algorithm, publicKey, pub.keyArn(), kms, calls,
+                health, options.verifySignatures());
     }
 
     static PublicKey parsePublicKey(byte[] spki, SigningAlgorithm algorithm) {
@@ -371,34 +381,20 @@ public final class KmsKeyBackend implements KeyBackend {
         };
     }
 
-    private Map<String, String> tags(String keyId) {
+    /** A key's tags, all pages. */
+    static Map<String, String> tags(KmsApi kms, KmsCalls calls, String keyId) {
         Map<String, String> tags = new HashMap<>();
-        String marker = null;
-        do {
-            String m = marker;
-            ListResourceTagsResponse page = calls.call("ListResourceTags",
-                    () -> kms.listResourceTags(b -> b.keyId(keyId).marker(m)));
-            page.tags().forEach(t -> tags.put(t.tagKey(), t.tagValue()));
-            marker = Boolean.TRUE.equals(page.truncated()) ? page.nextMarker() : null;
-        } while (marker != null);
+        calls.all("ListResourceTags", m -> kms.listResourceTags(keyId, m))
+                .forEach(t -> tags.put(t.tagKey(), t.tagValue()));
         return tags;
     }
 
     private void scheduleDeletion(String keyId) {
-        calls.call("ScheduleKeyDeletion", () -> kms.scheduleKeyDeletion(b -> b.keyId(keyId)
-                .pendingWindowInDays(options.deletionWindowDays())));
-    }
-
-    private static Tag tag(String key, String value) {
-        return Tag.builder().tagKey(key).tagValue(value).build();
+        calls.run("ScheduleKeyDeletion", () -> kms.scheduleKeyDeletion(keyId, options.deletionWindowDays()));
     }
 
     /** GetPublicKey returns an ARN, ListAliases a bare id: compare the id part. */
-    private static boolean sameKey(String a, String b) {
-        return bareKeyId(a).equals(bareKeyId(b));
-    }
-
-    private static String bareKeyId(String arnOrId) {
+    static String bareKeyId(String arnOrId) {
         int slash = arnOrId.lastIndexOf(":key/");
         return slash < 0 ? arnOrId : arnOrId.substring(slash + ":key/".length());
     }

@@ -19,7 +19,11 @@ import software.amazon.awssdk.services.kms.KmsClientBuilder;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code backend.type: kms}. Settings (all under {@code backend.}, reference in {@code kms/README.md}):
@@ -46,6 +50,7 @@ public final class KmsKeyBackendProvider implements KeyBackendProvider {
     public KeyBackend open(BackendSettings settings) {
         KmsOptions options = KmsOptions.from(settings);
         KmsKeyBackend backend = open(settings, options, Thread::sleep);
+        backend.scheduleChecks(KmsKeyBackendProvider::daemonEvery);
         if (options.reconcileOnOpen()) {
             try {
                 backend.reconcile();
@@ -57,7 +62,7 @@ public final class KmsKeyBackendProvider implements KeyBackendProvider {
         return backend;
     }
 
-    /** Opens without reconciling; tests pass their own sleeper. */
+    /** Opens over the SDK client without reconciling or scheduling checks; tests pass their own sleeper. */
     static KmsKeyBackend open(BackendSettings settings, KmsOptions options, KmsCalls.Sleeper sleeper) {
         KmsClientBuilder builder = KmsClient.builder()
                 .httpClient(UrlConnectionHttpClient.builder()
@@ -80,18 +85,36 @@ public final class KmsKeyBackendProvider implements KeyBackendProvider {
             throw new SignetException(SignetException.Code.INVALID_ARGUMENT, "cannot configure the KMS client (set "
                     + "backend.region or AWS_REGION): " + e.getClass().getSimpleName());
         }
+        String where = "region=" + region.orElse("(sdk default)") + endpoint
+                .map(e -> " endpoint=" + e.getScheme() + "://" + e.getHost() + (e.getPort() > 0 ? ":" + e.getPort() : ""))
+                .orElse("");
+        return over(new SdkKmsApi(client), settings, options, sleeper, where);
+    }
+
+    /** The backend over any {@link KmsApi}: the SDK's, or a fake in tests. */
+    static KmsKeyBackend over(KmsApi kms, BackendSettings settings, KmsOptions options, KmsCalls.Sleeper sleeper,
+                              String where) {
         TokenBucket bucket = new TokenBucket(options.maxRequestsPerSecond(), settings.clock());
         CircuitBreaker breaker = new CircuitBreaker(options.breakerFailures(), options.breakerCoolDown(),
                 settings.clock());
         KmsCalls calls = new KmsCalls(bucket, breaker, new KmsCalls.Policy(options.maxAttempts(),
-                java.time.Duration.ofMillis(50), java.time.Duration.ofSeconds(1), options.callTimeout()), sleeper);
-        String where = "region=" + region.orElse("(sdk default)") + endpoint
-                .map(e -> " endpoint=" + e.getScheme() + "://" + e.getHost() + (e.getPort() > 0 ? ":" + e.getPort() : ""))
-                .orElse("");
-        return new KmsKeyBackend(client, calls, options, settings.issuer(), settings.clock(), where);
+                Duration.ofMillis(50), Duration.ofSeconds(1), options.callTimeout()), sleeper);
+        return new KmsKeyBackend(kms, calls, options, settings.issuer(), settings.clock(), where);
     }
 
-    private static AwsCredentialsProvider credentials(BackendSettings settings) {
+    /** One daemon thread per backend, stopped when the backend closes. */
+    private static AutoCloseable daemonEvery(Duration period, Runnable task) {
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "signet-kms-key-check");
+            t.setDaemon(true);
+            return t;
+        });
+        executor.scheduleWithFixedDelay(task, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+        return executor::shutdownNow;
+    }
+
+    /** @throws SignetException INVALID_ARGUMENT for half-given or inline static credentials */
+    static AwsCredentialsProvider credentials(BackendSettings settings) {
         Optional<char[]> id = settings.secret("access-key-id");
         Optional<char[]> key = settings.secret("secret-access-key");
         if (id.isPresent() != key.isPresent()) {

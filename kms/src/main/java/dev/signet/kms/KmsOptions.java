@@ -25,17 +25,20 @@ import java.util.Set;
  * @param verifySignatures      verify every KMS signature locally before returning it
  * @param reconcileOnOpen       run {@link KmsKeyBackend#reconcile()} when the backend opens
  * @param orphanGrace           how old an alias-less tagged key must be before reconcile deletes it
+ * @param keyCheckInterval      how often the state of every loaded key is asked of KMS (DescribeKey)
  */
 record KmsOptions(Set<SigningAlgorithm> algorithms, double maxRequestsPerSecond, Duration callTimeout,
                   int maxAttempts, int breakerFailures, Duration breakerCoolDown, int deletionWindowDays,
-                  boolean verifySignatures, boolean reconcileOnOpen, Duration orphanGrace) {
+                  boolean verifySignatures, boolean reconcileOnOpen, Duration orphanGrace,
+                  Duration keyCheckInterval) {
 
     static final Set<SigningAlgorithm> KMS_ALGORITHMS = EnumSet.allOf(SigningAlgorithm.class);
 
     KmsOptions {
         algorithms = Set.copyOf(algorithms);
         if (algorithms.isEmpty() || !(maxRequestsPerSecond > 0) || !callTimeout.isPositive() || maxAttempts < 1
-                || breakerFailures < 1 || !breakerCoolDown.isPositive() || orphanGrace.isNegative()) {
+                || breakerFailures < 1 || !breakerCoolDown.isPositive() || orphanGrace.isNegative()
+                || !keyCheckInterval.isPositive()) {
             throw invalid("algorithms must not be empty; rates, timeouts and counts must be positive");
         }
         if (deletionWindowDays < 7 || deletionWindowDays > 30) {
@@ -45,7 +48,7 @@ record KmsOptions(Set<SigningAlgorithm> algorithms, double maxRequestsPerSecond,
 
     static KmsOptions defaults() {
         return new KmsOptions(KMS_ALGORITHMS, 100, Duration.ofSeconds(2), 3, 5, Duration.ofSeconds(10), 7,
-                true, true, Duration.ofMinutes(15));
+                true, true, Duration.ofMinutes(15), Duration.ofSeconds(30));
     }
 
     /** @throws SignetException INVALID_ARGUMENT naming the first malformed setting */
@@ -63,7 +66,8 @@ record KmsOptions(Set<SigningAlgorithm> algorithms, double maxRequestsPerSecond,
                         .orElse(d.deletionWindowDays()),
                 s.get("verify-signatures").map(v -> bool("verify-signatures", v)).orElse(d.verifySignatures()),
                 s.get("reconcile-on-open").map(v -> bool("reconcile-on-open", v)).orElse(d.reconcileOnOpen()),
-                s.get("orphan-grace").map(v -> duration("orphan-grace", v)).orElse(d.orphanGrace()));
+                s.get("orphan-grace").map(v -> duration("orphan-grace", v)).orElse(d.orphanGrace()),
+                s.get("key-check-interval").map(v -> duration("key-check-interval", v)).orElse(d.keyCheckInterval()));
     }
 
     private static Set<SigningAlgorithm> algorithms(String list) {

@@ -5,14 +5,12 @@ import dev.signet.spi.JcaSigningKey;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SigningAlgorithm;
 import dev.signet.spi.SigningKey;
-import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.services.kms.KmsClient;
-import software.amazon.awssdk.services.kms.model.MessageType;
 import software.amazon.awssdk.services.kms.model.SigningAlgorithmSpec;
 
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
 import java.security.Signature;
+import java.util.Optional;
 
 /**
  * A KMS asymmetric key. The public key was fetched once when the key was loaded; each {@link #sign} is one
@@ -29,18 +27,20 @@ final class KmsSigningKey implements SigningKey {
     private final SigningAlgorithm algorithm;
     private final PublicKey publicKey;
     private final String keyArn;
-    private final KmsClient kms;
+    private final KmsApi kms;
     private final KmsCalls calls;
+    private final KeyHealth health;
     private final boolean verifySignatures;
 
-    KmsSigningKey(String kid, SigningAlgorithm algorithm, PublicKey publicKey, String keyArn, KmsClient kms,
-                  KmsCalls calls, boolean verifySignatures) {
+    KmsSigningKey(String kid, SigningAlgorithm algorithm, PublicKey publicKey, String keyArn, KmsApi kms,
+                  KmsCalls calls, KeyHealth health, boolean verifySignatures) {
         this.kid = kid;
         this.algorithm = algorithm;
         this.publicKey = publicKey;
         this.keyArn = keyArn;
         this.kms = kms;
         this.calls = calls;
+        this.health = health;
         this.verifySignatures = verifySignatures;
     }
 
@@ -66,8 +66,9 @@ final class KmsSigningKey implements SigningKey {
     /**
      * @throws SignetException PAYLOAD_TOO_LARGE if the input exceeds {@value #MAX_RAW_MESSAGE} bytes (no request
      *                         is made); UNAVAILABLE / RESOURCE_EXHAUSTED (with Retry-After) when KMS is down or
-     *                         throttling; FAILED_PRECONDITION if the key was disabled or scheduled for deletion;
-     *                         INTERNAL if KMS returns a signature that does not verify with this key
+     *                         throttling, and UNAVAILABLE when KMS no longer has the key or will not use it
+     *                         (disabled, pending deletion: a server-side fault the backend then reports as
+     *                         degraded); INTERNAL if KMS returns a signature that does not verify with this key
      */
     @Override
     public byte[] sign(byte[] signingInput) {
@@ -75,10 +76,18 @@ final class KmsSigningKey implements SigningKey {
             throw new SignetException(SignetException.Code.PAYLOAD_TOO_LARGE, "a KMS-signed JWS signing input must be"
                     + " 1 to " + MAX_RAW_MESSAGE + " bytes, got " + signingInput.length);
         }
-        byte[] raw = calls.call("Sign", () -> kms.sign(b -> b.keyId(keyArn)
-                .message(SdkBytes.fromByteArray(signingInput))
-                .messageType(MessageType.RAW)
-                .signingAlgorithm(signingSpec(algorithm)))).signature().asByteArray();
+        health.attempt(this);
+        byte[] raw;
+        try {
+            raw = calls.call("Sign", () -> kms.sign(keyArn, signingSpec(algorithm), signingInput));
+        } catch (SignetException e) {
+            Optional<String> unusable = KmsCalls.keyUnusable(e);
+            if (unusable.isPresent()) {
+                throw health.refused(this, unusable.get(), e);
+            }
+            throw e;
+        }
+        health.usable(this);
         byte[] jws = algorithm == SigningAlgorithm.ES256 ? EcdsaSignatures.derToConcat(raw, P256_COORDINATE) : raw;
         if (verifySignatures && !verifies(publicKey, algorithm, signingInput, jws)) {
             throw new SignetException(SignetException.Code.INTERNAL, "AWS KMS returned a " + algorithm
