@@ -1,5 +1,7 @@
 package dev.signet.api;
 
+import dev.signet.audit.AuditLog;
+import dev.signet.audit.CheckpointKeys;
 import dev.signet.rotation.DelegatedKeyRing;
 import dev.signet.rotation.KeyRing;
 import dev.signet.rotation.ReplicaId;
@@ -9,10 +11,13 @@ import dev.signet.software.InMemorySigning;
 import dev.signet.spi.BackendSettings;
 import dev.signet.spi.KeyBackend;
 import dev.signet.spi.KeyBackends;
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SigningKey;
 
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Optional;
 
 /** A running Signet: backend, key ring and server, opened in that order and closed in reverse. */
 public final class Daemon implements AutoCloseable {
@@ -22,12 +27,14 @@ public final class Daemon implements AutoCloseable {
     private final KeyBackend backend;
     private final KeyRing keyRing;
     private final Rotator rotator;
+    private final AuditLog audit;
     private final SignetServer server;
 
-    private Daemon(KeyBackend backend, KeyRing keyRing, Rotator rotator, SignetServer server) {
+    private Daemon(KeyBackend backend, KeyRing keyRing, Rotator rotator, AuditLog audit, SignetServer server) {
         this.backend = backend;
         this.keyRing = keyRing;
         this.rotator = rotator;
+        this.audit = audit;
         this.server = server;
     }
 
@@ -41,6 +48,7 @@ public final class Daemon implements AutoCloseable {
         KeyBackend backend = KeyBackends.open(config.backendType(), new BackendSettings(config.backendValues(),
                 config.dataDir(), config.issuer(), clock, System::getenv));
         Rotator rotator = null;
+        AuditLog audit = null;
         try {
             KeyRing ring;
             RotatingKeyRing masters;
@@ -56,15 +64,48 @@ public final class Daemon implements AutoCloseable {
                 masters = delegated.master();
             }
             rotator = Rotator.start(Map.of(config.issuer(), ring), config.rotation().checkInterval());
-            return new Daemon(backend, ring, rotator, SignetServer.start(config, replica, backend, ring, masters,
-                    clock));
+            audit = openAudit(config, replica, backend, masters, clock);
+            return new Daemon(backend, ring, rotator, audit, SignetServer.start(config, replica, backend, ring,
+                    masters, audit, clock));
         } catch (RuntimeException e) {
+            if (audit != null) {
+                audit.close();
+            }
             if (rotator != null) {
                 rotator.close();
             }
             backend.close();
             throw e;
         }
+    }
+
+    /**
+     * This replica's audit log, under {@code <audit dir>/<replica id>}; checkpoints are signed by the master key
+     * (the backend key in both modes), one backend call per checkpoint.
+     */
+    private static AuditLog openAudit(SignetConfig config, ReplicaId replica, KeyBackend backend, KeyRing masters,
+                                      Clock clock) {
+        SignetConfig.Audit a = config.audit();
+        AuditLog.Options options = AuditLog.Options.defaults(a.dir().resolve(replica.value()), replica.value())
+                .with(a.durability()).withRetention(a.retention())
+                .withCheckpoints(a.checkpointEvery(), a.checkpointInterval());
+        return AuditLog.open(options, new CheckpointKeys() {
+            public SigningKey current() {
+                return masters.signingSlot().key();
+            }
+
+            public Optional<SigningKey> find(String kid) {
+                try {
+                    return Optional.of(backend.get(kid));
+                } catch (SignetException e) {
+                    return Optional.empty();
+                }
+            }
+        }, clock);
+    }
+
+    public AuditLog audit() {
+        return audit;
     }
 
     public SignetServer server() {
@@ -87,6 +128,7 @@ public final class Daemon implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        audit.close();
         rotator.close();
         keyRing.close();
         backend.close();

@@ -23,7 +23,16 @@ import java.util.Map;
 public record SignetConfig(String issuer, String host, int port, String adminHost, int adminPort, Path dataDir,
                            long maxBodyBytes, int maxBatch, RotationPolicy rotation, Delegation delegation,
                            CredentialHash adminCredential, List<Minter> minters, String backendType,
-                           Map<String, String> backendValues, String replicaId) {
+                           Map<String, String> backendValues, String replicaId, Audit audit) {
+
+    /**
+     * The audit trail ({@code signet.audit.*}): where this replica's log lives (default {@code <data-dir>/audit}),
+     * whether a token waits for its record's fsync ({@code sync}, the default) or not ({@code async}), how long
+     * whole segments are kept, and how often a checkpoint is signed by the backend key.
+     */
+    public record Audit(Path dir, dev.signet.audit.AuditLog.Durability durability, Duration retention,
+                        int checkpointEvery, Duration checkpointInterval) {
+    }
 
     /**
      * Delegated mode ({@code signet.mode: delegated}): the backend key certifies in-memory subkeys that sign.
@@ -70,7 +79,27 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
                 minters(c.get("minters")),
                 type,
                 values,
-                c.get("replica-id").asString().orElse(null));
+                c.get("replica-id").asString().orElse(null),
+                audit(c));
+    }
+
+    private static Audit audit(Config c) {
+        Config a = c.get("audit");
+        Path dataDir = Path.of(c.get("data-dir").asString().orElse(".signet"));
+        String durability = a.get("durability").asString().orElse("sync");
+        if (!durability.equals("sync") && !durability.equals("async")) {
+            throw new SignetException(Code.INVALID_ARGUMENT, "signet.audit.durability is sync or async, not " + durability);
+        }
+        int every = a.get("checkpoint-every").asInt().orElse(10_000);
+        if (every < 1) {
+            throw new SignetException(Code.INVALID_ARGUMENT, "signet.audit.checkpoint-every must be at least 1");
+        }
+        return new Audit(Path.of(a.get("dir").asString().orElse(dataDir.resolve("audit").toString())),
+                durability.equals("sync") ? dev.signet.audit.AuditLog.Durability.SYNC
+                        : dev.signet.audit.AuditLog.Durability.ASYNC,
+                duration(a.get("retention"), Duration.ofDays(400)),
+                every,
+                duration(a.get("checkpoint-interval"), Duration.ofMinutes(1)));
     }
 
     private static Delegation delegation(Config c) {

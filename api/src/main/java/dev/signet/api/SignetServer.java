@@ -7,6 +7,7 @@ import dev.signet.spi.KeyBackend;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SignetException.Code;
 import dev.signet.issuance.Minters;
+import dev.signet.audit.AuditTrail;
 import dev.signet.issuance.Issuance;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
@@ -41,14 +42,15 @@ public final class SignetServer implements AutoCloseable {
      * @param masters the backend keys' lifecycle, which the operator verbs act on (the same ring in direct mode)
      */
     public static SignetServer start(SignetConfig config, ReplicaId replica, KeyBackend backend, KeyRing keyRing,
-                                     RotatingKeyRing masters, Clock clock) {
+                                     RotatingKeyRing masters, AuditTrail audit, Clock clock) {
         Minters minters = new Minters(config.minters());
-        Issuance issuance = new Issuance(config.issuer(), keyRing, clock);
+        Issuance issuance = new Issuance(config.issuer(), keyRing, clock, audit);
         ObserveFeature observe = ObserveFeature.builder()
                 .sockets(java.util.List.of(ADMIN_SOCKET))
                 .addObserver(HealthObserver.builder()
                         .details(true)
                         .addCheck(() -> backendHealth(backend), HealthCheckType.READINESS, "backend")
+                        .addCheck(() -> auditHealth(audit), HealthCheckType.READINESS, "audit")
                         .build())
                 .addObserver(MetricsObserver.create())
                 .build();
@@ -60,7 +62,7 @@ public final class SignetServer implements AutoCloseable {
                 .connectionOptions(o -> o.tcpNoDelay(true))
                 .directHandlers(Problems.directHandlers())
                 .addFeature(observe)
-                .routing(r -> publicRouting(r, minters, keyRing, issuance, config))
+                .routing(r -> publicRouting(r, minters, keyRing, issuance, audit, config))
                 .putSocket(ADMIN_SOCKET, s -> s.host(config.adminHost()).port(config.adminPort())
                         .connectionOptions(o -> o.tcpNoDelay(true)).directHandlers(Problems.directHandlers()))
                 .routing(ADMIN_SOCKET, r -> adminRouting(r, config, replica, keyRing, masters, backend))
@@ -70,8 +72,8 @@ public final class SignetServer implements AutoCloseable {
     }
 
     static void publicRouting(HttpRouting.Builder r, Minters minters, KeyRing keyRing, Issuance issuance,
-                              SignetConfig config) {
-        r.register("/v1/tokens", new TokenService(minters, issuance, config.maxBodyBytes(), config.maxBatch()))
+                              AuditTrail audit, SignetConfig config) {
+        r.register("/v1/tokens", new TokenService(minters, issuance, audit, config.maxBodyBytes(), config.maxBatch()))
                 .register("/.well-known", new JwksService(keyRing, config.issuer()))
                 .any(SignetServer::notFound);
         errors(r);
@@ -95,6 +97,16 @@ public final class SignetServer implements AutoCloseable {
         Code c = code == 413 ? Code.PAYLOAD_TOO_LARGE : code == 404 ? Code.NOT_FOUND
                 : code >= 400 && code < 500 ? Code.MALFORMED : Code.INTERNAL;
         return new SignetException(c, code < 500 ? e.getMessage() : "internal error");
+    }
+
+    /** Readiness is DOWN while the audit trail cannot record: signing is refused then (fail closed). */
+    private static HealthCheckResponse auditHealth(AuditTrail audit) {
+        String failure = audit.failure();
+        HealthCheckResponse.Builder b = HealthCheckResponse.builder().status(failure == null);
+        if (failure != null) {
+            b.detail("failing", failure);
+        }
+        return b.build();
     }
 
     private static HealthCheckResponse backendHealth(KeyBackend backend) {

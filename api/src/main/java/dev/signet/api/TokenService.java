@@ -6,6 +6,7 @@ import dev.signet.spi.SignetException.Code;
 import dev.signet.issuance.Minter;
 import dev.signet.issuance.Minters;
 import dev.signet.issuance.MintedToken;
+import dev.signet.audit.AuditTrail;
 import dev.signet.issuance.Issuance;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -25,6 +26,7 @@ final class TokenService implements HttpService {
 
     private final Minters minters;
     private final Issuance issuance;
+    private final AuditTrail audit;
     private final long maxBodyBytes;
     private final int maxBatch;
     private final Counter issued = Metrics.globalRegistry().getOrCreate(
@@ -32,9 +34,10 @@ final class TokenService implements HttpService {
     private final Counter refused = Metrics.globalRegistry().getOrCreate(
             Counter.builder("signet.tokens.refused").description("Token requests refused (any reason)"));
 
-    TokenService(Minters minters, Issuance issuance, long maxBodyBytes, int maxBatch) {
+    TokenService(Minters minters, Issuance issuance, AuditTrail audit, long maxBodyBytes, int maxBatch) {
         this.minters = minters;
         this.issuance = issuance;
+        this.audit = audit;
         this.maxBodyBytes = maxBodyBytes;
         this.maxBatch = maxBatch;
     }
@@ -48,41 +51,48 @@ final class TokenService implements HttpService {
     }
 
     private void mintOne(ServerRequest req, ServerResponse res) {
+        Minter minter = authenticate(req);
+        MintedToken token;
         try {
-            Minter minter = minters.authenticate(RequestBodies.bearer(req));
-            MintedToken token = mint(minter, RequestBodies.jsonObject(req, maxBodyBytes));
-            res.status(Status.CREATED_201);
-            res.header(HeaderNames.CONTENT_TYPE, "application/json");
-            res.header(HeaderNames.CACHE_CONTROL, "no-store");
-            res.send(json(token).getBytes(StandardCharsets.US_ASCII));
+            token = issuance.mint(minter, RequestBodies.jsonObject(req, maxBodyBytes));
         } catch (SignetException e) {
             refused.increment();
+            issuance.refused(minter, e);
             throw e;
         }
+        issued.increment();
+        res.status(Status.CREATED_201);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.send(json(token).getBytes(StandardCharsets.US_ASCII));
     }
 
     private void mintBatch(ServerRequest req, ServerResponse res) {
-        Minter minter = minters.authenticate(RequestBodies.bearer(req));
-        Map<String, Object> body = RequestBodies.jsonObject(req, maxBodyBytes);
-        if (body.size() != 1 || !(body.get("requests") instanceof List<?> requests)) {
-            throw new SignetException(Code.INVALID_ARGUMENT, "a batch body is {\"requests\": [ ... ]} and nothing else");
+        Minter minter = authenticate(req);
+        List<Object> minted;
+        try {
+            Map<String, Object> body = RequestBodies.jsonObject(req, maxBodyBytes);
+            if (body.size() != 1 || !(body.get("requests") instanceof List<?> requests)) {
+                throw new SignetException(Code.INVALID_ARGUMENT, "a batch body is {\"requests\": [ ... ]} and nothing else");
+            }
+            if (requests.isEmpty() || requests.size() > maxBatch) {
+                throw new SignetException(Code.INVALID_ARGUMENT,
+                        "a batch holds between 1 and " + maxBatch + " requests, not " + requests.size());
+            }
+            minted = issuance.mintAll(minter, requests);
+        } catch (SignetException e) {
+            refused.increment();
+            issuance.refused(minter, e);
+            throw e;
         }
-        if (requests.isEmpty() || requests.size() > maxBatch) {
-            throw new SignetException(Code.INVALID_ARGUMENT,
-                    "a batch holds between 1 and " + maxBatch + " requests, not " + requests.size());
-        }
-        StringBuilder results = new StringBuilder(requests.size() * 700).append("{\"results\":[");
-        for (Object item : requests) {
-            try {
-                if (!(item instanceof Map<?, ?>)) {
-                    throw new SignetException(Code.INVALID_ARGUMENT, "each batch request must be a JSON object");
-                }
-                @SuppressWarnings("unchecked")
-                Map<String, Object> fields = (Map<String, Object>) item;
-                results.append(json(mint(minter, fields)));
-            } catch (SignetException e) {
+        StringBuilder results = new StringBuilder(minted.size() * 700).append("{\"results\":[");
+        for (Object result : minted) {
+            if (result instanceof MintedToken token) {
+                issued.increment();
+                results.append(json(token));
+            } else {
                 refused.increment();
-                results.append(JSONObjectUtils.toJSONString(Map.of("problem", Problems.body(e))));
+                results.append(JSONObjectUtils.toJSONString(Map.of("problem", Problems.body((SignetException) result))));
             }
             results.append(',');
         }
@@ -94,10 +104,15 @@ final class TokenService implements HttpService {
         res.send(results.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    private MintedToken mint(Minter minter, Map<String, Object> fields) {
-        MintedToken token = issuance.mint(minter, fields);
-        issued.increment();
-        return token;
+    /** Unauthenticated refusals are counted per source and reason, not recorded one by one (see AuditTrail). */
+    private Minter authenticate(ServerRequest req) {
+        try {
+            return minters.authenticate(RequestBodies.bearer(req));
+        } catch (SignetException e) {
+            refused.increment();
+            audit.countUnauthenticated(req.remotePeer().host(), e.code().name());
+            throw e;
+        }
     }
 
     /**

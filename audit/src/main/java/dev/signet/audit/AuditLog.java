@@ -114,6 +114,13 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     private Instant lastCheckpoint;
     private String checkpointKid;
 
+    /** Unauthenticated refusals by "source reason", flushed as {@code refusals} records every interval. */
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> unauthenticated =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_SOURCES = 1024;
+    private static final Duration REFUSALS_EVERY = Duration.ofSeconds(10);
+    private Instant refusalsSince;
+
     private volatile String failure;
     private volatile Instant failedAt;
     private volatile boolean closed;
@@ -179,6 +186,12 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
                 throw e.getCause() instanceof SignetException se ? se : unavailable(e.getCause().toString());
             }
         };
+    }
+
+    @Override
+    public void countUnauthenticated(String source, String reason) {
+        String key = (unauthenticated.size() < MAX_SOURCES ? source : "other") + ' ' + reason;
+        unauthenticated.computeIfAbsent(key, k -> new java.util.concurrent.atomic.LongAdder()).increment();
     }
 
     @Override
@@ -410,6 +423,12 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
 
     private void housekeeping() throws IOException {
         Instant now = clock.instant();
+        if (refusalsSince == null) {
+            refusalsSince = now;
+        }
+        if (!unauthenticated.isEmpty() && !now.isBefore(refusalsSince.plus(REFUSALS_EVERY))) {
+            flushRefusals(now);
+        }
         boolean due = sinceCheckpoint >= options.checkpointEvery()
                 || sinceCheckpoint > 0 && !now.isBefore(lastCheckpoint.plus(options.checkpointInterval()));
         if (due) {
@@ -420,6 +439,18 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
         if (full || old) {
             roll();
         }
+    }
+
+    private void flushRefusals(Instant now) throws IOException {
+        for (String key : List.copyOf(unauthenticated.keySet())) {
+            long count = unauthenticated.remove(key).sum();
+            int space = key.lastIndexOf(' ');
+            writeNow("refusals", JSONObjectUtils.toJSONString(Map.of("source", key.substring(0, space),
+                    "reason", key.substring(space + 1), "count", count, "since", refusalsSince.toString()))
+                    .replaceAll("^\\{|\\}$", ""));
+            sinceCheckpoint++;
+        }
+        refusalsSince = now;
     }
 
     /** Signs and writes a checkpoint (preceded by a key link when the key changed); false if the key is unavailable. */
@@ -500,8 +531,13 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
         }
         try {
             writer.join();
-            if (sinceCheckpoint > 0 && failure == null) {
-                checkpoint();
+            if (failure == null) {
+                if (!unauthenticated.isEmpty()) {
+                    flushRefusals(clock.instant());
+                }
+                if (sinceCheckpoint > 0) {
+                    checkpoint();
+                }
             }
             sink.close();
         } catch (InterruptedException e) {

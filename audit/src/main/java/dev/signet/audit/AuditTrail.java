@@ -24,6 +24,14 @@ public interface AuditTrail {
      */
     Receipt append(AuditEvent event);
 
+    /**
+     * Counts a refusal of a caller without a valid credential. These are aggregated per source and reason over a
+     * short interval and recorded as one {@code refusals} record each, so nobody without a credential can fill
+     * the disk and, through fail-closed, stop signing.
+     */
+    default void countUnauthenticated(String source, String reason) {
+    }
+
     /** Why the trail cannot record right now, or null when it can (readiness reports it). */
     default String failure() {
         return null;

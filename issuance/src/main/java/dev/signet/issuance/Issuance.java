@@ -1,36 +1,103 @@
 package dev.signet.issuance;
 
+import dev.signet.audit.AuditEvent;
+import dev.signet.audit.AuditTrail;
 import dev.signet.rotation.KeyRing;
 import dev.signet.spi.SignetException;
 
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The walk of one token: a request body's fields are parsed, the minter's policy decides, the key ring gives the
- * signing slot, and the token is signed with its {@code exp} clamped to the slot's publication. Every rule about
- * what a token may say lives in this package; the HTTP layer only authenticates and serialises.
+ * signing slot, the token is signed with its {@code exp} clamped to the slot's publication, and its audit record is
+ * durable before the token is handed out. Every rule about what a token may say lives in this package; the HTTP
+ * layer only authenticates and serialises.
  */
 public final class Issuance {
 
     private final KeyRing keyRing;
     private final TokenIssuer issuer;
+    private final AuditTrail audit;
 
-    public Issuance(String issuer, KeyRing keyRing, Clock clock) {
+    public Issuance(String issuer, KeyRing keyRing, Clock clock, AuditTrail audit) {
         this.keyRing = keyRing;
         this.issuer = new TokenIssuer(issuer, clock);
+        this.audit = audit;
     }
 
     /**
      * @param fields one request body, as parsed JSON
      * @throws SignetException INVALID_ARGUMENT for a malformed request, PERMISSION_DENIED outside the minter's
-     *                         policy, UNAVAILABLE when no key may sign now
+     *                         policy, UNAVAILABLE when no key may sign now or the audit trail cannot record
      */
     public MintedToken mint(Minter minter, Map<String, Object> fields) {
+        Signed signed = sign(minter, fields);
+        signed.receipt().await();
+        return signed.token();
+    }
+
+    /**
+     * Several requests of one minter; each result is a {@link MintedToken} or the {@link SignetException} that
+     * refused it, in request order. The audit records of the whole batch share one wait for durability.
+     */
+    public List<Object> mintAll(Minter minter, List<?> items) {
+        List<Object> results = new ArrayList<>(items.size());
+        for (Object item : items) {
+            try {
+                if (!(item instanceof Map<?, ?>)) {
+                    throw new SignetException(SignetException.Code.INVALID_ARGUMENT, "each batch request must be a JSON object");
+                }
+                @SuppressWarnings("unchecked")
+                Map<String, Object> fields = (Map<String, Object>) item;
+                results.add(sign(minter, fields));
+            } catch (SignetException e) {
+                refused(minter, e);
+                results.add(e);
+            }
+        }
+        for (int i = 0; i < results.size(); i++) {
+            if (results.get(i) instanceof Signed s) {
+                try {
+                    s.receipt().await();
+                    results.set(i, s.token());
+                } catch (SignetException e) {
+                    results.set(i, e);
+                }
+            }
+        }
+        return results;
+    }
+
+    /** Records a refusal of an authenticated minter's request (never the credential, never a token). */
+    public void refused(Minter minter, SignetException e) {
+        try {
+            audit.append(AuditEvent.of("refusal").put("client_id", minter.name()).put("reason", e.code().name())
+                    .put("detail", e.getMessage()).build());
+        } catch (SignetException unavailable) {
+            // the request is refused anyway; a failing trail is reported through readiness
+        }
+    }
+
+    private record Signed(MintedToken token, AuditTrail.Receipt receipt) {
+    }
+
+    private Signed sign(Minter minter, Map<String, Object> fields) {
         TokenRequest request = TokenRequests.parse(fields);
         minter.policy().check(request);
         KeyRing.SigningSlot slot = keyRing.signingSlot();
-        return issuer.issue(slot.key(), minter.name(), request, slot.publishedUntil());
+        MintedToken token = issuer.issue(slot.key(), minter.name(), request, slot.publishedUntil());
+        List<Map<String, Object>> scope = new ArrayList<>(request.scope().size());
+        for (ScopeItem item : request.scope()) {
+            scope.add(Map.of("resource", item.resource(), "actions", item.actions()));
+        }
+        AuditTrail.Receipt receipt = audit.append(AuditEvent.of("token").put("jti", token.jti())
+                .put("iat", token.issuedAt().getEpochSecond()).put("exp", token.expiresAt().getEpochSecond())
+                .put("sub", request.subject()).put("aud", request.audience()).put("client_id", minter.name())
+                .put("task", request.task().orElse(null)).put("scope", scope).put("kid", token.kid()).build());
+        return new Signed(token, receipt);
     }
 
     public String issuer() {

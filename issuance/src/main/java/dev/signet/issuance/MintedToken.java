@@ -2,6 +2,6 @@ package dev.signet.issuance;
 
 import java.time.Instant;
 
-/** A signed compact JWS and what the caller needs to know about it. */
-public record MintedToken(String token, String kid, String jti, Instant expiresAt) {
+/** A signed compact JWS and what the caller (and the audit trail) needs to know about it. */
+public record MintedToken(String token, String kid, String jti, Instant issuedAt, Instant expiresAt) {
 }

@@ -102,7 +102,7 @@ public final class TokenIssuer {
         String signingInput = encodedHeaders.computeIfAbsent(key.id(), k -> header(key)) + '.'
                 + B64.encodeToString(claims.toString().getBytes(StandardCharsets.UTF_8));
         byte[] signature = key.sign(signingInput.getBytes(StandardCharsets.US_ASCII));
-        return new MintedToken(signingInput + '.' + B64.encodeToString(signature), key.id(), jti, exp);
+        return new MintedToken(signingInput + '.' + B64.encodeToString(signature), key.id(), jti, now, exp);
     }
 
     private static String header(SigningKey key) {
