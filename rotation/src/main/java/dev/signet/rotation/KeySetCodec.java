@@ -11,9 +11,10 @@ import java.util.List;
 
 /**
  * The journal's text form: a header line, a version line, then one tab-separated line per key with the
- * {@link KeyRecord} components in order, {@code -} for none. Plain text so operators can read it.
+ * {@link KeyRecord} components in order, {@code -} for none. Plain text so operators can read it; every
+ * {@link LifecycleStore} keeps this form.
  */
-final class KeySetCodec {
+public final class KeySetCodec {
 
     static final String HEADER = "signet-keyset 1";
     private static final String NONE = "-";
@@ -21,7 +22,7 @@ final class KeySetCodec {
     private KeySetCodec() {
     }
 
-    static String encode(KeySet set) {
+    public static String encode(KeySet set) {
         StringBuilder out = new StringBuilder(HEADER).append('\n').append("version\t").append(set.version()).append('\n');
         for (KeyRecord k : set.keys()) {
             out.append(String.join("\t", k.kid(), k.algorithm().name(), k.state().name(), time(k.prepared()),
@@ -33,7 +34,7 @@ final class KeySetCodec {
     }
 
     /** @throws IllegalArgumentException if the text is not a journal or breaks an invariant */
-    static KeySet decode(String text) {
+    public static KeySet decode(String text) {
         String[] lines = text.split("\n");
         if (lines.length < 2 || !lines[0].equals(HEADER) || !lines[1].startsWith("version\t")) {
             throw new IllegalArgumentException("not a Signet key journal");

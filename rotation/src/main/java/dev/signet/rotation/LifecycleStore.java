@@ -36,4 +36,25 @@ public interface LifecycleStore {
      * @throws dev.signet.spi.SignetException UNAVAILABLE if it cannot be had in reasonable time
      */
     Lock lock();
+
+    /** A registration made with {@link #subscribe}; closing it stops the calls. */
+    interface Subscription extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Calls {@code onChange} (on a thread of the store's) soon after any replica changes the journal, and after
+     * the store reconnects, when changes may have been missed, so a replica need not wait for its next
+     * periodic re-read. Stores that cannot tell call nothing: the periodic re-read is the fallback.
+     */
+    default Subscription subscribe(Runnable onChange) {
+        return () -> {
+        };
+    }
+
+    /** Why this store cannot be reached now, for readiness; empty while it works or cannot tell. */
+    default java.util.Optional<String> degraded() {
+        return java.util.Optional.empty();
+    }
 }

@@ -1,0 +1,190 @@
+package dev.signet.rotation.testing;
+
+import dev.signet.rotation.KeySet;
+import dev.signet.rotation.LifecycleStore;
+import dev.signet.rotation.RotationPolicy;
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SigningAlgorithm;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What every {@link LifecycleStore} promises, run by each store (file, in-memory, PostgreSQL) as
+ * {@code KeyBackendContract} is by each backend. A subclass gives {@link #replica}: handles on one fresh
+ * journal per test, as separate replicas (processes or hosts) would hold them.
+ */
+public abstract class LifecycleStoreContract {
+
+    private static final RotationPolicy POLICY = RotationPolicy.builder().build();
+    private static final Instant T0 = Instant.parse("2026-11-30T00:00:00Z");
+
+    /** A handle on this test's journal as replica {@code name} sees it; the same name may be asked twice. */
+    protected abstract LifecycleStore replica(String name);
+
+    /** Whether {@link LifecycleStore#subscribe} reports other replicas' writes (stores that cannot may not). */
+    protected boolean notifies() {
+        return false;
+    }
+
+    /** The journal after {@code set}, with one more key, ACTIVE (forced), the previous one RETIRED. */
+    protected static KeySet withKey(KeySet set, String kid) {
+        return set.toBuilder(POLICY).prepare(kid, SigningAlgorithm.ES256, T0, T0.plus(Duration.ofHours(2)))
+                .activate(kid, T0, "contract test").build();
+    }
+
+    @Test
+    void anUnwrittenJournalIsEmpty() {
+        KeySet loaded = replica("a").load();
+        assertEquals(0, loaded.version());
+        assertTrue(loaded.keys().isEmpty());
+    }
+
+    @Test
+    void aWrittenJournalReadsBackEqualOnEveryReplica() {
+        LifecycleStore a = replica("a");
+        KeySet v1 = withKey(KeySet.empty(), "k1");
+        a.compareAndSet(0, v1);
+        KeySet v2 = withKey(v1, "k2");
+        a.compareAndSet(1, v2);
+        assertEquals(v2, a.load());
+        assertEquals(v2, replica("b").load());
+    }
+
+    @Test
+    void aStaleVersionIsRefusedAndChangesNothing() {
+        LifecycleStore a = replica("a");
+        KeySet v1 = withKey(KeySet.empty(), "k1");
+        a.compareAndSet(0, v1);
+        LifecycleStore b = replica("b");
+        var stale = assertThrows(SignetException.class, () -> b.compareAndSet(0, withKey(KeySet.empty(), "k2")));
+        assertEquals(SignetException.Code.FAILED_PRECONDITION, stale.code());
+        var skipping = assertThrows(SignetException.class, () -> b.compareAndSet(1, withKey(withKey(v1, "k2"), "k3")));
+        assertEquals(SignetException.Code.INVALID_ARGUMENT, skipping.code());
+        var wrongNext = assertThrows(SignetException.class, () -> b.compareAndSet(1, v1));
+        assertEquals(SignetException.Code.INVALID_ARGUMENT, wrongNext.code());
+        assertEquals(v1, b.load());
+    }
+
+    @Test
+    void theLockIsReentrantWithinAThread() {
+        LifecycleStore a = replica("a");
+        try (LifecycleStore.Lock outer = a.lock()) {
+            try (LifecycleStore.Lock inner = a.lock()) {
+                a.compareAndSet(0, withKey(KeySet.empty(), "k1"));
+            }
+            a.compareAndSet(1, withKey(a.load(), "k2"));
+        }
+        assertEquals(2, replica("b").load().version());
+    }
+
+    /**
+     * Two replicas, two threads each, every change a read-modify-write under the lock: if the lock ever let
+     * two writers in, one's compare-and-set would fail.
+     */
+    @Test
+    void theLockMakesReplicasAndThreadsTakeTurns() throws Exception {
+        List<LifecycleStore> replicas = List.of(replica("a"), replica("b"));
+        int threadsPerReplica = 2;
+        int changesEach = 5;
+        ExecutorService pool = Executors.newFixedThreadPool(replicas.size() * threadsPerReplica);
+        AtomicInteger kids = new AtomicInteger();
+        CountDownLatch go = new CountDownLatch(1);
+        try {
+            List<Future<?>> runs = new ArrayList<>();
+            for (LifecycleStore r : replicas) {
+                for (int t = 0; t < threadsPerReplica; t++) {
+                    runs.add(pool.submit(() -> {
+                        go.await();
+                        for (int i = 0; i < changesEach; i++) {
+                            try (LifecycleStore.Lock lock = r.lock()) {
+                                KeySet set = r.load();
+                                r.compareAndSet(set.version(), withKey(set, "k" + kids.incrementAndGet()));
+                            }
+                        }
+                        return null;
+                    }));
+                }
+            }
+            go.countDown();
+            for (Future<?> f : runs) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        KeySet last = replicas.getFirst().load();
+        int expected = replicas.size() * threadsPerReplica * changesEach;
+        assertEquals(expected, last.version());
+        assertEquals(expected, last.keys().size());
+    }
+
+    /** Writers that skip the lock still cannot both win from one version. */
+    @Test
+    void ofWritersRacingFromOneVersionExactlyOneWins() throws Exception {
+        LifecycleStore a = replica("a");
+        a.compareAndSet(0, withKey(KeySet.empty(), "k0"));
+        List<LifecycleStore> writers = List.of(a, replica("b"), replica("c"));
+        KeySet base = a.load();
+        ExecutorService pool = Executors.newFixedThreadPool(writers.size());
+        CountDownLatch go = new CountDownLatch(1);
+        AtomicInteger won = new AtomicInteger();
+        AtomicInteger refused = new AtomicInteger();
+        try {
+            List<Future<?>> runs = new ArrayList<>();
+            for (int i = 0; i < writers.size(); i++) {
+                LifecycleStore w = writers.get(i);
+                String kid = "racer" + i;
+                runs.add(pool.submit(() -> {
+                    go.await();
+                    try {
+                        w.compareAndSet(base.version(), withKey(base, kid));
+                        won.incrementAndGet();
+                    } catch (SignetException e) {
+                        assertEquals(SignetException.Code.FAILED_PRECONDITION, e.code(), e.getMessage());
+                        refused.incrementAndGet();
+                    }
+                    return null;
+                }));
+            }
+            go.countDown();
+            for (Future<?> f : runs) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, won.get());
+        assertEquals(writers.size() - 1, refused.get());
+        assertEquals(base.version() + 1, a.load().version());
+    }
+
+    @Test
+    void subscribersLearnOfAnotherReplicasWrite() throws Exception {
+        if (!notifies()) {
+            assertTrue(replica("a").degraded().isEmpty(), "a store that cannot notify still reports its health");
+            return;
+        }
+        LifecycleStore b = replica("b");
+        CountDownLatch changed = new CountDownLatch(1);
+        try (LifecycleStore.Subscription s = b.subscribe(changed::countDown)) {
+            replica("a").compareAndSet(0, withKey(KeySet.empty(), "k1"));
+            // The bound is 2 s; the deadline is many times that so a slow machine cannot fail it.
+            assertTrue(changed.await(20, TimeUnit.SECONDS), "no notification of the write");
+        }
+        assertEquals(1, b.load().version());
+    }
+}

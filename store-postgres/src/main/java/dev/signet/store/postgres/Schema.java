@@ -1,0 +1,95 @@
+package dev.signet.store.postgres;
+
+import dev.signet.spi.SignetException;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * Signet's tables, in schema {@value #NAME}, created and migrated at start-up. Migrations are numbered and
+ * applied in order, each recorded in {@code signet.schema_version}, all in one transaction under a
+ * transaction-level advisory lock, so replicas starting at once take turns and the second finds the work
+ * done. A database migrated by a newer Signet is refused rather than written with an older layout.
+ */
+final class Schema {
+
+    static final String NAME = "signet";
+    /** "signet" in ASCII: the advisory lock id that serialises migrations. */
+    static final long MIGRATION_LOCK = 0x7369676e6574L;
+
+    private record Migration(int version, String description, String sql) {
+    }
+
+    private static final List<Migration> MIGRATIONS = List.of(
+            new Migration(1, "journal, lease and replica reads", """
+                    CREATE TABLE signet.journal (
+                        issuer      text PRIMARY KEY,
+                        version     bigint NOT NULL CHECK (version > 0),
+                        body        text NOT NULL,
+                        lease_epoch bigint NOT NULL,
+                        written_by  text NOT NULL,
+                        written_at  timestamptz NOT NULL
+                    );
+                    CREATE TABLE signet.lease (
+                        issuer      text PRIMARY KEY,
+                        epoch       bigint NOT NULL,
+                        holder      text,
+                        token       uuid,
+                        acquired_at timestamptz NOT NULL,
+                        expires_at  timestamptz NOT NULL
+                    );
+                    CREATE TABLE signet.replica (
+                        issuer          text NOT NULL,
+                        replica_id      text NOT NULL,
+                        journal_version bigint NOT NULL,
+                        read_at         timestamptz NOT NULL,
+                        PRIMARY KEY (issuer, replica_id)
+                    );
+                    """));
+
+    private Schema() {
+    }
+
+    static int latest() {
+        return MIGRATIONS.getLast().version();
+    }
+
+    /**
+     * Brings the schema to {@link #latest()}; returns the version found before.
+     *
+     * @throws SignetException FAILED_PRECONDITION if a newer Signet migrated the database
+     */
+    static int migrate(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")");
+            s.execute("CREATE SCHEMA IF NOT EXISTS " + NAME);
+            s.execute("CREATE TABLE IF NOT EXISTS signet.schema_version (version int PRIMARY KEY,"
+                    + " description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+            int found;
+            try (ResultSet r = s.executeQuery("SELECT coalesce(max(version), 0) FROM signet.schema_version")) {
+                r.next();
+                found = r.getInt(1);
+            }
+            if (found > latest()) {
+                throw new SignetException(SignetException.Code.FAILED_PRECONDITION, "the PostgreSQL schema "
+                        + NAME + " is at version " + found + ", newer than this Signet knows (" + latest()
+                        + "); run the newer Signet, or restore the database from before its upgrade");
+            }
+            for (Migration m : MIGRATIONS) {
+                if (m.version() > found) {
+                    s.execute(m.sql());
+                    try (var insert = c.prepareStatement(
+                            "INSERT INTO signet.schema_version (version, description) VALUES (?, ?)")) {
+                        insert.setInt(1, m.version());
+                        insert.setString(2, m.description());
+                        insert.executeUpdate();
+                    }
+                }
+            }
+            return found;
+        }
+    }
+}

@@ -1,0 +1,214 @@
+package dev.signet.store.postgres;
+
+import dev.signet.rotation.KeySet;
+import dev.signet.rotation.LifecycleStore;
+import dev.signet.rotation.ReplicaId;
+import dev.signet.rotation.RotatingKeyRing;
+import dev.signet.rotation.RotationPolicy;
+import dev.signet.software.SoftwareKeyBackend;
+import dev.signet.spi.KeyBackend;
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SigningAlgorithm;
+import dev.signet.spi.SigningKey;
+import dev.signet.store.postgres.testing.PostgresCluster;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What only the PostgreSQL store does: fencing, migrations, notifications to rings, and outages. */
+class PostgresLifecycleStoreTest {
+
+    private static final RotationPolicy POLICY = RotationPolicy.builder().build();
+    private final PostgresCluster pg = PostgresCluster.shared();
+    private final String url = pg.newDatabase();
+    private final String issuer = "https://issuer.test/" + UUID.randomUUID();
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable c : open.reversed()) {
+            c.close();
+        }
+    }
+
+    private PostgresStore replica(String name) {
+        PostgresStore s = PostgresStore.open(new PostgresStore.Settings(url, pg.user(), pg.password(), new ReplicaId(name)));
+        open.add(s);
+        return s;
+    }
+
+    private static KeySet withKey(KeySet set, String kid) {
+        Instant t = Instant.parse("2026-11-30T00:00:00Z");
+        return set.toBuilder(POLICY).prepare(kid, SigningAlgorithm.ES256, t, t).activate(kid, t, "test").build();
+    }
+
+    private void sql(String statement) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url, pg.properties()); Statement s = c.createStatement()) {
+            s.execute(statement);
+        }
+    }
+
+    @Test
+    void aWriterThatLostItsLeaseCanNeverOverwriteANewerJournal() throws SQLException {
+        PostgresLifecycleStore a = replica("a").journal(issuer);
+        PostgresLifecycleStore b = replica("b").journal(issuer);
+        a.compareAndSet(0, withKey(KeySet.empty(), "k1"));
+        KeySet seenByA = a.load();
+
+        LifecycleStore.Lock aLock = a.lock();
+        assertEquals("a", a.status().leaseHolder());
+        // A pauses longer than the lease (GC, VM freeze, partition); B takes over and writes.
+        sql("UPDATE signet.lease SET expires_at = clock_timestamp() - interval '1 second'");
+        KeySet byB;
+        try (LifecycleStore.Lock bLock = b.lock()) {
+            assertEquals("b", b.status().leaseHolder());
+            byB = withKey(b.load(), "k-b");
+            b.compareAndSet(seenByA.version(), byB);
+        }
+        // A wakes up and writes what it computed before the pause, and even a "correct" next version.
+        var stale = assertThrows(SignetException.class, () -> a.compareAndSet(seenByA.version(), withKey(seenByA, "k-a")));
+        assertEquals(SignetException.Code.FAILED_PRECONDITION, stale.code());
+        var fenced = assertThrows(SignetException.class, () -> a.compareAndSet(byB.version(), withKey(byB, "k-a")));
+        assertEquals(SignetException.Code.FAILED_PRECONDITION, fenced.code());
+        assertTrue(fenced.getMessage().contains("lost the writer's lease"), fenced.getMessage());
+        aLock.close();
+        assertEquals(byB, a.load());
+        assertEquals("b", a.status().writtenBy());
+
+        // Once A takes the lease again, it writes normally.
+        try (LifecycleStore.Lock again = a.lock()) {
+            a.compareAndSet(byB.version(), withKey(a.load(), "k-a"));
+        }
+        assertEquals(byB.version() + 1, b.load().version());
+    }
+
+    @Test
+    void replicasStartingAtOnceMigrateOnceAndANewerSchemaIsRefused() throws Exception {
+        int n = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        CountDownLatch go = new CountDownLatch(1);
+        try {
+            List<Future<PostgresStore>> starts = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String name = "r" + i;
+                starts.add(pool.submit(() -> {
+                    go.await();
+                    return replica(name);
+                }));
+            }
+            go.countDown();
+            for (Future<PostgresStore> f : starts) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        try (Connection c = DriverManager.getConnection(url, pg.properties());
+             ResultSet r = c.createStatement().executeQuery("SELECT count(*), max(version) FROM signet.schema_version")) {
+            r.next();
+            assertEquals(1, r.getInt(1));
+            assertEquals(Schema.latest(), r.getInt(2));
+        }
+
+        sql("INSERT INTO signet.schema_version (version, description) VALUES (" + (Schema.latest() + 1) + ", 'future')");
+        var refused = assertThrows(SignetException.class, () -> replica("old"));
+        assertEquals(SignetException.Code.FAILED_PRECONDITION, refused.code());
+        assertTrue(refused.getMessage().contains("newer than this Signet"), refused.getMessage());
+    }
+
+    /** No Rotator runs here: only the change notification can make replica B drop the key. */
+    @Test
+    void aRevocationOnOneReplicaStopsEveryConnectedReplicaSigningWithTheKey(@TempDir Path dir) {
+        KeyBackend backend = new SoftwareKeyBackend(dir.resolve("keys.p12"), "pw".toCharArray(), Clock.systemUTC());
+        open.add(backend);
+        RotatingKeyRing ringA = RotatingKeyRing.start(backend, replica("a").journal(issuer), POLICY, Clock.systemUTC());
+        LifecycleStore storeB = replica("b").journal(issuer);
+        RotatingKeyRing ringB = RotatingKeyRing.start(backend, storeB, POLICY, Clock.systemUTC());
+        open.add(storeB.subscribe(ringB::tick));
+        String kid = ringB.signingSlot().key().id();
+        assertEquals(kid, ringA.signingSlot().key().id());
+
+        long before = System.nanoTime();
+        ringA.revoke(kid);
+        // The bound is 2 s; the deadline is many times that, and the time taken is reported.
+        await(() -> !ids(ringB.published()).contains(kid), Duration.ofSeconds(20), "B still publishes " + kid);
+        long millis = (System.nanoTime() - before) / 1_000_000;
+        assertNotEquals(kid, ringB.signingSlot().key().id());
+        assertEquals(ringA.signingSlot().key().id(), ringB.signingSlot().key().id());
+        System.out.println("revocation reached the other replica in " + millis + " ms");
+    }
+
+    @Test
+    void anOutageIsReportedRefusesChangesAndIsCaughtUpAfter() {
+        PostgresLifecycleStore a = replica("a").journal(issuer);
+        PostgresLifecycleStore b = replica("b").journal(issuer);
+        a.compareAndSet(0, withKey(KeySet.empty(), "k1"));
+        CountDownLatch caughtUp = new CountDownLatch(1);
+        open.add(b.subscribe(caughtUp::countDown));
+        await(() -> b.degraded().isEmpty(), Duration.ofSeconds(20), "listener never connected");
+
+        pg.stop();
+        try {
+            var down = assertThrows(SignetException.class, b::load);
+            assertEquals(SignetException.Code.UNAVAILABLE, down.code());
+            assertTrue(down.retryAfter().isPresent(), "a retry-after for 503s");
+            assertFalse(down.getMessage().contains(pg.password()), "no password in errors");
+            var noLease = assertThrows(SignetException.class, a::lock);
+            assertEquals(SignetException.Code.UNAVAILABLE, noLease.code());
+            await(() -> b.degraded().isPresent(), Duration.ofSeconds(30), "the outage is not reported");
+            assertTrue(b.degraded().get().contains("PostgreSQL"), b.degraded().get());
+        } finally {
+            pg.start();
+        }
+        await(() -> b.degraded().isEmpty() && caughtUp.getCount() == 0, Duration.ofSeconds(30),
+                "no reconnect and catch-up after the outage");
+        assertEquals(1, b.load().version());
+        try (LifecycleStore.Lock lock = a.lock()) {
+            a.compareAndSet(1, withKey(a.load(), "k2"));
+        }
+        assertEquals(2, b.load().version());
+    }
+
+    private static List<String> ids(List<SigningKey> keys) {
+        return keys.stream().map(SigningKey::id).toList();
+    }
+
+    private static void await(BooleanSupplier condition, Duration deadline, String failure) {
+        long end = System.nanoTime() + deadline.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError(failure + " within " + deadline);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+}
