@@ -31,10 +31,6 @@ final class Cryptoki {
     /** CKR_CRYPTOKI_NOT_INITIALIZED and CKR_CRYPTOKI_ALREADY_INITIALIZED. */
     private static final long NOT_INITIALIZED = 0x190L;
     private static final long ALREADY_INITIALIZED = 0x191L;
-    /** CK_UNAVAILABLE_INFORMATION (~0) and CK_EFFECTIVELY_INFINITE (0) for session counts. */
-    private static final long UNAVAILABLE_INFORMATION = -1L;
-    private static final long EFFECTIVELY_INFINITE = 0L;
-
     private static final Map<String, Cryptoki> LIBRARIES = new ConcurrentHashMap<>();
 
     private final String library;
@@ -46,19 +42,6 @@ final class Cryptoki {
     private final Method initializeLibrary;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private volatile long generation;
-
-    /** One token as the library describes it. */
-    record Token(long slot, int slotListIndex, String label, long maxRwSessions) {
-
-        /** The number of sessions the token allows, or {@link Integer#MAX_VALUE} if it sets no limit. */
-        int sessionLimit() {
-            if (maxRwSessions == EFFECTIVELY_INFINITE || maxRwSessions > Integer.MAX_VALUE) {
-                return Integer.MAX_VALUE;
-            }
-            // SunPKCS11 assumes 32 when the token does not say.
-            return maxRwSessions == UNAVAILABLE_INFORMATION || maxRwSessions < 0 ? 32 : (int) maxRwSessions;
-        }
-    }
 
     private Cryptoki(String library) throws Exception {
         this.library = library;
@@ -86,7 +69,7 @@ final class Cryptoki {
                 return new Cryptoki(path);
             } catch (Exception e) {
                 throw new SignetException(SignetException.Code.INVALID_ARGUMENT, "cannot use PKCS#11 library "
-                        + path + " (" + describe(e) + "); the JVM must run with " + JVM_FLAG, e);
+                        + path + " (" + TokenFaults.describe(e) + "); the JVM must run with " + JVM_FLAG, e);
             }
         });
     }
@@ -105,15 +88,15 @@ final class Cryptoki {
     }
 
     /** Every initialised token in the library's slots. */
-    List<Token> tokens() throws Exception {
-        List<Token> tokens = new ArrayList<>();
+    List<TokenClient.Token> tokens() throws Exception {
+        List<TokenClient.Token> tokens = new ArrayList<>();
         // SunPKCS11's slotListIndex counts every slot, with or without a token.
         List<Long> allSlots = java.util.Arrays.stream((long[]) invoke(getSlotList, p11, false)).boxed().toList();
         for (long slot : (long[]) invoke(getSlotList, p11, true)) {
             Object info = invoke(getTokenInfo, p11, slot);
             String label = new String((char[]) info.getClass().getField("label").get(info)).strip();
             long maxRw = info.getClass().getField("ulMaxRwSessionCount").getLong(info);
-            tokens.add(new Token(slot, allSlots.indexOf(slot), label, maxRw));
+            tokens.add(new TokenClient.Token(slot, allSlots.indexOf(slot), label, maxRw));
         }
         return tokens;
     }
@@ -141,29 +124,6 @@ final class Cryptoki {
                 throw e;
             }
         }
-    }
-
-    /** The CKR_ name of the PKCS#11 error in a cause chain, e.g. {@code CKR_DEVICE_ERROR}, or empty. */
-    static String pkcs11Error(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c.getClass().getName().equals(WRAPPER + "PKCS11Exception")) {
-                return String.valueOf(c.getMessage());
-            }
-        }
-        return "";
-    }
-
-    /** A short description for errors and health: the CKR_ code if there is one, otherwise the exception type. */
-    static String describe(Throwable t) {
-        String ckr = pkcs11Error(t);
-        if (!ckr.isEmpty()) {
-            return ckr;
-        }
-        Throwable root = t;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root == t ? t.getClass().getSimpleName() : t.getClass().getSimpleName() + "/" + root.getClass().getSimpleName();
     }
 
     private static long errorCode(Throwable t) {

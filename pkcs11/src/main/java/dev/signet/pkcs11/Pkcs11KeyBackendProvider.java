@@ -13,7 +13,8 @@ import java.util.Arrays;
  * {@code backend.type: pkcs11}. Settings: {@code library} (path of the PKCS#11 module), {@code token-label},
  * {@code pin-env} or {@code pin-file} (a PIN written in the configuration is refused), and optionally
  * {@code retry-initial} / {@code retry-max} (ISO-8601 durations, default PT0.5S / PT30S) for reconnecting
- * after a token fault, and {@code signing-threads} (default 0: sign on the request thread). See {@code pkcs11/README.md}.
+ * after a token fault, and {@code signing-threads} (default 0: sign on the request thread). Keys are recorded with
+ * the settings' issuer. See {@code pkcs11/README.md}.
  */
 public final class Pkcs11KeyBackendProvider implements KeyBackendProvider {
 
@@ -34,9 +35,10 @@ public final class Pkcs11KeyBackendProvider implements KeyBackendProvider {
         char[] pin = settings.secret("pin").orElseThrow(() -> new SignetException(
                 SignetException.Code.INVALID_ARGUMENT, "backend.pin-env or backend.pin-file is required"));
         try {
-            return new Pkcs11KeyBackend(library, label, pin, settings.clock(),
-                    duration(settings, "retry-initial", Duration.ofMillis(500)),
-                    duration(settings, "retry-max", Duration.ofSeconds(30)), signingThreads(settings));
+            Pkcs11KeyBackend.Options defaults = Pkcs11KeyBackend.Options.defaults();
+            return new Pkcs11KeyBackend(library, label, pin, settings.issuer(), settings.clock(),
+                    new Pkcs11KeyBackend.Options(duration(settings, "retry-initial", defaults.retryInitial()),
+                            duration(settings, "retry-max", defaults.retryMax()), signingThreads(settings)));
         } finally {
             Arrays.fill(pin, '\0');
         }
@@ -44,8 +46,7 @@ public final class Pkcs11KeyBackendProvider implements KeyBackendProvider {
 
     private static int signingThreads(BackendSettings settings) {
         try {
-            return settings.get("signing-threads").map(Integer::parseInt)
-                    .orElse(0);
+            return settings.get("signing-threads").map(Integer::parseInt).orElse(0);
         } catch (NumberFormatException e) {
             throw new SignetException(SignetException.Code.INVALID_ARGUMENT, "backend.signing-threads must be a number");
         }

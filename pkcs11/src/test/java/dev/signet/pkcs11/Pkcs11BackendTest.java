@@ -2,7 +2,6 @@ package dev.signet.pkcs11;
 
 import dev.signet.spi.BackendSettings;
 import dev.signet.spi.KeyBackend;
-import dev.signet.spi.KeyBackendContract;
 import dev.signet.spi.KeyBackends;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SigningAlgorithm;
@@ -12,11 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The backend contract against a real SoftHSM2 token, plus what is particular to PKCS#11. */
-class Pkcs11BackendTest extends KeyBackendContract {
+class Pkcs11BackendTest extends Pkcs11Contract {
 
     private static SoftHsm.Token token;
 
@@ -38,14 +35,16 @@ class Pkcs11BackendTest extends KeyBackendContract {
     }
 
     @Override
-    protected KeyBackend open() {
+    protected KeyBackend open(String issuer) {
         // Through the ServiceLoader, as the daemon opens it.
-        return KeyBackends.open("pkcs11", token.settings(dataDir));
+        return KeyBackends.open("pkcs11", token.settings(dataDir, issuer));
     }
 
     @Override
-    protected Set<SigningAlgorithm> expectedAlgorithms() {
-        return EnumSet.of(SigningAlgorithm.ES256, SigningAlgorithm.PS256, SigningAlgorithm.RS256);
+    protected TokenClient.Session session() throws Exception {
+        TokenClient client = new SunPkcs11Client(SoftHsm.library().orElseThrow().toString());
+        return client.login(client.tokens().stream().filter(t -> t.label().equals(token.label())).findFirst()
+                .orElseThrow(), token.pin().toCharArray());
     }
 
     @Override

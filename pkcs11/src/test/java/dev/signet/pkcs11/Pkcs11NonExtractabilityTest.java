@@ -8,8 +8,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.security.PrivateKey;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,7 +30,7 @@ class Pkcs11NonExtractabilityTest {
 
     @Test
     void theProviderHasNoEncodingOfThePrivateKeys() {
-        try (Pkcs11KeyBackend backend = open()) {
+        try (Pkcs11KeyBackend backend = SoftHsm.open(token, 0)) {
             for (SigningAlgorithm alg : backend.algorithms()) {
                 SigningKey key = backend.generate(alg);
                 PrivateKey priv = backend.tokenPrivateKey(key.id());
@@ -45,7 +43,7 @@ class Pkcs11NonExtractabilityTest {
 
     @Test
     void theTokenReportsSensitiveNeverExtractableSignOnlyKeys() throws Exception {
-        try (Pkcs11KeyBackend backend = open()) {
+        try (Pkcs11KeyBackend backend = SoftHsm.open(token, 0)) {
             backend.generate(SigningAlgorithm.ES256);
             backend.generate(SigningAlgorithm.RS256);
         }
@@ -65,8 +63,4 @@ class Pkcs11NonExtractabilityTest {
         }
     }
 
-    private Pkcs11KeyBackend open() {
-        return new Pkcs11KeyBackend(SoftHsm.library().orElseThrow().toString(), token.label(),
-                token.pin().toCharArray(), Clock.systemUTC(), Duration.ofMillis(100), Duration.ofMillis(400));
-    }
 }

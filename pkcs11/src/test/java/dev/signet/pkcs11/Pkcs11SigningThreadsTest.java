@@ -9,8 +9,6 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.security.Signature;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -36,7 +34,7 @@ class Pkcs11SigningThreadsTest {
 
     @Test
     void manyVirtualThreadsSignThroughTheSigningThreads() throws Exception {
-        try (Pkcs11KeyBackend backend = open(2); ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor()) {
+        try (Pkcs11KeyBackend backend = SoftHsm.open(token, 2); ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor()) {
             SigningKey key = backend.generate(SigningAlgorithm.ES256);
             Set<String> signingThreads = ConcurrentHashMap.newKeySet();
             List<Future<Boolean>> results = new ArrayList<>();
@@ -61,13 +59,8 @@ class Pkcs11SigningThreadsTest {
 
     @Test
     void aNegativeThreadCountIsAConfigurationError() {
-        SignetException e = assertThrows(SignetException.class, () -> open(-1));
+        SignetException e = assertThrows(SignetException.class, () -> SoftHsm.open(token, -1));
         assertEquals(SignetException.Code.INVALID_ARGUMENT, e.code());
     }
 
-    private static Pkcs11KeyBackend open(int signingThreads) {
-        return new Pkcs11KeyBackend(SoftHsm.library().orElseThrow().toString(), token.label(),
-                token.pin().toCharArray(), Clock.systemUTC(), Duration.ofMillis(100), Duration.ofMillis(400),
-                signingThreads);
-    }
 }

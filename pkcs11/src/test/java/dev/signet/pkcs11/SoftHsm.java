@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.Map;
@@ -29,13 +30,24 @@ final class SoftHsm {
     record Token(String label, String pin, String soPin) {
 
         BackendSettings settings(Path dataDir) {
+            return settings(dataDir, "https://issuer.test");
+        }
+
+        BackendSettings settings(Path dataDir, String issuer) {
             return new BackendSettings(Map.of("library", library().orElseThrow().toString(), "token-label", label,
                     "pin-env", "TEST_PIN", "retry-initial", "PT0.1S", "retry-max", "PT0.4S"),
-                    dataDir, "https://issuer.test", Clock.systemUTC(), Map.of("TEST_PIN", pin)::get);
+                    dataDir, issuer, Clock.systemUTC(), Map.of("TEST_PIN", pin)::get);
         }
     }
 
     private SoftHsm() {
+    }
+
+    /** A backend on this token for the tests' issuer, retrying quickly after a fault. */
+    static Pkcs11KeyBackend open(Token token, int signingThreads) {
+        return new Pkcs11KeyBackend(library().orElseThrow().toString(), token.label(), token.pin().toCharArray(),
+                "https://issuer.test", Clock.systemUTC(),
+                new Pkcs11KeyBackend.Options(Duration.ofMillis(100), Duration.ofMillis(400), signingThreads));
     }
 
     static Optional<Path> library() {
