@@ -1,14 +1,18 @@
 package dev.signet.pkcs11;
 
+import dev.signet.spi.Certificates;
 import dev.signet.spi.Jwks;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SigningAlgorithm;
+import dev.signet.spi.SigningKey;
 
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -24,10 +28,27 @@ record KeyEntry(String kid, SigningAlgorithm algorithm, PublicKey publicKey, Opt
 
     private static final System.Logger LOG = System.getLogger(KeyEntry.class.getName());
     static final String ALGORITHM_CN_PREFIX = "signet-alg-";
+    private static final Duration CERT_VALIDITY = Duration.ofDays(3650);
 
     /** The certificate subject of a new key (RFC 4514, as {@link dev.signet.spi.Certificates} takes it). */
     static String subject(SigningAlgorithm algorithm, String issuer) {
         return "CN=" + ALGORITHM_CN_PREFIX + algorithm.name() + ",O=" + Rdn.escapeValue(issuer);
+    }
+
+    /** A new key's certificate, self-signed on the token: the certificate's signature is the key's first. */
+    static X509Certificate certificate(PublicKey publicKey, SigningAlgorithm algorithm, String subject,
+                                       TokenClient.Signer signer, Instant now) {
+        SigningKey self = new SelfSigner(Jwks.thumbprint(publicKey, algorithm), algorithm, publicKey, signer);
+        return Certificates.issue(publicKey, subject, self, subject, now, now.plus(CERT_VALIDITY), false);
+    }
+
+    /** The new key as {@link Certificates#issue} takes a signer. */
+    private record SelfSigner(String id, SigningAlgorithm algorithm, PublicKey publicKey, TokenClient.Signer signer)
+            implements SigningKey {
+        @Override
+        public byte[] sign(byte[] signingInput) {
+            return signer.sign(signingInput);
+        }
     }
 
     /**

@@ -1,18 +1,13 @@
 package dev.signet.pkcs11;
 
-import dev.signet.spi.Certificates;
-import dev.signet.spi.JcaSigningKey;
 import dev.signet.spi.Jwks;
 import dev.signet.spi.KeyBackend;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SigningAlgorithm;
 import dev.signet.spi.SigningKey;
 
-import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PrivateKey;
-import java.security.PublicKey;
-import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,7 +44,6 @@ public final class Pkcs11KeyBackend implements KeyBackend {
     private static final System.Logger LOG = System.getLogger(Pkcs11KeyBackend.class.getName());
     private static final Set<SigningAlgorithm> ALGORITHMS =
             Collections.unmodifiableSet(EnumSet.of(SigningAlgorithm.ES256, SigningAlgorithm.PS256, SigningAlgorithm.RS256));
-    private static final Duration CERT_VALIDITY = Duration.ofDays(3650);
     /** Sessions kept free for key generation and keystore reads when the token limits sessions. */
     private static final int RESERVED_SESSIONS = 2;
     private static final Duration SESSION_WAIT = Duration.ofSeconds(5);
@@ -81,7 +75,7 @@ public final class Pkcs11KeyBackend implements KeyBackend {
     private Instant lastReread;
 
     /** One login to the token with this issuer's keys on it; replaced whole on recovery. */
-    private record Connection(TokenClient.Session session, Map<String, LiveKey> keys, Semaphore sessions) {
+    private record Connection(TokenClient.Session session, Map<String, TokenKey> keys, Semaphore sessions) {
     }
 
     /**
@@ -160,15 +154,11 @@ public final class Pkcs11KeyBackend implements KeyBackend {
             KeyPair pair = session.generateKeyPair(algorithm);
             String kid = Jwks.thumbprint(pair.getPublic(), algorithm);
             TokenClient.Signer signer = session.signer(pair.getPrivate(), algorithm);
-            String subject = KeyEntry.subject(algorithm, issuer);
-            Instant now = clock.instant();
-            // Self-signed on the token: the certificate's signature is the new key's first.
-            X509Certificate cert = Certificates.issue(pair.getPublic(), subject,
-                    certificateSigner(kid, algorithm, pair.getPublic(), signer), subject, now, now.plus(CERT_VALIDITY),
-                    false);
+            X509Certificate cert = KeyEntry.certificate(pair.getPublic(), algorithm, KeyEntry.subject(algorithm, issuer),
+                    signer, clock.instant());
             synchronized (c) {
                 session.store(kid, pair.getPrivate(), cert);
-                LiveKey live = session.entries().stream().filter(e -> e.label().equals(kid)).findFirst()
+                TokenKey live = session.entries().stream().filter(e -> e.label().equals(kid)).findFirst()
                         .flatMap(e -> live(session, e)).orElseThrow(() -> new SignetException(
                                 SignetException.Code.INTERNAL, "key " + kid + " was stored on token " + tokenLabel
                                 + " but cannot be read back"));
@@ -188,7 +178,7 @@ public final class Pkcs11KeyBackend implements KeyBackend {
     public SigningKey get(String id) {
         Connection c = recovery.current();
         if (c != null) {
-            LiveKey live = c.keys().get(id);
+            TokenKey live = c.keys().get(id);
             if (live == null) {
                 throw new SignetException(SignetException.Code.NOT_FOUND, "no key " + id + " of this issuer on token "
                         + tokenLabel);
@@ -196,7 +186,7 @@ public final class Pkcs11KeyBackend implements KeyBackend {
             return handle(live);
         }
         Connection failed = recovery.failed();
-        LiveKey known = failed == null ? null : failed.keys().get(id);
+        TokenKey known = failed == null ? null : failed.keys().get(id);
         if (known == null) {
             throw unavailable();
         }
@@ -261,11 +251,11 @@ public final class Pkcs11KeyBackend implements KeyBackend {
      */
     PrivateKey tokenPrivateKey(String kid) {
         return onToken(c -> {
-            LiveKey live = c.keys().get(kid);
+            TokenKey live = c.keys().get(kid);
             if (live == null) {
                 throw new SignetException(SignetException.Code.NOT_FOUND, "no key " + kid);
             }
-            return live.privateKey;
+            return live.privateKey();
         });
     }
 
@@ -278,7 +268,7 @@ public final class Pkcs11KeyBackend implements KeyBackend {
 
     private byte[] signOnToken(String kid, byte[] input) {
         return onToken(c -> {
-            LiveKey live = c.keys().get(kid);
+            TokenKey live = c.keys().get(kid);
             if (live == null) {
                 live = reread(c, kid);
             }
@@ -303,7 +293,7 @@ public final class Pkcs11KeyBackend implements KeyBackend {
      * it was coming back. Re-reads the token's key list, at most once per initial backoff, and returns the key
      * if it is there now (only ever the key whose public key hashes to the kid).
      */
-    private LiveKey reread(Connection c, String kid) throws Exception {
+    private TokenKey reread(Connection c, String kid) throws Exception {
         synchronized (c) {
             Instant now = clock.instant();
             if (lastReread != null && now.isBefore(lastReread.plus(retryInitial))) {
@@ -399,10 +389,10 @@ public final class Pkcs11KeyBackend implements KeyBackend {
         TokenClient.Token token = matches.getFirst();
         TokenClient.Session session = client.login(token, pin);
         try {
-            Map<String, LiveKey> keys = new ConcurrentHashMap<>();
+            Map<String, TokenKey> keys = new ConcurrentHashMap<>();
             int others = 0;
             for (TokenClient.Entry e : session.entries()) {
-                Optional<LiveKey> live = live(session, e);
+                Optional<TokenKey> live = live(session, e);
                 live.ifPresent(k -> keys.put(k.id(), k));
                 others += live.isEmpty() && KeyEntry.read(e.label(), e.certificate()).isPresent() ? 1 : 0;
             }
@@ -457,89 +447,14 @@ public final class Pkcs11KeyBackend implements KeyBackend {
     }
 
     /** This issuer's Signet key in a token entry, ready to sign; empty for anything else. */
-    private Optional<LiveKey> live(TokenClient.Session session, TokenClient.Entry e) {
+    private Optional<TokenKey> live(TokenClient.Session session, TokenClient.Entry e) {
         return KeyEntry.read(e.label(), e.certificate()).filter(k -> k.belongsTo(issuer))
-                .map(k -> new LiveKey(k, e.privateKey(), session.signer(e.privateKey(), k.algorithm())));
+                .map(k -> new TokenKey(k, e.privateKey(), session.signer(e.privateKey(), k.algorithm())));
     }
 
-    private Pkcs11SigningKey handle(LiveKey live) {
-        return handles.computeIfAbsent(live.id(), id -> new Pkcs11SigningKey(this, id, live.entry.algorithm(),
-                live.entry.publicKey()));
-    }
-
-    /** The new key as {@link Certificates#issue} needs it, to sign its own certificate on the token. */
-    private static SigningKey certificateSigner(String kid, SigningAlgorithm algorithm, PublicKey publicKey,
-                                                TokenClient.Signer signer) {
-        return new SigningKey() {
-            @Override
-            public String id() {
-                return kid;
-            }
-
-            @Override
-            public SigningAlgorithm algorithm() {
-                return algorithm;
-            }
-
-            @Override
-            public PublicKey publicKey() {
-                return publicKey;
-            }
-
-            @Override
-            public byte[] sign(byte[] signingInput) {
-                return signer.sign(signingInput);
-            }
-        };
-    }
-
-    /** A key of this issuer within one connection. */
-    private static final class LiveKey {
-
-        private final KeyEntry entry;
-        private final PrivateKey privateKey;
-        private final TokenClient.Signer signer;
-        private volatile boolean pairChecked;
-
-        LiveKey(KeyEntry entry, PrivateKey privateKey, TokenClient.Signer signer) {
-            this.entry = entry;
-            this.privateKey = privateKey;
-            this.signer = signer;
-        }
-
-        String id() {
-            return entry.kid();
-        }
-
-        /**
-         * The first signature is verified with the kid's public key before it is used, so a private key that does
-         * not match its certificate can never sign for that kid.
-         */
-        byte[] sign(byte[] input) {
-            byte[] sig = signer.sign(input);
-            if (!pairChecked) {
-                if (!verifies(input, sig)) {
-                    throw new SignetException(SignetException.Code.INTERNAL, "the private key labelled " + id()
-                            + " does not match its certificate; refusing to sign with it");
-                }
-                pairChecked = true;
-            }
-            return sig;
-        }
-
-        private boolean verifies(byte[] input, byte[] sig) {
-            try {
-                Signature v = Signature.getInstance(JcaSigningKey.jcaName(entry.algorithm()));
-                if (entry.algorithm() == SigningAlgorithm.PS256) {
-                    JcaSigningKey.setPssParameters(v);
-                }
-                v.initVerify(entry.publicKey());
-                v.update(input);
-                return v.verify(sig);
-            } catch (GeneralSecurityException e) {
-                return false;
-            }
-        }
+    private Pkcs11SigningKey handle(TokenKey live) {
+        return handles.computeIfAbsent(live.id(), id -> new Pkcs11SigningKey(this, id, live.entry().algorithm(),
+                live.entry().publicKey()));
     }
 
     private static final class TokenNotFound extends Exception {

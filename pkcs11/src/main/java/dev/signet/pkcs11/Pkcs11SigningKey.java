@@ -9,34 +9,8 @@ import java.security.PublicKey;
  * A kid on the token, stable across reconnects: each signature is made by whatever key the backend's current
  * connection holds under this kid, which is the key whose public key hashes to it, or none.
  */
-final class Pkcs11SigningKey implements SigningKey {
-
-    private final Pkcs11KeyBackend backend;
-    private final String id;
-    private final SigningAlgorithm algorithm;
-    private final PublicKey publicKey;
-
-    Pkcs11SigningKey(Pkcs11KeyBackend backend, String id, SigningAlgorithm algorithm, PublicKey publicKey) {
-        this.backend = backend;
-        this.id = id;
-        this.algorithm = algorithm;
-        this.publicKey = publicKey;
-    }
-
-    @Override
-    public String id() {
-        return id;
-    }
-
-    @Override
-    public SigningAlgorithm algorithm() {
-        return algorithm;
-    }
-
-    @Override
-    public PublicKey publicKey() {
-        return publicKey;
-    }
+record Pkcs11SigningKey(Pkcs11KeyBackend backend, String id, SigningAlgorithm algorithm, PublicKey publicKey)
+        implements SigningKey {
 
     /**
      * @throws dev.signet.spi.SignetException UNAVAILABLE while the token fails or recovers, or when the key is

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -132,7 +133,7 @@ final class FakeTokenClient implements TokenClient {
         if (!Arrays.equals(pin, t.pin)) {
             throw new TokenError("CKR_PIN_INCORRECT", "login refused");
         }
-        return new FakeSession(t, token, t.nextSerial++, generation);
+        return new FakeSession(this, t, token, t.nextSerial++, generation, new AtomicBoolean());
     }
 
     @Override
@@ -160,52 +161,31 @@ final class FakeTokenClient implements TokenClient {
         return t;
     }
 
-    private final class FakeSession implements Session {
-
-        private final FakeToken token;
-        private final Token info;
-        private final long serial;
-        private final long sessionGeneration;
-        private volatile boolean loggedOut;
-
-        FakeSession(FakeToken token, Token info, long serial, long generation) {
-            this.token = token;
-            this.info = info;
-            this.serial = serial;
-            this.sessionGeneration = generation;
-        }
+    /** A login; its {@code serial} orders it against injected faults. */
+    private record FakeSession(FakeTokenClient client, FakeToken fakeToken, Token token, long serial, long generation,
+                               AtomicBoolean loggedOut) implements Session {
 
         private void check() {
-            synchronized (FakeTokenClient.this) {
-                if (sessionGeneration != generation) {
+            synchronized (client) {
+                if (generation != client.generation) {
                     throw new TokenError("CKR_SESSION_HANDLE_INVALID", "the library was re-initialised");
                 }
-                if (serial < token.failBefore) {
-                    throw new TokenError(token.failure, "injected");
+                if (serial < fakeToken.failBefore) {
+                    throw new TokenError(fakeToken.failure, "injected");
                 }
-                if (loggedOut) {
+                if (loggedOut.get()) {
                     throw new TokenError("CKR_SESSION_CLOSED", "logged out");
                 }
             }
         }
 
         @Override
-        public Token token() {
-            return info;
-        }
-
-        @Override
-        public long generation() {
-            return sessionGeneration;
-        }
-
-        @Override
         public List<Entry> entries() {
             check();
-            reads.incrementAndGet();
+            client.reads.incrementAndGet();
             List<Entry> entries = new ArrayList<>();
-            token.objects.forEach((label, o) -> {
-                if (!token.hidden.contains(label)) {
+            fakeToken.objects.forEach((label, o) -> {
+                if (!fakeToken.hidden.contains(label)) {
                     entries.add(new Entry(label, o.certificate(), o.privateKey()));
                 }
             });
@@ -228,13 +208,13 @@ final class FakeTokenClient implements TokenClient {
         @Override
         public void store(String label, PrivateKey key, X509Certificate certificate) {
             check();
-            token.objects.put(label, new Stored(certificate, key));
+            fakeToken.objects.put(label, new Stored(certificate, key));
         }
 
         @Override
         public void delete(String label) {
             check();
-            token.objects.remove(label);
+            fakeToken.objects.remove(label);
         }
 
         @Override
@@ -248,7 +228,7 @@ final class FakeTokenClient implements TokenClient {
 
         @Override
         public void logout() {
-            loggedOut = true;
+            loggedOut.set(true);
         }
     }
 }

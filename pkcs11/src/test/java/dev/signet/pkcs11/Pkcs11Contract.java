@@ -1,6 +1,5 @@
 package dev.signet.pkcs11;
 
-import dev.signet.spi.Certificates;
 import dev.signet.spi.Jwks;
 import dev.signet.spi.KeyBackend;
 import dev.signet.spi.KeyBackendContract;
@@ -11,9 +10,7 @@ import dev.signet.spi.testing.JwsVerification;
 import org.junit.jupiter.api.Test;
 
 import java.security.KeyPair;
-import java.security.PublicKey;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Set;
@@ -114,29 +111,10 @@ abstract class Pkcs11Contract extends KeyBackendContract {
     /** A key as the backend stored it before issuers were recorded: subject {@code CN=signet-alg-ES256} only. */
     static String writeLegacyKey(TokenClient.Session s) throws Exception {
         KeyPair pair = s.generateKeyPair(SigningAlgorithm.ES256);
-        PublicKey pub = pair.getPublic();
-        String kid = Jwks.thumbprint(pub, SigningAlgorithm.ES256);
-        TokenClient.Signer signer = s.signer(pair.getPrivate(), SigningAlgorithm.ES256);
-        SigningKey self = new SigningKey() {
-            public String id() {
-                return kid;
-            }
-
-            public SigningAlgorithm algorithm() {
-                return SigningAlgorithm.ES256;
-            }
-
-            public PublicKey publicKey() {
-                return pub;
-            }
-
-            public byte[] sign(byte[] input) {
-                return signer.sign(input);
-            }
-        };
-        String subject = "CN=" + KeyEntry.ALGORITHM_CN_PREFIX + "ES256";
-        Instant now = Instant.now();
-        X509Certificate cert = Certificates.issue(pub, subject, self, subject, now, now.plus(Duration.ofDays(1)), false);
+        String kid = Jwks.thumbprint(pair.getPublic(), SigningAlgorithm.ES256);
+        X509Certificate cert = KeyEntry.certificate(pair.getPublic(), SigningAlgorithm.ES256,
+                "CN=" + KeyEntry.ALGORITHM_CN_PREFIX + "ES256", s.signer(pair.getPrivate(), SigningAlgorithm.ES256),
+                Instant.now());
         s.store(kid, pair.getPrivate(), cert);
         return kid;
     }
