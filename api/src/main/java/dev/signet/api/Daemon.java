@@ -1,6 +1,7 @@
 package dev.signet.api;
 
 import dev.signet.audit.AuditLog;
+import dev.signet.audit.AuditTrail;
 import dev.signet.audit.CheckpointKeys;
 import dev.signet.rotation.DelegatedKeyRing;
 import dev.signet.rotation.KeyRing;
@@ -64,9 +65,15 @@ public final class Daemon implements AutoCloseable {
                 masters = delegated.master();
             }
             rotator = Rotator.start(Map.of(config.issuer(), ring), config.rotation().checkInterval());
-            audit = openAudit(config, replica, backend, masters, clock);
+            AuditTrail trail = AuditTrail.NONE;
+            if (config.audit() == null) {
+                LOG.log(System.Logger.Level.WARNING, "signet.audit.durability is none: NOTHING IS AUDITED;"
+                        + " this setting exists to measure what the audit trail costs, not for service");
+            } else {
+                trail = audit = openAudit(config, replica, backend, masters, clock);
+            }
             return new Daemon(backend, ring, rotator, audit, SignetServer.start(config, replica, backend, ring,
-                    masters, audit, clock));
+                    masters, trail, clock));
         } catch (RuntimeException e) {
             if (audit != null) {
                 audit.close();
@@ -128,7 +135,9 @@ public final class Daemon implements AutoCloseable {
     @Override
     public void close() {
         server.close();
-        audit.close();
+        if (audit != null) {
+            audit.close();
+        }
         rotator.close();
         keyRing.close();
         backend.close();

@@ -28,7 +28,8 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
     /**
      * The audit trail ({@code signet.audit.*}): where this replica's log lives (default {@code <data-dir>/audit}),
      * whether a token waits for its record's fsync ({@code sync}, the default) or not ({@code async}), how long
-     * whole segments are kept, and how often a checkpoint is signed by the backend key.
+     * whole segments are kept, and how often a checkpoint is signed by the backend key. Null when
+     * {@code durability: none} (benchmarks only: nothing is recorded).
      */
     public record Audit(Path dir, dev.signet.audit.AuditLog.Durability durability, Duration retention,
                         int checkpointEvery, Duration checkpointInterval) {
@@ -87,8 +88,12 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
         Config a = c.get("audit");
         Path dataDir = Path.of(c.get("data-dir").asString().orElse(".signet"));
         String durability = a.get("durability").asString().orElse("sync");
-        if (!durability.equals("sync") && !durability.equals("async")) {
-            throw new SignetException(Code.INVALID_ARGUMENT, "signet.audit.durability is sync or async, not " + durability);
+        if (!durability.equals("sync") && !durability.equals("async") && !durability.equals("none")) {
+            throw new SignetException(Code.INVALID_ARGUMENT, "signet.audit.durability is sync, async or none, not "
+                    + durability);
+        }
+        if (durability.equals("none")) { // for benchmarks that measure what the audit trail costs
+            return null;
         }
         int every = a.get("checkpoint-every").asInt().orElse(10_000);
         if (every < 1) {

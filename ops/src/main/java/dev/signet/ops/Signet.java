@@ -32,6 +32,8 @@ public final class Signet {
               keys list | prepare | rotate | activate KID | retire KID | revoke KID [--admin http://127.0.0.1:9090]
                                     show keys and their timeline, or move a key through its lifecycle
                                     (admin credential in SIGNET_ADMIN_TOKEN)
+              audit verify DIR [--pin KID]          check a replica's audit log offline (every hash link and checkpoint)
+              audit find DIR --task T | --sub S | --jti J | --client-id M    records that match
               hash-credential       read a credential on stdin, print its sha256: hash for the config
               new-credential        print a new random credential and its hash
               test                  run all tests (handled by ops/bin/signet)
@@ -49,6 +51,7 @@ public final class Signet {
                 case "serve" -> serve(rest);
                 case "dev" -> DevMode.run(rest);
                 case "keys" -> KeysCommand.run(rest);
+                case "audit" -> exitWith(auditCommand(rest));
                 case "hash-credential" -> hashCredential();
                 case "new-credential" -> newCredential();
                 case "help", "--help", "-h" -> System.out.print(USAGE);
@@ -120,6 +123,20 @@ public final class Signet {
         String credential = DevMode.randomCredential();
         System.out.println("credential: " + credential);
         System.out.println("hash:       " + CredentialHash.of(credential).text());
+    }
+
+    private static int auditCommand(Deque<String> rest) {
+        try {
+            return AuditCommand.run(rest);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            fail(e.getMessage());
+            return 2;
+        }
+    }
+
+    private static void exitWith(int status) {
+        System.out.flush();
+        System.exit(status);
     }
 
     static void fail(String message) {
