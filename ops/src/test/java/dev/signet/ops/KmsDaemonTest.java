@@ -23,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 import static dev.signet.ops.DevModeProcessTest.ADMIN;
 import static dev.signet.ops.DevModeProcessTest.MINTER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -58,9 +60,13 @@ class KmsDaemonTest {
     }
 
     int startMoto() throws Exception {
-        int port = DevModeProcessTest.freePort();
+        return startMoto(DevModeProcessTest.freePort());
+    }
+
+    int startMoto(int port) throws Exception {
         moto = new ProcessBuilder("moto_server", "-H", "127.0.0.1", "-p", Integer.toString(port))
-                .redirectErrorStream(true).redirectOutput(dir.resolve("moto.log").toFile()).start();
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("moto.log").toFile()))
+                .start();
         for (int i = 0; i < 100; i++) {
             try {
                 http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/moto-api/")).build(),
@@ -113,14 +119,18 @@ class KmsDaemonTest {
     }
 
     String mint(int port) throws Exception {
-        HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/tokens"))
+        HttpResponse<String> res = post(port);
+        assertEquals(201, res.statusCode(), res.body());
+        return (String) JSONObjectUtils.parse(res.body()).get("token");
+    }
+
+    HttpResponse<String> post(int port) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/tokens"))
                 .header("Authorization", "Bearer " + MINTER).header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(30))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"sub\":\"agent-7\",\"aud\":\"https://api.example.com\","
                         + "\"ttl\":600,\"scope\":[{\"resource\":\"repo:acme/widgets\",\"actions\":[\"read\"]}]}")).build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertEquals(201, res.statusCode(), res.body());
-        return (String) JSONObjectUtils.parse(res.body()).get("token");
     }
 
     String jwks(int port) throws Exception {
@@ -166,6 +176,44 @@ class KmsDaemonTest {
         com.nimbusds.jose.jwk.JWKSet set = com.nimbusds.jose.jwk.JWKSet.parse(jwks(portA));
         assertTrue(dev.signet.spi.testing.JwsVerification.verifies(token, set.getKeyByKeyId(kid)));
         assertEquals("2", kmsKeyCount(motoPort));
+    }
+
+    /**
+     * Issue 11: moto restarted under a running daemon, so KMS no longer has the signing key. Minters used to get
+     * 404 "AWS KMS Sign: NotFoundException" forever with readiness UP; now 503 with Retry-After and a detail
+     * without backend internals, readiness DOWN naming the key, and the runbook's emergency rotation recovers.
+     */
+    @Test
+    void aKmsKeyLostAtRuntimeIs503AndReadinessDownUntilTheEmergencyRotation() throws Exception {
+        RealBackends.require(motoInstalled(), "moto_server", "pip install 'moto[server]' (preinstalled on these machines)");
+        int motoPort = startMoto();
+        int port = DevModeProcessTest.freePort();
+        int adminPort = DevModeProcessTest.freePort();
+        serve(config("lost", motoPort, port, adminPort));
+        String kid = SignedJWT.parse(mint(port)).getHeader().getKeyID();
+
+        moto.destroy();
+        assertTrue(moto.waitFor(30, TimeUnit.SECONDS));
+        startMoto(motoPort);
+
+        HttpResponse<String> refused = post(port);
+        assertEquals(503, refused.statusCode(), refused.body());
+        assertTrue(refused.headers().firstValue("Retry-After").isPresent());
+        assertEquals("application/problem+json", refused.headers().firstValue("Content-Type").orElse(""));
+        assertFalse(refused.body().contains("Exception") || refused.body().contains("AWS"), refused.body());
+        HttpResponse<String> down = health(adminPort);
+        assertEquals(503, down.statusCode(), down.body());
+        assertTrue(down.body().contains(kid) && down.body().contains("no longer exists"), down.body());
+
+        assertEquals(200, admin(adminPort, "/v1/keys/" + kid + "/revoke").statusCode());
+        String next = SignedJWT.parse(mint(port)).getHeader().getKeyID();
+        assertNotEquals(kid, next);
+        assertEquals(200, health(adminPort).statusCode(), "a new key signs: ready again");
+    }
+
+    HttpResponse<String> health(int adminPort) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/observe/health"))
+                .header("Authorization", "Bearer " + ADMIN).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> admin(int adminPort, String path) throws Exception {
