@@ -148,11 +148,17 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
         }
         return nodes.stream().map(m -> {
             String name = required(m, "name");
-            MinterPolicy policy = new MinterPolicy(
-                    new HashSet<>(m.get("audiences").asList(String.class).orElse(List.of())),
-                    m.get("resources").asList(String.class).orElse(List.of()),
-                    new HashSet<>(m.get("actions").asList(String.class).orElse(List.of())),
-                    duration(m.get("max-ttl"), Duration.ofMinutes(10)));
+            MinterPolicy policy;
+            try {
+                policy = new MinterPolicy(
+                        new HashSet<>(m.get("audiences").asList(String.class).orElse(List.of())),
+                        m.get("resources").asList(String.class).orElse(List.of()),
+                        new HashSet<>(m.get("actions").asList(String.class).orElse(List.of())),
+                        duration(m.get("max-ttl"), Duration.ofMinutes(10)));
+            } catch (SignetException e) {
+                // Patterns are checked here, at load, so a policy the grammar refuses never starts (grammar/README.md).
+                throw new SignetException(Code.INVALID_ARGUMENT, m.key() + " (" + name + "): " + e.getMessage());
+            }
             return new Minter(name, CredentialHash.parse(required(m, "credential-hash")), policy);
         }).toList();
     }

@@ -1,16 +1,20 @@
 package dev.signet.issuance;
 
+import dev.signet.grammar.AudiencePattern;
+import dev.signet.grammar.GrammarException;
+import dev.signet.grammar.ResourcePattern;
 import dev.signet.spi.SignetException;
+import dev.signet.spi.SignetException.Code;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
- * What one minter may ask for: audiences and resources (glob patterns where {@code *} matches any run
- * of characters, so {@code repo:acme/*} covers every repository of acme; without {@code *} a pattern is
- * an exact match), actions (exact, or {@code *} for any) and the longest ttl.
+ * What one minter may ask for: audiences and resources as patterns under Signet's grammar
+ * ({@link AudiencePattern}, {@link ResourcePattern}; grammar/README.md), actions (exact, or {@code *} for any)
+ * and the longest ttl. A request's audience must be matched by one audience pattern, and each of its
+ * resources (which may itself be a pattern) covered by one resource pattern.
  */
 public final class MinterPolicy {
 
@@ -18,21 +22,28 @@ public final class MinterPolicy {
     private final List<String> resources;
     private final Set<String> actions;
     private final Duration maxTtl;
-    // Compiled once: policy checks are on every request's path.
-    private final List<Pattern> audiencePatterns;
-    private final List<Pattern> resourcePatterns;
+    // Parsed once: policy checks are on every request's path.
+    private final List<AudiencePattern> audiencePatterns;
+    private final List<ResourcePattern> resourcePatterns;
 
-    /** @throws SignetException INVALID_ARGUMENT if {@code maxTtl} is not positive */
+    /**
+     * @throws SignetException INVALID_ARGUMENT if {@code maxTtl} is not positive, or an audience or resource
+     *                         pattern is not in the grammar (the message names it and says why)
+     */
     public MinterPolicy(Set<String> audiences, List<String> resources, Set<String> actions, Duration maxTtl) {
         if (maxTtl.isNegative() || maxTtl.isZero()) {
-            throw new SignetException(SignetException.Code.INVALID_ARGUMENT, "a minter's max-ttl must be positive");
+            throw new SignetException(Code.INVALID_ARGUMENT, "a minter's max-ttl must be positive");
         }
         this.audiences = Set.copyOf(audiences);
         this.resources = List.copyOf(resources);
         this.actions = Set.copyOf(actions);
         this.maxTtl = maxTtl;
-        this.audiencePatterns = this.audiences.stream().map(MinterPolicy::glob).toList();
-        this.resourcePatterns = this.resources.stream().map(MinterPolicy::glob).toList();
+        try {
+            this.audiencePatterns = this.audiences.stream().map(AudiencePattern::parse).toList();
+            this.resourcePatterns = this.resources.stream().map(ResourcePattern::parse).toList();
+        } catch (GrammarException e) {
+            throw new SignetException(Code.INVALID_ARGUMENT, "a minter's policy: " + e.getMessage());
+        }
     }
 
     public Set<String> audiences() {
@@ -52,45 +63,65 @@ public final class MinterPolicy {
     }
 
     /**
-     * @throws SignetException INVALID_ARGUMENT if the ttl exceeds {@link #maxTtl()};
-     *                         PERMISSION_DENIED if audience, a resource or an action is not allowed
+     * @throws SignetException INVALID_ARGUMENT if the ttl exceeds {@link #maxTtl()} or the audience or a resource
+     *                         is not in the grammar; PERMISSION_DENIED if audience, a resource or an action is not
+     *                         allowed
      */
     public void check(TokenRequest request) {
         if (request.ttl().compareTo(maxTtl) > 0) {
-            throw new SignetException(SignetException.Code.INVALID_ARGUMENT,
+            throw new SignetException(Code.INVALID_ARGUMENT,
                     "ttl " + request.ttl().toSeconds() + "s is above this minter's maximum of " + maxTtl.toSeconds() + "s");
         }
-        if (audiencePatterns.stream().noneMatch(p -> p.matcher(request.audience()).matches())) {
-            throw new SignetException(SignetException.Code.PERMISSION_DENIED,
+        AudiencePattern audience = audience(request.audience());
+        if (audiencePatterns.stream().noneMatch(p -> p.covers(audience))) {
+            throw new SignetException(Code.PERMISSION_DENIED,
                     "audience '" + request.audience() + "' is not allowed for this minter");
         }
         for (ScopeItem item : request.scope()) {
-            if (resourcePatterns.stream().noneMatch(p -> p.matcher(item.resource()).matches())) {
-                throw new SignetException(SignetException.Code.PERMISSION_DENIED,
+            ResourcePattern resource = resource(item.resource());
+            if (resourcePatterns.stream().noneMatch(p -> p.covers(resource))) {
+                throw new SignetException(Code.PERMISSION_DENIED,
                         "resource '" + item.resource() + "' is not allowed for this minter");
             }
             for (String action : item.actions()) {
                 if (!actions.contains("*") && !actions.contains(action)) {
-                    throw new SignetException(SignetException.Code.PERMISSION_DENIED,
+                    throw new SignetException(Code.PERMISSION_DENIED,
                             "action '" + action + "' is not allowed for this minter");
                 }
             }
         }
     }
 
-    static boolean globMatches(String pattern, String value) {
-        return glob(pattern).matcher(value).matches();
+    /**
+     * A token's audience: one concrete audience in canonical form.
+     *
+     * @throws SignetException INVALID_ARGUMENT saying why it is not
+     */
+    static AudiencePattern audience(String text) {
+        AudiencePattern audience;
+        try {
+            audience = AudiencePattern.parse(text);
+        } catch (GrammarException e) {
+            throw new SignetException(Code.INVALID_ARGUMENT, "'aud': " + e.getMessage());
+        }
+        if (!audience.isConcrete()) {
+            throw new SignetException(Code.INVALID_ARGUMENT,
+                    "'aud' must be one audience; '*' belongs in a minter's policy, not in a token");
+        }
+        return audience;
     }
 
-    private static Pattern glob(String pattern) {
-        StringBuilder regex = new StringBuilder();
-        for (String part : pattern.split("\\*", -1)) {
-            if (!regex.isEmpty()) {
-                regex.append(".*");
-            }
-            regex.append(Pattern.quote(part));
+    /**
+     * A token's resource: a resource, or a pattern that a service matches resources against.
+     *
+     * @throws SignetException INVALID_ARGUMENT saying why it is not in the grammar
+     */
+    static ResourcePattern resource(String text) {
+        try {
+            return ResourcePattern.parse(text);
+        } catch (GrammarException e) {
+            throw new SignetException(Code.INVALID_ARGUMENT, "'resource': " + e.getMessage());
         }
-        return Pattern.compile(regex.toString(), Pattern.DOTALL);
     }
 
     @Override

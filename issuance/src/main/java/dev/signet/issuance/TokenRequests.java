@@ -13,6 +13,7 @@ import java.util.Set;
 /**
  * The signing API's request body: {@code {"sub", "aud", "ttl", "scope": [{"resource", "actions"}], "task"}}.
  * Anything else is refused, reserved claims with a reason of their own, so a minter can never set them.
+ * {@code aud} and each {@code resource} must be in Signet's grammar (grammar/README.md) before policy looks at them.
  */
 public final class TokenRequests {
 
@@ -37,6 +38,7 @@ public final class TokenRequests {
         }
         String sub = string(body, "sub");
         String aud = string(body, "aud");
+        MinterPolicy.audience(aud);
         Object ttlValue = body.get("ttl");
         if (!(ttlValue instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
             throw invalid("'ttl' must be a whole number of seconds");
@@ -70,6 +72,7 @@ public final class TokenRequests {
         }
         @SuppressWarnings("unchecked")
         String resource = string((Map<String, Object>) map, "resource");
+        MinterPolicy.resource(resource);
         if (!(map.get("actions") instanceof List<?> actions) || actions.isEmpty()) {
             throw invalid("'actions' of resource '" + resource + "' must be a non-empty list of strings");
         }

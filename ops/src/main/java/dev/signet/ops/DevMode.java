@@ -93,8 +93,8 @@ final class DevMode {
         }
         c.put("signet.minters.0.name", "dev");
         c.put("signet.minters.0.credential-hash", CredentialHash.of(minter).text());
-        c.put("signet.minters.0.audiences.0", "*");
-        c.put("signet.minters.0.resources.0", "*");
+        c.put("signet.minters.0.audiences.0", "*");        // any audience in canonical form
+        c.put("signet.minters.0.resources.0", "**");       // any resource in the grammar
         c.put("signet.minters.0.actions.0", "*");
         c.put("signet.minters.0.max-ttl", "3600");
         c.putAll(overrides);

@@ -99,7 +99,7 @@ class KmsDaemonTest {
                     - name: ci
                       credential-hash: "%s"
                       audiences: ["https://api.example.com"]
-                      resources: ["repo:*"]
+                      resources: ["repo:**"]
                       actions: ["read"]
                       max-ttl: 600
                 """.formatted(port, adminPort, CredentialHash.of(ADMIN).text(), dir.resolve("data"), motoPort,
