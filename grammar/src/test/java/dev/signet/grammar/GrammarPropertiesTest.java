@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class GrammarPropertiesTest {
 
-    static final int TRIES = 3000;
+    static final int TRIES = 2000;
     static final long BASE_SEED = Long.getLong("signet.grammar.seed", 0x5167_11L);
 
     static void forAll(Consumer<Random> property) {
