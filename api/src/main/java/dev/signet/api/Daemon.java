@@ -4,7 +4,9 @@ import dev.signet.audit.AuditLog;
 import dev.signet.audit.AuditTrail;
 import dev.signet.audit.CheckpointKeys;
 import dev.signet.rotation.DelegatedKeyRing;
+import dev.signet.rotation.FileLifecycleStore;
 import dev.signet.rotation.KeyRing;
+import dev.signet.rotation.LifecycleStore;
 import dev.signet.rotation.ReplicaId;
 import dev.signet.rotation.RotatingKeyRing;
 import dev.signet.rotation.Rotator;
@@ -14,6 +16,7 @@ import dev.signet.spi.KeyBackend;
 import dev.signet.spi.KeyBackends;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SigningKey;
+import dev.signet.store.postgres.PostgresStore;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -26,17 +29,48 @@ public final class Daemon implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Daemon.class.getName());
 
     private final KeyBackend backend;
+    private final Journal journal;
     private final KeyRing keyRing;
     private final Rotator rotator;
     private final AuditLog audit;
     private final SignetServer server;
 
-    private Daemon(KeyBackend backend, KeyRing keyRing, Rotator rotator, AuditLog audit, SignetServer server) {
+    private Daemon(KeyBackend backend, Journal journal, KeyRing keyRing, Rotator rotator, AuditLog audit,
+                   SignetServer server) {
         this.backend = backend;
+        this.journal = journal;
         this.keyRing = keyRing;
         this.rotator = rotator;
         this.audit = audit;
         this.server = server;
+    }
+
+    /** The issuer's journal store and, with {@code signet.store.type: postgres}, the database it lives in. */
+    record Journal(LifecycleStore store, PostgresStore database) implements AutoCloseable {
+
+        static Journal open(SignetConfig config, ReplicaId replica) {
+            SignetConfig.Store s = config.store();
+            if (!s.postgres()) {
+                return new Journal(new FileLifecycleStore(issuerDir(config)), null);
+            }
+            if (config.delegation() != null) {
+                // Subkey certificates are still shared through the data dir: replicas on other hosts would
+                // publish different JWKS.
+                throw new SignetException(SignetException.Code.INVALID_ARGUMENT, "signet.mode: delegated does not"
+                        + " work with signet.store.type: postgres yet (subkeys are shared through the data dir);"
+                        + " use mode direct, or the file store with replicas on one host");
+            }
+            PostgresStore db = PostgresStore.open(new PostgresStore.Settings(s.url(), s.user(),
+                    s.password(System::getenv), replica));
+            return new Journal(db.journal(config.issuer()), db);
+        }
+
+        @Override
+        public void close() {
+            if (database != null) {
+                database.close();
+            }
+        }
     }
 
     /**
@@ -50,14 +84,17 @@ public final class Daemon implements AutoCloseable {
                 config.dataDir(), config.issuer(), clock, System::getenv));
         Rotator rotator = null;
         AuditLog audit = null;
+        Journal journal = null;
         try {
+            journal = Journal.open(config, replica);
+            LifecycleStore store = journal.store();
             KeyRing ring;
             RotatingKeyRing masters;
             if (config.delegation() == null) {
-                ring = masters = RotatingKeyRing.start(backend, issuerDir(config), config.rotation(), clock);
+                ring = masters = RotatingKeyRing.start(backend, store, config.rotation(), clock);
             } else {
                 DelegatedKeyRing delegated = DelegatedKeyRing.start(
-                        () -> RotatingKeyRing.start(backend, issuerDir(config), config.rotation(), clock),
+                        () -> RotatingKeyRing.start(backend, store, config.rotation(), clock),
                         InMemorySigning::generate,
                         config.delegation().algorithm(), config.delegation().lifetime(),
                         issuerDir(config).resolve("subkeys"), clock);
@@ -65,6 +102,8 @@ public final class Daemon implements AutoCloseable {
                 masters = delegated.master();
             }
             rotator = Rotator.start(Map.of(config.issuer(), ring), config.rotation().checkInterval());
+            // Another replica's change (a revocation above all) is applied at once, not at the next tick.
+            store.subscribe(ring::tick);
             AuditTrail trail = AuditTrail.NONE;
             if (config.audit() == null) {
                 LOG.log(System.Logger.Level.WARNING, "signet.audit.durability is none: NOTHING IS AUDITED;"
@@ -72,14 +111,17 @@ public final class Daemon implements AutoCloseable {
             } else {
                 trail = audit = openAudit(config, replica, backend, masters, clock);
             }
-            return new Daemon(backend, ring, rotator, audit, SignetServer.start(config, replica, backend, ring,
-                    masters, trail, clock));
+            return new Daemon(backend, journal, ring, rotator, audit, SignetServer.start(config, replica, backend,
+                    store, ring, masters, trail, clock));
         } catch (RuntimeException e) {
             if (audit != null) {
                 audit.close();
             }
             if (rotator != null) {
                 rotator.close();
+            }
+            if (journal != null) {
+                journal.close();
             }
             backend.close();
             throw e;
@@ -139,6 +181,7 @@ public final class Daemon implements AutoCloseable {
             audit.close();
         }
         rotator.close();
+        journal.close();
         keyRing.close();
         backend.close();
     }

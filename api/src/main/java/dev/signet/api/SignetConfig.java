@@ -23,7 +23,43 @@ import java.util.Map;
 public record SignetConfig(String issuer, String host, int port, String adminHost, int adminPort, Path dataDir,
                            long maxBodyBytes, int maxBatch, RotationPolicy rotation, Delegation delegation,
                            CredentialHash adminCredential, List<Minter> minters, String backendType,
-                           Map<String, String> backendValues, String replicaId, Audit audit) {
+                           Map<String, String> backendValues, String replicaId, Audit audit, Store store) {
+
+    /**
+     * Where the key journal and the writer's lease live ({@code signet.store.*}): {@code file} (the default; in the
+     * data dir, replicas on one host) or {@code postgres} (replicas on several hosts). The PostgreSQL password
+     * comes from an environment variable or a file, never from the configuration text.
+     */
+    public record Store(String type, String url, String user, String passwordEnv, Path passwordFile) {
+
+        public boolean postgres() {
+            return "postgres".equals(type);
+        }
+
+        /**
+         * @throws SignetException INVALID_ARGUMENT if the variable is unset or the file cannot be read; null when
+         *                         neither is configured
+         */
+        public String password(java.util.function.Function<String, String> env) {
+            if (passwordEnv != null) {
+                String v = env.apply(passwordEnv);
+                if (v == null || v.isEmpty()) {
+                    throw new SignetException(Code.INVALID_ARGUMENT, "signet.store.password-env names "
+                            + passwordEnv + ", which is not set");
+                }
+                return v;
+            }
+            if (passwordFile != null) {
+                try {
+                    return java.nio.file.Files.readString(passwordFile).strip();
+                } catch (java.io.IOException e) {
+                    throw new SignetException(Code.INVALID_ARGUMENT, "signet.store.password-file " + passwordFile
+                            + " cannot be read: " + e.getMessage());
+                }
+            }
+            return null;
+        }
+    }
 
     /**
      * The audit trail ({@code signet.audit.*}): where this replica's log lives (default {@code <data-dir>/audit}),
@@ -81,7 +117,41 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
                 type,
                 values,
                 c.get("replica-id").asString().orElse(null),
-                audit(c));
+                audit(c),
+                store(c.get("store")));
+    }
+
+    private static Store store(Config s) {
+        String type = s.get("type").asString().orElse("file");
+        if (s.get("password").exists()) {
+            throw new SignetException(Code.INVALID_ARGUMENT, "signet.store.password is not read: keep the password"
+                    + " out of the configuration with signet.store.password-env or signet.store.password-file");
+        }
+        String env = s.get("password-env").asString().filter(v -> !v.isBlank()).orElse(null);
+        Path file = s.get("password-file").asString().filter(v -> !v.isBlank()).map(Path::of).orElse(null);
+        switch (type) {
+            case "file" -> {
+                return new Store(type, null, null, null, null);
+            }
+            case "postgres" -> {
+                String url = required(s, "url");
+                if (!url.startsWith("jdbc:postgresql:")) {
+                    throw new SignetException(Code.INVALID_ARGUMENT, "signet.store.url must be a JDBC URL like"
+                            + " jdbc:postgresql://db.example:5432/signet");
+                }
+                if (url.toLowerCase(java.util.Locale.ROOT).contains("password=")) {
+                    throw new SignetException(Code.INVALID_ARGUMENT, "signet.store.url must not carry the password;"
+                            + " use signet.store.password-env or signet.store.password-file");
+                }
+                if (env != null && file != null) {
+                    throw new SignetException(Code.INVALID_ARGUMENT,
+                            "set one of signet.store.password-env and signet.store.password-file, not both");
+                }
+                return new Store(type, url, s.get("user").asString().orElse(null), env, file);
+            }
+            default -> throw new SignetException(Code.INVALID_ARGUMENT,
+                    "signet.store.type must be 'file' or 'postgres', not '" + type + "'");
+        }
     }
 
     private static Audit audit(Config c) {

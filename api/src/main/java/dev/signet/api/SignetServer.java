@@ -1,6 +1,7 @@
 package dev.signet.api;
 
 import dev.signet.rotation.KeyRing;
+import dev.signet.rotation.LifecycleStore;
 import dev.signet.rotation.ReplicaId;
 import dev.signet.rotation.RotatingKeyRing;
 import dev.signet.spi.KeyBackend;
@@ -41,8 +42,9 @@ public final class SignetServer implements AutoCloseable {
      * @param keyRing the keys tokens are signed with and the JWKS publishes
      * @param masters the backend keys' lifecycle, which the operator verbs act on (the same ring in direct mode)
      */
-    public static SignetServer start(SignetConfig config, ReplicaId replica, KeyBackend backend, KeyRing keyRing,
-                                     RotatingKeyRing masters, AuditTrail audit, Clock clock) {
+    public static SignetServer start(SignetConfig config, ReplicaId replica, KeyBackend backend,
+                                     LifecycleStore store, KeyRing keyRing, RotatingKeyRing masters,
+                                     AuditTrail audit, Clock clock) {
         Minters minters = new Minters(config.minters());
         Issuance issuance = new Issuance(config.issuer(), keyRing, clock, audit);
         ObserveFeature observe = ObserveFeature.builder()
@@ -51,6 +53,7 @@ public final class SignetServer implements AutoCloseable {
                         .details(true)
                         .addCheck(() -> backendHealth(backend), HealthCheckType.READINESS, "backend")
                         .addCheck(() -> auditHealth(audit), HealthCheckType.READINESS, "audit")
+                        .addCheck(() -> storeHealth(config, replica, store), HealthCheckType.READINESS, "store")
                         .build())
                 .addObserver(MetricsObserver.create())
                 .build();
@@ -106,6 +109,17 @@ public final class SignetServer implements AutoCloseable {
         if (failure != null) {
             b.detail("failing", failure);
         }
+        return b.build();
+    }
+
+    /** DOWN while the journal store cannot be reached: signing goes on while the journal is fresh, changes wait. */
+    private static HealthCheckResponse storeHealth(SignetConfig config, ReplicaId replica, LifecycleStore store) {
+        var degraded = store.degraded();
+        HealthCheckResponse.Builder b = HealthCheckResponse.builder()
+                .status(degraded.isEmpty())
+                .detail("type", config.store().type())
+                .detail("replica", replica.value());
+        degraded.ifPresent(d -> b.detail("degraded", d));
         return b.build();
     }
 
