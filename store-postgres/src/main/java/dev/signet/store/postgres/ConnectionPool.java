@@ -71,6 +71,9 @@ final class ConnectionPool implements AutoCloseable {
             healthy = true;
             return result;
         } catch (SQLException e) {
+            if (e.getSQLState() != null && e.getSQLState().startsWith("08")) {
+                evictIdle(); // the server went away: the other idle connections are as dead as this one
+            }
             throw unavailable(what, e);
         } finally {
             if (c != null) {
@@ -127,6 +130,14 @@ final class ConnectionPool implements AutoCloseable {
         }
     }
 
+    /** Closes every idle connection, so the next work connects afresh. */
+    void evictIdle() {
+        synchronized (idle) {
+            idle.forEach(i -> quietlyClose(i.connection()));
+            idle.clear();
+        }
+    }
+
     static SignetException unavailable(String what, SQLException e) {
         // The SQL state and the driver's message; neither carries the password.
         return new SignetException(SignetException.Code.UNAVAILABLE, "cannot " + what + ": PostgreSQL: "
@@ -145,9 +156,6 @@ final class ConnectionPool implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        synchronized (idle) {
-            idle.forEach(i -> quietlyClose(i.connection()));
-            idle.clear();
-        }
+        evictIdle();
     }
 }

@@ -218,6 +218,9 @@ public final class PostgresStore implements AutoCloseable {
                     if (listenerDown != null && !"not connected yet".equals(listenerDown)) {
                         LOG.log(System.Logger.Level.WARNING, "PostgreSQL reachable again; re-reading journals");
                     }
+                    if (listenerDown != null) {
+                        pool.evictIdle(); // connections from before the outage are dead
+                    }
                     listenerDown = null;
                     poolDown = null; // reachable again; the next statement says otherwise if not
                     fireAll(); // changes made while disconnected were not notified
