@@ -55,6 +55,11 @@ final class FakeKms implements KmsApi, KmsAdmin {
 
     static final String ARN_PREFIX = "arn:aws:kms:us-east-1:111122223333:key/";
     private static final int PAGE = 2;
+    /**
+     * RSA pairs are slow to generate on a loaded machine; the n-th RSA key of every fake is the same pair, so a test
+     * run generates as many as one test needs. Keys within one fake stay distinct.
+     */
+    private static final List<KeyPair> RSA_PAIRS = new ArrayList<>();
 
     private static final class Key {
         final String id;
@@ -84,6 +89,7 @@ final class FakeKms implements KmsApi, KmsAdmin {
     private final Map<String, String> aliases = new TreeMap<>();
     private final ConcurrentLinkedDeque<Fault> script = new ConcurrentLinkedDeque<>();
     private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
+    private final AtomicInteger rsaKeys = new AtomicInteger();
     private volatile boolean down;
     private volatile CountDownLatch hang;
 
@@ -415,7 +421,22 @@ final class FakeKms implements KmsApi, KmsAdmin {
                 .creationDate(k.created).deletionDate(k.deletion).build();
     }
 
-    private static KeyPair generate(KeySpec spec) {
+    private static KeyPair rsaPair(int n) {
+        synchronized (RSA_PAIRS) {
+            while (RSA_PAIRS.size() <= n) {
+                try {
+                    KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+                    g.initialize(2048);
+                    RSA_PAIRS.add(g.generateKeyPair());
+                } catch (GeneralSecurityException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return RSA_PAIRS.get(n);
+        }
+    }
+
+    private KeyPair generate(KeySpec spec) {
         Function<String, KeyPairGenerator> gen = alg -> {
             try {
                 return KeyPairGenerator.getInstance(alg);
@@ -430,11 +451,7 @@ final class FakeKms implements KmsApi, KmsAdmin {
                     g.initialize(new ECGenParameterSpec("secp256r1"));
                     yield g.generateKeyPair();
                 }
-                case RSA_2048 -> {
-                    KeyPairGenerator g = gen.apply("RSA");
-                    g.initialize(2048);
-                    yield g.generateKeyPair();
-                }
+                case RSA_2048 -> rsaPair(rsaKeys.getAndIncrement());
                 case ECC_NIST_EDWARDS25519 -> gen.apply("Ed25519").generateKeyPair();
                 default -> throw error(KmsException.builder(), 400, "ValidationException",
                         "the fake does not offer " + spec);

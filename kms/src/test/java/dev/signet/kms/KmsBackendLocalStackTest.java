@@ -1,7 +1,5 @@
 package dev.signet.kms;
 
-import dev.signet.spi.BackendSettings;
-import dev.signet.spi.KeyBackends;
 import dev.signet.spi.SigningAlgorithm;
 import org.junit.jupiter.api.Assumptions;
 import org.testcontainers.junit.jupiter.Container;
@@ -9,8 +7,8 @@ import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.localstack.LocalStackContainer;
 import org.testcontainers.utility.DockerImageName;
 
+import java.net.URI;
 import java.util.EnumSet;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -27,22 +25,18 @@ class KmsBackendLocalStackTest extends KmsBackendTestBase {
             new LocalStackContainer(DockerImageName.parse("localstack/localstack:4.14")).withServices("kms");
 
     @Override
-    protected Map<String, String> values() {
-        Map<String, String> v = super.values();
-        v.put("region", LOCALSTACK.getRegion());
-        v.put("endpoint", LOCALSTACK.getEndpoint().toString());
-        return v;
+    protected URI endpoint() {
+        return LOCALSTACK.getEndpoint();
     }
 
     @Override
-    protected KmsKeyBackend openOver(BackendSettings settings) {
-        return (KmsKeyBackend) KeyBackends.open("kms", settings);
+    protected String region() {
+        return LOCALSTACK.getRegion();
     }
 
     @Override
     protected KmsAdmin newAdmin() {
-        return new SdkKmsAdmin(LOCALSTACK.getEndpoint(), LOCALSTACK.getRegion(), ACCESS_KEY, SECRET_KEY,
-                () -> notHere("restarting"));
+        return sdkAdmin(() -> notHere("restarting"));
     }
 
     @Override

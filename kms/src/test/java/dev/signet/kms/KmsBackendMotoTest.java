@@ -1,8 +1,6 @@
 package dev.signet.kms;
 
-import dev.signet.spi.BackendSettings;
 import dev.signet.spi.Jwks;
-import dev.signet.spi.KeyBackends;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SigningAlgorithm;
 import dev.signet.spi.SigningKey;
@@ -10,6 +8,7 @@ import dev.signet.spi.testing.JwsVerification;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.net.URI;
 import java.security.Signature;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.MGF1ParameterSpec;
@@ -35,21 +34,13 @@ class KmsBackendMotoTest extends KmsBackendTestBase {
     static final MotoServer MOTO = new MotoServer();
 
     @Override
-    protected Map<String, String> values() {
-        Map<String, String> v = super.values();
-        v.put("region", "us-east-1");
-        v.put("endpoint", MOTO.endpoint().toString());
-        return v;
-    }
-
-    @Override
-    protected KmsKeyBackend openOver(BackendSettings settings) {
-        return (KmsKeyBackend) KeyBackends.open("kms", settings);
+    protected URI endpoint() {
+        return MOTO.endpoint();
     }
 
     @Override
     protected KmsAdmin newAdmin() {
-        return new SdkKmsAdmin(MOTO.endpoint(), "us-east-1", ACCESS_KEY, SECRET_KEY, () -> {
+        return sdkAdmin(() -> {
             MOTO.stop();
             MOTO.start();
         });

@@ -18,6 +18,7 @@ import software.amazon.awssdk.services.kms.model.KeySpec;
 import software.amazon.awssdk.services.kms.model.KeyState;
 
 import java.net.SocketTimeoutException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,9 +52,22 @@ abstract class KmsBackendTestBase extends KeyBackendContract {
     protected final MutableClock clock = new MutableClock(Instant.now());
     private KmsAdmin admin;
 
+    /** The endpoint of a peer reached over HTTP (moto, LocalStack); null for the in-process fake. */
+    protected URI endpoint() {
+        return null;
+    }
+
+    protected String region() {
+        return "us-east-1";
+    }
+
     /** Settings every backend of this test is opened with; tests add to them. */
     protected Map<String, String> values() {
         Map<String, String> v = new HashMap<>();
+        if (endpoint() != null) {
+            v.put("region", region());
+            v.put("endpoint", endpoint().toString());
+        }
         v.put("access-key-id-env", "TEST_KMS_ACCESS_KEY");
         v.put("secret-access-key-env", "TEST_KMS_SECRET_KEY");
         v.put("algorithms", String.join(",", expectedAlgorithms().stream().map(Enum::name).sorted().toList()));
@@ -75,8 +89,10 @@ abstract class KmsBackendTestBase extends KeyBackendContract {
         return openWith(Map.of());
     }
 
-    /** A backend over the peer under test, opened with exactly these settings. */
-    protected abstract KmsKeyBackend openOver(BackendSettings settings);
+    /** A backend over the peer under test, opened with exactly these settings; by default as the daemon does. */
+    protected KmsKeyBackend openOver(BackendSettings settings) {
+        return (KmsKeyBackend) KeyBackends.open("kms", settings);
+    }
 
     /** A backend over the peer under test with {@link #values()} plus {@code extra}. */
     protected KmsKeyBackend openWith(Map<String, String> extra) {
@@ -87,6 +103,11 @@ abstract class KmsBackendTestBase extends KeyBackendContract {
 
     /** A way to act on the peer behind Signet's back. */
     protected abstract KmsAdmin newAdmin();
+
+    /** {@link #newAdmin()} for a peer over HTTP; {@code restart} makes it lose its state. */
+    protected KmsAdmin sdkAdmin(SdkKmsAdmin.Restart restart) {
+        return new SdkKmsAdmin(endpoint(), region(), ACCESS_KEY, SECRET_KEY, restart);
+    }
 
     /** The peer stops answering (connections refused) / answers again with its state intact. */
     protected abstract void peerDown() throws Exception;
