@@ -43,9 +43,9 @@ final class FakeTokenClient implements TokenClient {
         final Set<String> hidden = ConcurrentHashMap.newKeySet();
         boolean present = true;
         boolean needsReinitialize;
-        /** Sessions with a serial below this fail with {@link #failure}. */
-        long failBefore;
-        String failure;
+        /** Sessions with a serial below this fail with {@link #failure} (written after it, read without a lock). */
+        volatile long failBefore;
+        volatile String failure;
         long nextSerial;
 
         FakeToken(long slot, String label, char[] pin) {
@@ -79,8 +79,8 @@ final class FakeTokenClient implements TokenClient {
     /** Every session open now fails with this error from now on (CKR_OBJECT_HANDLE_INVALID, CKR_SESSION_CLOSED…). */
     synchronized void failSessions(String label, String ckr) {
         FakeToken t = token(label);
-        t.failBefore = t.nextSerial;
         t.failure = ckr;
+        t.failBefore = t.nextSerial;
     }
 
     /** The token is initialised again: every object is gone and every session fails. */
@@ -153,6 +153,24 @@ final class FakeTokenClient implements TokenClient {
         return generation;
     }
 
+    /**
+     * RSA 2048 key generation costs seconds on a loaded machine, so fakes share a few pairs per JVM; within one fake
+     * each pair is handed out once, so its kids stay distinct.
+     */
+    private static final List<KeyPair> RSA_PAIRS = new ArrayList<>();
+    private int rsaHandedOut;
+
+    private synchronized KeyPair rsaKeyPair() throws GeneralSecurityException {
+        synchronized (RSA_PAIRS) {
+            if (rsaHandedOut == RSA_PAIRS.size()) {
+                KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+                g.initialize(2048);
+                RSA_PAIRS.add(g.generateKeyPair());
+            }
+            return RSA_PAIRS.get(rsaHandedOut++);
+        }
+    }
+
     private FakeToken token(String label) {
         FakeToken t = tokens.get(label);
         if (t == null) {
@@ -166,16 +184,15 @@ final class FakeTokenClient implements TokenClient {
                                AtomicBoolean loggedOut) implements Session {
 
         private void check() {
-            synchronized (client) {
-                if (generation != client.generation) {
-                    throw new TokenError("CKR_SESSION_HANDLE_INVALID", "the library was re-initialised");
-                }
-                if (serial < fakeToken.failBefore) {
-                    throw new TokenError(fakeToken.failure, "injected");
-                }
-                if (loggedOut.get()) {
-                    throw new TokenError("CKR_SESSION_CLOSED", "logged out");
-                }
+            // No lock: signers call this on every signature, and the fault state is volatile.
+            if (generation != client.generation) {
+                throw new TokenError("CKR_SESSION_HANDLE_INVALID", "the library was re-initialised");
+            }
+            if (serial < fakeToken.failBefore) {
+                throw new TokenError(fakeToken.failure, "injected");
+            }
+            if (loggedOut.get()) {
+                throw new TokenError("CKR_SESSION_CLOSED", "logged out");
             }
         }
 
@@ -200,9 +217,7 @@ final class FakeTokenClient implements TokenClient {
                 g.initialize(new ECGenParameterSpec("secp256r1"));
                 return g.generateKeyPair();
             }
-            KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-            g.initialize(2048);
-            return g.generateKeyPair();
+            return client.rsaKeyPair();
         }
 
         @Override
