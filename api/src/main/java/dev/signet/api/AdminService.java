@@ -2,9 +2,11 @@ package dev.signet.api;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
 import dev.signet.rotation.KeyRing;
+import dev.signet.rotation.LifecycleStore;
 import dev.signet.rotation.ReplicaId;
 import dev.signet.rotation.RotatingKeyRing;
 import dev.signet.spi.KeyBackend;
+import dev.signet.store.postgres.PostgresLifecycleStore;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SignetException.Code;
 import dev.signet.issuance.CredentialHash;
@@ -31,14 +33,16 @@ final class AdminService implements HttpService {
 
     private final CredentialHash adminCredential;
     private final ReplicaId replica;
+    private final LifecycleStore store;
     private final KeyRing keyRing;
     private final RotatingKeyRing masters;
     private final KeyBackend backend;
 
-    AdminService(CredentialHash adminCredential, ReplicaId replica, KeyRing keyRing, RotatingKeyRing masters,
-                 KeyBackend backend) {
+    AdminService(CredentialHash adminCredential, ReplicaId replica, LifecycleStore store, KeyRing keyRing,
+                 RotatingKeyRing masters, KeyBackend backend) {
         this.adminCredential = adminCredential;
         this.replica = replica;
+        this.store = store;
         this.keyRing = keyRing;
         this.masters = masters;
         this.backend = backend;
@@ -90,10 +94,40 @@ final class AdminService implements HttpService {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("replica", replica.value());
         body.put("backend", backendInfo);
+        body.put("store", storeInfo());
         body.put("keys", keys);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
         res.send(JSONObjectUtils.toJSONString(body).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** With PostgreSQL: the journal's version and writer, the lease holder, and each replica's last read. */
+    private Map<String, Object> storeInfo() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", store instanceof PostgresLifecycleStore ? "postgres" : "file");
+        store.degraded().ifPresent(d -> m.put("degraded", d));
+        if (store instanceof PostgresLifecycleStore pg) {
+            try {
+                PostgresLifecycleStore.Status s = pg.status();
+                m.put("journal_version", s.journalVersion());
+                put(m, "written_at", s.writtenAt());
+                if (s.writtenBy() != null) {
+                    m.put("written_by", s.writtenBy());
+                }
+                m.put("lease_holder", s.leaseHolder() == null ? "none" : s.leaseHolder());
+                m.put("lease_epoch", s.leaseEpoch());
+                m.put("replicas", s.replicas().stream().map(r -> {
+                    Map<String, Object> read = new LinkedHashMap<>();
+                    read.put("replica", r.replica());
+                    read.put("journal_version", r.journalVersion());
+                    read.put("read_at", r.readAt().toString());
+                    return read;
+                }).toList());
+            } catch (SignetException e) {
+                m.put("degraded", e.getMessage());
+            }
+        }
+        return m;
     }
 
     private static Map<String, Object> json(KeyRing.KeyView v) {

@@ -68,7 +68,8 @@ public final class SignetServer implements AutoCloseable {
                 .routing(r -> publicRouting(r, minters, keyRing, issuance, audit, config))
                 .putSocket(ADMIN_SOCKET, s -> s.host(config.adminHost()).port(config.adminPort())
                         .connectionOptions(o -> o.tcpNoDelay(true)).directHandlers(Problems.directHandlers()))
-                .routing(ADMIN_SOCKET, r -> adminRouting(r, config, replica, keyRing, masters, backend))
+                .routing(ADMIN_SOCKET, r -> adminRouting(r, config, replica, store, keyRing, masters,
+                        backend))
                 .build()
                 .start();
         return new SignetServer(server);
@@ -82,9 +83,11 @@ public final class SignetServer implements AutoCloseable {
         errors(r);
     }
 
-    static void adminRouting(HttpRouting.Builder r, SignetConfig config, ReplicaId replica, KeyRing keyRing,
+    static void adminRouting(HttpRouting.Builder r, SignetConfig config, ReplicaId replica, LifecycleStore store,
+                             KeyRing keyRing,
                              RotatingKeyRing masters, KeyBackend backend) {
-        r.register("/v1", new AdminService(config.adminCredential(), replica, keyRing, masters, backend));
+        r.register("/v1", new AdminService(config.adminCredential(), replica, store, keyRing, masters,
+                backend));
         errors(r);
     }
 

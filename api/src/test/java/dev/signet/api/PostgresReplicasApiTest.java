@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
@@ -60,6 +61,12 @@ class PostgresReplicasApiTest {
             await(() -> !b.get(b.jwksUrl()).body().contains(kid), Duration.ofSeconds(20), "B still publishes " + kid);
             String next = (String) json(b.mint(ALPHA, MINT)).get("kid");
             assertNotEquals(kid, next);
+            Map<?, ?> store = (Map<?, ?>) json(b.get(b.adminBase() + "/v1/keys", "Authorization",
+                    "Bearer " + TestDaemon.ADMIN)).get("store");
+            assertEquals("postgres", store.get("type"), store.toString());
+            assertEquals("none", store.get("lease_holder"), "released after the revocation: " + store);
+            assertEquals(keysA.get("replica"), store.get("written_by"), store.toString());
+            assertEquals(2, ((List<?>) store.get("replicas")).size(), "each replica's last read: " + store);
             assertEquals(a.get(a.jwksUrl()).body(), b.get(b.jwksUrl()).body());
 
             pg.stop();

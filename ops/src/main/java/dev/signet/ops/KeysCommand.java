@@ -61,6 +61,9 @@ final class KeysCommand {
         if (body.containsKey("replica")) {
             System.out.println("replica: " + body.get("replica"));
         }
+        if (body.get("store") instanceof Map<?, ?> store) {
+            printStore(store);
+        }
         System.out.println("backend: " + backend.get("type")
                 + (Boolean.TRUE.equals(backend.get("hardware_protected")) ? " (hardware-protected)" : " (NOT hardware-protected)")
                 + (backend.containsKey("degraded") ? "  DEGRADED: " + backend.get("degraded") : ""));
@@ -68,6 +71,29 @@ final class KeysCommand {
         for (Map<String, Object> k : (List<Map<String, Object>>) body.get("keys")) {
             System.out.printf("%-44s %-6s %-9s %-21s %-21s %-21s%n", k.get("kid"), k.get("alg"), k.get("state"),
                     k.getOrDefault("activates", "-"), k.getOrDefault("retires", "-"), k.getOrDefault("unpublishes", "-"));
+        }
+    }
+
+    /** The journal store; with PostgreSQL, the lease holder and each replica's last journal read. */
+    private static void printStore(Map<?, ?> store) {
+        StringBuilder line = new StringBuilder("store: " + store.get("type"));
+        if (store.containsKey("journal_version")) {
+            line.append(", journal v").append(store.get("journal_version"))
+                    .append(store.containsKey("written_by") ? " written by " + store.get("written_by") + " at "
+                            + store.get("written_at") : "")
+                    .append(", lease held by ").append(store.get("lease_holder"))
+                    .append(" (epoch ").append(store.get("lease_epoch")).append(")");
+        }
+        if (store.containsKey("degraded")) {
+            line.append("  DEGRADED: ").append(store.get("degraded"));
+        }
+        System.out.println(line);
+        if (store.get("replicas") instanceof List<?> reads) {
+            for (Object o : reads) {
+                Map<?, ?> r = (Map<?, ?>) o;
+                System.out.println("  replica " + r.get("replica") + " read journal v" + r.get("journal_version")
+                        + " at " + r.get("read_at"));
+            }
         }
     }
 

@@ -40,9 +40,13 @@ public final class PostgresLifecycleStore implements LifecycleStore {
     private record Lease(long epoch, UUID token) {
     }
 
-    /** Who holds the lease now and what the journal is at, for operators. */
+    /** Who holds the lease now (null: nobody), what the journal is at, and each replica's last read of it. */
     public record Status(long journalVersion, String writtenBy, Instant writtenAt, String leaseHolder,
-                         long leaseEpoch, Instant leaseExpires) {
+                         long leaseEpoch, Instant leaseExpires, java.util.List<ReplicaRead> replicas) {
+    }
+
+    /** The journal version a replica last read, and when (the database's clock). */
+    public record ReplicaRead(String replica, long journalVersion, Instant readAt) {
     }
 
     PostgresLifecycleStore(PostgresStore db, String issuer) {
@@ -289,6 +293,17 @@ public final class PostgresLifecycleStore implements LifecycleStore {
                     }
                 }
             }
+            java.util.List<ReplicaRead> reads = new java.util.ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement("""
+                    SELECT replica_id, journal_version, read_at FROM signet.replica WHERE issuer = ?
+                    ORDER BY replica_id""")) {
+                s.setString(1, issuer);
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        reads.add(new ReplicaRead(r.getString(1), r.getLong(2), r.getTimestamp(3).toInstant()));
+                    }
+                }
+            }
             try (PreparedStatement s = c.prepareStatement("""
                     SELECT CASE WHEN token IS NOT NULL AND expires_at > clock_timestamp() THEN holder END,
                            epoch, expires_at FROM signet.lease WHERE issuer = ?""")) {
@@ -296,11 +311,11 @@ public final class PostgresLifecycleStore implements LifecycleStore {
                 try (ResultSet r = s.executeQuery()) {
                     if (r.next()) {
                         return new Status(version, writtenBy, writtenAt, r.getString(1), r.getLong(2),
-                                r.getTimestamp(3).toInstant());
+                                r.getTimestamp(3).toInstant(), reads);
                     }
                 }
             }
-            return new Status(version, writtenBy, writtenAt, null, 0, null);
+            return new Status(version, writtenBy, writtenAt, null, 0, null, reads);
         });
     }
 
