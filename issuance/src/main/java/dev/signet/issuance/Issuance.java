@@ -96,7 +96,8 @@ public final class Issuance {
         AuditTrail.Receipt receipt = audit.append(AuditEvent.of("token").put("jti", token.jti())
                 .put("iat", token.issuedAt().getEpochSecond()).put("exp", token.expiresAt().getEpochSecond())
                 .put("sub", request.subject()).put("aud", request.audience()).put("client_id", minter.name())
-                .put("task", request.task().orElse(null)).put("scope", scope).put("kid", token.kid()).build());
+                .put("task", request.task().orElse(null)).put("scope", scope).put("kid", token.kid())
+                .put("cnf_jkt", request.boundJkt().orElse(null)).build());
         return new Signed(token, receipt);
     }
 

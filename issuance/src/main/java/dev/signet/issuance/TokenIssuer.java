@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -17,7 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Header: {@code alg}, {@code kid}, {@code typ: at+jwt} (RFC 9068 explicit typing). Claims:
  * {@code iss}, {@code sub}, {@code aud}, {@code client_id} (the minter), {@code iat}, {@code nbf},
  * {@code exp}, {@code jti} (128 random bits), {@code authorization_details} (RFC 9396, one entry of type
- * {@value #DETAIL_TYPE} per scope item) and {@code task} when given.
+ * {@value #DETAIL_TYPE} per scope item), {@code task} when given, {@code cnf: {jkt}} for a bound token, and for a
+ * child of a token exchange {@code act} (RFC 8693 §4.1), {@code signet_parent_jti} and {@code signet_depth}.
  */
 public final class TokenIssuer {
 
@@ -52,6 +54,24 @@ public final class TokenIssuer {
      * @throws SignetException UNAVAILABLE if the key is too close to the end of its publication to sign
      */
     public MintedToken issue(SigningKey key, String minter, TokenRequest request, Instant keyPublishedUntil) {
+        return issue(key, minter, request, keyPublishedUntil, null);
+    }
+
+    /**
+     * Where a child token sits in its delegation chain.
+     *
+     * @param actors    the actors, current (outermost in {@code act}) first
+     * @param parentJti the {@code jti} of the token it was exchanged for
+     * @param depth     1 for a child of a minted token
+     */
+    public record Chain(List<String> actors, String parentJti, int depth) {
+        public Chain {
+            actors = List.copyOf(actors);
+        }
+    }
+
+    /** As {@link #issue(SigningKey, String, TokenRequest, Instant)}, for a child of a token exchange when {@code chain} is not null. */
+    MintedToken issue(SigningKey key, String minter, TokenRequest request, Instant keyPublishedUntil, Chain chain) {
         Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         Instant exp = now.plus(request.ttl());
         if (exp.isAfter(keyPublishedUntil)) {
@@ -76,6 +96,25 @@ public final class TokenIssuer {
         Json.field(claims, "exp", exp.getEpochSecond());
         Json.field(claims, "jti", jti);
         request.task().ifPresent(t -> Json.field(claims, "task", t));
+        request.boundJkt().ifPresent(jkt -> {
+            claims.append("\"cnf\":{");
+            Json.string(claims, "jkt");
+            claims.append(':');
+            Json.string(claims, jkt);
+            claims.append("},");
+        });
+        if (chain != null) {
+            claims.append("\"act\":");
+            for (String actor : chain.actors()) {
+                claims.append("{\"sub\":");
+                Json.string(claims, actor);
+                claims.append(",\"act\":");
+            }
+            claims.setLength(claims.length() - ",\"act\":".length());
+            claims.append("}".repeat(chain.actors().size())).append(',');
+            Json.field(claims, "signet_parent_jti", chain.parentJti());
+            Json.field(claims, "signet_depth", chain.depth());
+        }
         claims.append("\"authorization_details\":[");
         for (int i = 0; i < request.scope().size(); i++) {
             ScopeItem item = request.scope().get(i);

@@ -11,15 +11,16 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The signing API's request body: {@code {"sub", "aud", "ttl", "scope": [{"resource", "actions"}], "task"}}.
+ * The signing API's request body: {@code {"sub", "aud", "ttl", "scope": [{"resource", "actions"}], "task", "cnf"}},
+ * where {@code cnf} is exactly {@code {"jkt": "<RFC 7638 SHA-256 thumbprint>"}} and binds the token to that key.
  * Anything else is refused, reserved claims with a reason of their own, so a minter can never set them.
  * {@code aud} and each {@code resource} must be in Signet's grammar (grammar/README.md) before policy looks at them.
  */
 public final class TokenRequests {
 
-    static final Set<String> FIELDS = Set.of("sub", "aud", "ttl", "scope", "task");
+    static final Set<String> FIELDS = Set.of("sub", "aud", "ttl", "scope", "task", "cnf");
     static final Set<String> RESERVED = Set.of("iss", "iat", "nbf", "exp", "jti", "kid", "alg", "typ",
-            "client_id", "authorization_details", "cnf", "x5c", "jku");
+            "client_id", "authorization_details", "x5c", "jku", "act", "signet_parent_jti", "signet_depth");
     private static final int MAX_STRING = 1024;
     private static final int MAX_SCOPE = 64;
 
@@ -33,7 +34,7 @@ public final class TokenRequests {
                 throw invalid("'" + field + "' is a reserved claim that Signet sets itself");
             }
             if (!FIELDS.contains(field)) {
-                throw invalid("unknown field '" + field + "'; allowed: sub, aud, ttl, scope, task");
+                throw invalid("unknown field '" + field + "'; allowed: sub, aud, ttl, scope, task, cnf");
             }
         }
         String sub = string(body, "sub");
@@ -58,7 +59,34 @@ public final class TokenRequests {
             scope.add(scopeItem(item));
         }
         Optional<String> task = body.containsKey("task") ? Optional.of(string(body, "task")) : Optional.empty();
-        return new TokenRequest(sub, aud, Duration.ofSeconds(ttl), scope, task);
+        Optional<String> jkt = body.containsKey("cnf") ? Optional.of(confirmation(body.get("cnf"))) : Optional.empty();
+        return new TokenRequest(sub, aud, Duration.ofSeconds(ttl), scope, task, jkt);
+    }
+
+    /** {@code cnf} in exactly the shape {@code {"jkt": thumbprint}}: other confirmation methods are not Signet's. */
+    private static String confirmation(Object cnf) {
+        if (!(cnf instanceof Map<?, ?> map) || map.size() != 1 || !(map.get("jkt") instanceof String jkt)) {
+            throw invalid("'cnf' must be {\"jkt\": \"<RFC 7638 SHA-256 thumbprint of the agent's public key>\"}");
+        }
+        if (!isThumbprint(jkt)) {
+            throw invalid("'cnf.jkt' must be an RFC 7638 SHA-256 thumbprint: 43 base64url characters");
+        }
+        return jkt;
+    }
+
+    /** 43 base64url characters without padding: the encoding of a SHA-256 digest. */
+    static boolean isThumbprint(String text) {
+        if (text.length() != 43) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_')) {
+                return false;
+            }
+        }
+        // The last character carries 2 spare bits, which a canonical encoding leaves zero.
+        return "AEIMQUYcgkosw048".indexOf(text.charAt(42)) >= 0;
     }
 
     private static ScopeItem scopeItem(Object item) {
