@@ -1,5 +1,6 @@
 package dev.signet.kms;
 
+import dev.signet.spi.testing.RsaKeyPairs;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
@@ -55,11 +56,6 @@ final class FakeKms implements KmsApi, KmsAdmin {
 
     static final String ARN_PREFIX = "arn:aws:kms:us-east-1:111122223333:key/";
     private static final int PAGE = 2;
-    /**
-     * RSA pairs are slow to generate on a loaded machine; the n-th RSA key of every fake is the same pair, so a test
-     * run generates as many as one test needs. Keys within one fake stay distinct.
-     */
-    private static final List<KeyPair> RSA_PAIRS = new ArrayList<>();
 
     private static final class Key {
         final String id;
@@ -422,18 +418,7 @@ final class FakeKms implements KmsApi, KmsAdmin {
     }
 
     private static KeyPair rsaPair(int n) {
-        synchronized (RSA_PAIRS) {
-            while (RSA_PAIRS.size() <= n) {
-                try {
-                    KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-                    g.initialize(2048);
-                    RSA_PAIRS.add(g.generateKeyPair());
-                } catch (GeneralSecurityException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-            return RSA_PAIRS.get(n);
-        }
+        return RsaKeyPairs.get(n);
     }
 
     private KeyPair generate(KeySpec spec) {

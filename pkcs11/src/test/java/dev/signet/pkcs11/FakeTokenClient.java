@@ -2,6 +2,7 @@ package dev.signet.pkcs11;
 
 import dev.signet.spi.JcaSigningKey;
 import dev.signet.spi.SigningAlgorithm;
+import dev.signet.spi.testing.RsaKeyPairs;
 
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -153,22 +154,11 @@ final class FakeTokenClient implements TokenClient {
         return generation;
     }
 
-    /**
-     * RSA 2048 key generation costs seconds on a loaded machine, so fakes share a few pairs per JVM; within one fake
-     * each pair is handed out once, so its kids stay distinct.
-     */
-    private static final List<KeyPair> RSA_PAIRS = new ArrayList<>();
+    /** Each fake hands out the JVM's shared RSA pairs in order, so its kids stay distinct. */
     private int rsaHandedOut;
 
-    private synchronized KeyPair rsaKeyPair() throws GeneralSecurityException {
-        synchronized (RSA_PAIRS) {
-            if (rsaHandedOut == RSA_PAIRS.size()) {
-                KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-                g.initialize(2048);
-                RSA_PAIRS.add(g.generateKeyPair());
-            }
-            return RSA_PAIRS.get(rsaHandedOut++);
-        }
+    private synchronized KeyPair rsaKeyPair() {
+        return RsaKeyPairs.get(rsaHandedOut++);
     }
 
     private FakeToken token(String label) {
