@@ -46,6 +46,17 @@ class ExampleConfigTest {
         assertFalse(c.toString().contains("sha256:"), "toString shows no credential hash");
     }
 
+    @Test
+    void threeReplicaExampleLoadsWithThePasswordOutOfTheFile() {
+        SignetConfig c = SignetConfig.from(Config.builder().disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .addSource(ConfigSources.file(Path.of("config", "signet.replicas.example.yaml"))).build());
+        assertEquals("postgres", c.store().type());
+        assertEquals("SIGNET_STORE_PASSWORD", c.store().passwordEnv());
+        assertEquals("kms", c.backendType());
+        assertEquals(null, c.replicaId(), "each replica's id comes from --set or its data dir");
+    }
+
     static TokenRequest request(String audience, String resource) {
         return new TokenRequest("agent", audience, Duration.ofMinutes(1), List.of(new ScopeItem(resource, List.of("read"))),
                 Optional.empty());
