@@ -1,0 +1,142 @@
+package dev.signet.verifier;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.util.Base64URL;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * Checks DPoP proofs (RFC 9449 §4.3): {@code typ dpop+jwt}, an asymmetric {@code alg}, a public {@code jwk} in the
+ * header that signs the proof, {@code htm} and {@code htu} of this request, {@code iat} within the window either
+ * side of now, a {@code jti} not seen within the window ({@link ReplayCache}), {@code ath} over the access token
+ * when one is presented, and the key's thumbprint equal to the token's {@code cnf.jkt}.
+ */
+public final class DpopVerifier {
+
+    public static final String TYPE = "dpop+jwt";
+
+    private final Clock clock;
+    private final Duration window;
+    private final ReplayCache replays;
+
+    /** @param window how far {@code iat} may be from now, either way; jtis are remembered twice as long */
+    public DpopVerifier(Clock clock, Duration window, ReplayCache replays) {
+        this.clock = clock;
+        this.window = window;
+        this.replays = replays;
+    }
+
+    /** A proof that passed: the thumbprint of its key and its jti. */
+    public record Proof(String jkt, String jti) {
+    }
+
+    /**
+     * @param method      the request's HTTP method
+     * @param uri         the request's URI as the client addressed it (query and fragment are ignored, §4.3)
+     * @param accessToken the token {@code ath} must hash, or null when the proof carries none
+     * @param expectedJkt the thumbprint the proof's key must have ({@code cnf.jkt}), or null for any key
+     * @throws Rejected with reason {@code dpop_invalid} (malformed, bad signature, wrong key), {@code dpop_htm},
+     *                  {@code dpop_htu}, {@code dpop_iat}, {@code dpop_ath} or {@code dpop_replay}
+     */
+    public Proof check(String proof, String method, String uri, String accessToken, String expectedJkt) {
+        if (proof == null || proof.isBlank()) {
+            throw new Rejected("dpop_required", "a DPoP proof is required: the token is bound to a key (cnf.jkt)");
+        }
+        JWSObject jws;
+        Map<String, Object> claims;
+        try {
+            jws = JWSObject.parse(proof.strip());
+            claims = jws.getPayload().toJSONObject();
+        } catch (ParseException e) {
+            throw new Rejected("dpop_invalid", "the DPoP proof is not a compact JWS with a JSON payload");
+        }
+        if (claims == null) {
+            throw new Rejected("dpop_invalid", "the DPoP proof's payload is not a JSON object");
+        }
+        if (!new JOSEObjectType(TYPE).equals(jws.getHeader().getType())) {
+            throw new Rejected("dpop_invalid", "a DPoP proof has typ " + TYPE);
+        }
+        JWK jwk = jws.getHeader().getJWK();
+        if (jwk == null || jwk.isPrivate()) {
+            throw new Rejected("dpop_invalid", "a DPoP proof carries the public key that signs it as 'jwk' in its header");
+        }
+        Signatures.verify(jws, jwk, "the DPoP proof");
+        String jkt = thumbprint(jwk);
+        if (expectedJkt != null && !expectedJkt.equals(jkt)) {
+            throw new Rejected("dpop_invalid", "the DPoP proof is signed by a key other than the one the token is bound to");
+        }
+        if (!method.equals(claims.get("htm"))) {
+            throw new Rejected("dpop_htm", "the DPoP proof's htm is not " + method);
+        }
+        if (!(claims.get("htu") instanceof String htu) || !sameTarget(htu, uri)) {
+            throw new Rejected("dpop_htu", "the DPoP proof's htu is not " + uri);
+        }
+        Instant now = clock.instant();
+        if (!(claims.get("iat") instanceof Number iat)) {
+            throw new Rejected("dpop_iat", "the DPoP proof has no iat");
+        }
+        Instant issued = Instant.ofEpochSecond(iat.longValue());
+        if (issued.isBefore(now.minus(window)) || issued.isAfter(now.plus(window))) {
+            throw new Rejected("dpop_iat", "the DPoP proof's iat is more than " + window.toSeconds() + "s from now");
+        }
+        if (accessToken != null || claims.containsKey("ath")) {
+            if (accessToken == null || !ath(accessToken).equals(claims.get("ath"))) {
+                throw new Rejected("dpop_ath", "the DPoP proof's ath is not the SHA-256 of the presented token");
+            }
+        }
+        if (!(claims.get("jti") instanceof String jti) || jti.isEmpty() || jti.length() > 256) {
+            throw new Rejected("dpop_invalid", "the DPoP proof has no jti");
+        }
+        // Remembered until the proof's iat leaves the window, so a replay is refused as long as it would be accepted.
+        if (!replays.firstUse(jkt + ' ' + jti, issued.plus(window).plus(window))) {
+            throw new Rejected("dpop_replay", "this DPoP proof was used before; send a new one per request");
+        }
+        return new Proof(jkt, jti);
+    }
+
+    /** The RFC 7638 SHA-256 thumbprint of a public JWK. */
+    public static String thumbprint(JWK jwk) {
+        try {
+            return jwk.computeThumbprint("SHA-256").toString();
+        } catch (JOSEException e) {
+            throw new Rejected("dpop_invalid", "the key's thumbprint cannot be computed");
+        }
+    }
+
+    /** {@code ath}: base64url of the SHA-256 of the token's ASCII text (RFC 9449 §4.2). */
+    public static String ath(String token) {
+        try {
+            return Base64URL.encode(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.US_ASCII)))
+                    .toString();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean sameTarget(String htu, String uri) {
+        try {
+            URI a = URI.create(htu);
+            URI b = URI.create(uri);
+            return a.getScheme() != null && a.getScheme().equalsIgnoreCase(b.getScheme())
+                    && a.getRawAuthority() != null && a.getRawAuthority().equalsIgnoreCase(b.getRawAuthority())
+                    && java.util.Objects.equals(emptyToSlash(a.getRawPath()), emptyToSlash(b.getRawPath()));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static String emptyToSlash(String path) {
+        return path == null || path.isEmpty() ? "/" : path;
+    }
+}
