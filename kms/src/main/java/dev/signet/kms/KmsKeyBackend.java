@@ -1,23 +1,13 @@
 package dev.signet.kms;
 
-import com.nimbusds.jose.jwk.Curve;
-import dev.signet.spi.Jwks;
 import dev.signet.spi.KeyBackend;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SigningAlgorithm;
 import dev.signet.spi.SigningKey;
 import software.amazon.awssdk.services.kms.model.AliasListEntry;
 import software.amazon.awssdk.services.kms.model.KeyMetadata;
-import software.amazon.awssdk.services.kms.model.KeySpec;
 import software.amazon.awssdk.services.kms.model.KeyState;
-import software.amazon.awssdk.services.kms.model.KeyUsageType;
 
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.PublicKey;
-import java.security.interfaces.ECPublicKey;
-import java.security.interfaces.RSAPublicKey;
-import java.security.spec.X509EncodedKeySpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -50,6 +40,7 @@ public final class KmsKeyBackend implements KeyBackend {
     private final KmsOptions options;
     private final AliasScheme aliases;
     private final KeyHealth health;
+    private final KeyLoader loader;
     private final OrphanSweep orphans;
     private final String description;
     private final Map<String, KmsSigningKey> cache = new ConcurrentHashMap<>();
@@ -63,6 +54,7 @@ public final class KmsKeyBackend implements KeyBackend {
         this.options = options;
         this.aliases = new AliasScheme(issuer);
         this.health = new KeyHealth(clock, options.keyCheckInterval().multipliedBy(4), options.keyCheckInterval());
+        this.loader = new KeyLoader(kms, calls, aliases, health, options);
         this.orphans = new OrphanSweep(kms, calls, aliases, clock, options.orphanGrace(), options.deletionWindowDays());
         this.description = description;
     }
@@ -108,12 +100,12 @@ public final class KmsKeyBackend implements KeyBackend {
             throw new SignetException(SignetException.Code.INVALID_ARGUMENT, "the kms backend does not offer "
                     + algorithm + "; configured: " + options.algorithms());
         }
-        KeyMetadata created = calls.call("CreateKey", () -> kms.createKey(keySpec(algorithm),
+        KeyMetadata created = calls.call("CreateKey", () -> kms.createKey(KeyLoader.keySpec(algorithm),
                 "Signet " + algorithm + " signing key for " + aliases.slug(),
                 Map.of(AliasScheme.TAG_ISSUER, aliases.slug(), AliasScheme.TAG_ALG, algorithm.name())));
         String keyId = created.keyId();
         try {
-            KmsSigningKey key = fromPublicKey(calls.call("GetPublicKey", () -> kms.getPublicKey(keyId)), algorithm);
+            KmsSigningKey key = loader.load(keyId, algorithm);
             calls.run("TagResource", () -> kms.tagResource(keyId, Map.of(AliasScheme.TAG_KID, key.id())));
             calls.run("CreateAlias", () -> kms.createAlias(aliases.alias(key.id()), keyId));
             cache.put(key.id(), key);
@@ -144,9 +136,9 @@ public final class KmsKeyBackend implements KeyBackend {
             return cached;
         }
         if (!AliasScheme.isKid(id)) {
-            throw notFound(id);
+            throw KeyLoader.notFound(id);
         }
-        KmsSigningKey key = loadAliased(id);
+        KmsSigningKey key = loader.loadAliased(id);
         cache.put(id, key);
         return key;
     }
@@ -166,7 +158,7 @@ public final class KmsKeyBackend implements KeyBackend {
             KmsSigningKey cached = cache.get(e.getKey());
             if (cached == null || !bareKeyId(cached.keyArn()).equals(bareKeyId(e.getValue()))) {
                 try {
-                    cached = loadAliased(e.getKey());
+                    cached = loader.loadAliased(e.getKey());
                     cache.put(e.getKey(), cached);
                 } catch (SignetException ex) {
                     if (ex.code() != SignetException.Code.NOT_FOUND) {
@@ -203,7 +195,7 @@ public final class KmsKeyBackend implements KeyBackend {
             }
             cache.remove(id);
             health.forget(id);
-            throw notFound(id);
+            throw KeyLoader.notFound(id);
         }
         cache.remove(id);
         health.forget(id);
@@ -300,95 +292,6 @@ public final class KmsKeyBackend implements KeyBackend {
         return found;
     }
 
-    /** Loads the key an alias points to and checks that tags, algorithm and thumbprint all agree with the alias. */
-    private KmsSigningKey loadAliased(String kid) {
-        String alias = aliases.alias(kid);
-        KmsApi.PublicKeyInfo pub;
-        try {
-            pub = calls.call("GetPublicKey", () -> kms.getPublicKey(alias));
-        } catch (SignetException e) {
-            if (e.code() == SignetException.Code.NOT_FOUND) {
-                throw notFound(kid);
-            }
-            Optional<String> unusable = KmsCalls.keyUnusable(e);
-            if (unusable.isPresent()) {
-                throw new SignetException(SignetException.Code.UNAVAILABLE, "KMS key " + kid + " " + unusable.get()
-                        + "; enable it (or cancel its deletion), or delete its alias " + alias
-                        + " so that rotation replaces it", options.keyCheckInterval(), e);
-            }
-            throw e;
-        }
-        Map<String, String> tags = tags(kms, calls, pub.keyArn());
-        String alg = tags.get(AliasScheme.TAG_ALG);
-        if (!aliases.slug().equals(tags.get(AliasScheme.TAG_ISSUER)) || alg == null) {
-            throw new SignetException(SignetException.Code.NOT_FOUND, alias + " points to a key without this issuer's"
-                    + " signet tags; refusing to use it");
-        }
-        SigningAlgorithm algorithm;
-        try {
-            algorithm = SigningAlgorithm.parse(alg);
-        } catch (SignetException e) {
-            throw new SignetException(SignetException.Code.NOT_FOUND, alias + " has an unknown signet:alg " + alg);
-        }
-        KmsSigningKey key = fromPublicKey(pub, algorithm);
-        if (!key.id().equals(kid)) {
-            throw new SignetException(SignetException.Code.NOT_FOUND, alias + " points to a key whose thumbprint is "
-                    + key.id() + "; refusing to use it");
-        }
-        return key;
-    }
-
-    private KmsSigningKey fromPublicKey(KmsApi.PublicKeyInfo pub, SigningAlgorithm algorithm) {
-        if (!keySpec(algorithm).toString().equals(pub.keySpec()) || pub.usage() != KeyUsageType.SIGN_VERIFY) {
-            throw new SignetException(SignetException.Code.NOT_FOUND, "KMS key " + pub.keyArn() + " is "
-                    + pub.keySpec() + "/" + pub.usage() + ", not a " + algorithm + " signing key");
-        }
-        PublicKey publicKey = parsePublicKey(pub.spki(), algorithm);
-        return new KmsSigningKey(Jwks.thumbprint(publicKey, algorithm), algorithm, publicKey, pub.keyArn(), kms, calls,
-                health, options.verifySignatures());
-    }
-
-    static PublicKey parsePublicKey(byte[] spki, SigningAlgorithm algorithm) {
-        String type = switch (algorithm) {
-            case ES256 -> "EC";
-            case EdDSA -> "Ed25519";
-            case PS256, RS256 -> "RSA";
-        };
-        try {
-            PublicKey key = KeyFactory.getInstance(type).generatePublic(new X509EncodedKeySpec(spki));
-            // The key spec was checked already; this guards the thumbprint code against a lying peer.
-            boolean fits = switch (key) {
-                case ECPublicKey ec -> Curve.forECParameterSpec(ec.getParams()) == Curve.P_256;
-                case RSAPublicKey rsa -> rsa.getModulus().bitLength() >= 2048;
-                default -> algorithm == SigningAlgorithm.EdDSA;
-            };
-            if (!fits) {
-                throw new SignetException(SignetException.Code.INTERNAL, "KMS returned a public key that does not fit "
-                        + algorithm);
-            }
-            return key;
-        } catch (GeneralSecurityException e) {
-            throw new SignetException(SignetException.Code.INTERNAL, "KMS returned an unreadable " + algorithm
-                    + " public key", e);
-        }
-    }
-
-    static KeySpec keySpec(SigningAlgorithm algorithm) {
-        return switch (algorithm) {
-            case ES256 -> KeySpec.ECC_NIST_P256;
-            case EdDSA -> KeySpec.ECC_NIST_EDWARDS25519;
-            case PS256, RS256 -> KeySpec.RSA_2048;
-        };
-    }
-
-    /** A key's tags, all pages. */
-    static Map<String, String> tags(KmsApi kms, KmsCalls calls, String keyId) {
-        Map<String, String> tags = new HashMap<>();
-        calls.all("ListResourceTags", m -> kms.listResourceTags(keyId, m))
-                .forEach(t -> tags.put(t.tagKey(), t.tagValue()));
-        return tags;
-    }
-
     private void scheduleDeletion(String keyId) {
         calls.run("ScheduleKeyDeletion", () -> kms.scheduleKeyDeletion(keyId, options.deletionWindowDays()));
     }
@@ -397,9 +300,5 @@ public final class KmsKeyBackend implements KeyBackend {
     static String bareKeyId(String arnOrId) {
         int slash = arnOrId.lastIndexOf(":key/");
         return slash < 0 ? arnOrId : arnOrId.substring(slash + ":key/".length());
-    }
-
-    private static SignetException notFound(String id) {
-        return new SignetException(SignetException.Code.NOT_FOUND, "no KMS key " + id + " for this issuer");
     }
 }

@@ -77,7 +77,7 @@ final class OrphanSweep {
     }
 
     private boolean isOrphan(String keyId, Instant cutoff) {
-        if (!aliases.slug().equals(KmsKeyBackend.tags(kms, calls, keyId).get(AliasScheme.TAG_ISSUER))) {
+        if (!aliases.slug().equals(KeyLoader.tags(kms, calls, keyId).get(AliasScheme.TAG_ISSUER))) {
             return false;
         }
         KeyMetadata meta = calls.call("DescribeKey", () -> kms.describeKey(keyId));

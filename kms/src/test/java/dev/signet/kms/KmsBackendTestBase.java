@@ -14,7 +14,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
-import software.amazon.awssdk.services.kms.model.KeySpec;
 import software.amazon.awssdk.services.kms.model.KeyState;
 
 import java.net.SocketTimeoutException;
@@ -231,7 +230,7 @@ abstract class KmsBackendTestBase extends KeyBackendContract {
     @Test
     void anAliasPointingToAKeyWithoutThisIssuersTagsIsNeverUsed() {
         SigningKey real = backend.generate(firstAlgorithm());
-        String stranger = admin().createKey(KmsKeyBackend.keySpec(firstAlgorithm()), Map.of());
+        String stranger = admin().createKey(KeyLoader.keySpec(firstAlgorithm()), Map.of());
         char[] fake = real.id().toCharArray();
         fake[0] = fake[0] == 'A' ? 'B' : 'A';
         String fakeKid = new String(fake);
@@ -455,7 +454,7 @@ abstract class KmsBackendTestBase extends KeyBackendContract {
     }
 
     private String createTaggedKey(String slug) {
-        return admin().createKey(KmsKeyBackend.keySpec(firstAlgorithm()), Map.of(AliasScheme.TAG_ISSUER, slug,
+        return admin().createKey(KeyLoader.keySpec(firstAlgorithm()), Map.of(AliasScheme.TAG_ISSUER, slug,
                 AliasScheme.TAG_ALG, firstAlgorithm().name()));
     }
 

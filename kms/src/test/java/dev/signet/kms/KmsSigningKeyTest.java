@@ -64,7 +64,7 @@ class KmsSigningKeyTest {
                 g.initialize(new ECGenParameterSpec("secp256r1"));
             }
             KeyPair pair = g.generateKeyPair();
-            PublicKey parsed = KmsKeyBackend.parsePublicKey(pair.getPublic().getEncoded(), alg);
+            PublicKey parsed = KeyLoader.parsePublicKey(pair.getPublic().getEncoded(), alg);
             assertEquals(Jwks.thumbprint(pair.getPublic(), alg), Jwks.thumbprint(parsed, alg), alg.name());
             Signature s = Signature.getInstance(JcaSigningKey.jcaName(alg));
             if (alg == SigningAlgorithm.PS256) {
@@ -80,11 +80,11 @@ class KmsSigningKeyTest {
     void aKeyOfTheWrongTypeIsRefused() throws Exception {
         byte[] rsaSpki = KeyPairGenerator.getInstance("RSA").generateKeyPair().getPublic().getEncoded();
         assertEquals(SignetException.Code.INTERNAL, assertThrows(SignetException.class,
-                () -> KmsKeyBackend.parsePublicKey(rsaSpki, SigningAlgorithm.ES256)).code());
+                () -> KeyLoader.parsePublicKey(rsaSpki, SigningAlgorithm.ES256)).code());
         KeyPairGenerator p384 = KeyPairGenerator.getInstance("EC");
         p384.initialize(new ECGenParameterSpec("secp384r1"));
         byte[] p384Spki = p384.generateKeyPair().getPublic().getEncoded();
         assertEquals(SignetException.Code.INTERNAL, assertThrows(SignetException.class,
-                () -> KmsKeyBackend.parsePublicKey(p384Spki, SigningAlgorithm.ES256)).code());
+                () -> KeyLoader.parsePublicKey(p384Spki, SigningAlgorithm.ES256)).code());
     }
 }
