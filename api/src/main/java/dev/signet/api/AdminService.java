@@ -59,7 +59,7 @@ final class AdminService implements HttpService {
                 .post("/keys/{kid}/activate", (req, res) -> verb(req, res, "activate", kid(req), masters::activate))
                 .post("/keys/{kid}/retire", (req, res) -> verb(req, res, "retire", kid(req), masters::retire))
                 .post("/keys/{kid}/revoke", (req, res) -> verb(req, res, "revoke", kid(req), masters::revoke))
-                .any("/keys", SignetServer::methodNotAllowed);
+                .any("/keys", Problems.methodNotAllowed("GET"));
     }
 
     private static String kid(ServerRequest req) {

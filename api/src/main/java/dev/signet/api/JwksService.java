@@ -5,15 +5,18 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import dev.signet.rotation.KeyRing;
 import dev.signet.spi.Jwks;
-import dev.signet.spi.SigningAlgorithm;
 import dev.signet.spi.SigningKey;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.http.PathMatcher;
+import io.helidon.http.PathMatchers;
 import io.helidon.http.Status;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -24,35 +27,48 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code /.well-known/jwks.json} and {@code /.well-known/openid-configuration}. The JWKS body is
- * rebuilt only when the published key set changes; its ETag is a hash of the body.
+ * The public documents verifiers read: the JWKS ({@code /.well-known/jwks.json}) and RFC 8414 authorization-server
+ * metadata ({@code /.well-known/oauth-authorization-server}, with the issuer's path appended per RFC 8414 §3.1).
+ * GET and HEAD only. Both bodies are rebuilt only when the published key set changes; the JWKS ETag is a hash of
+ * its body. There is no {@code openid-configuration}: OpenID Discovery describes ID tokens and an authorization
+ * endpoint, and Signet has neither (see the README).
  */
-final class JwksService implements HttpService {
+final class JwksService {
 
-    private record Rendered(List<String> kids, byte[] body, String etag) {
+    static final String JWKS = "/.well-known/jwks.json";
+    static final String METADATA = "/.well-known/oauth-authorization-server";
+
+    private record Rendered(List<String> kids, byte[] jwks, String etag, byte[] metadata) {
     }
 
     private final KeyRing keyRing;
-    private final byte[] discovery;
-    private volatile Rendered rendered = new Rendered(List.of(), new byte[0], "");
+    private final String issuer;
+    private volatile Rendered rendered = new Rendered(null, new byte[0], "", new byte[0]);
 
-    JwksService(KeyRing keyRing, String issuer) {
+    private JwksService(KeyRing keyRing, String issuer) {
         this.keyRing = keyRing;
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("issuer", issuer);
-        doc.put("jwks_uri", issuer + "/.well-known/jwks.json");
-        List<String> algs = Arrays.stream(SigningAlgorithm.values()).map(SigningAlgorithm::jwsName).toList();
-        doc.put("id_token_signing_alg_values_supported", algs);
-        doc.put("token_signing_alg_values_supported", algs);
-        doc.put("subject_types_supported", List.of("public"));
-        doc.put("response_types_supported", List.of("token"));
-        this.discovery = JSONObjectUtils.toJSONString(doc).getBytes(StandardCharsets.UTF_8);
+        this.issuer = issuer;
     }
 
-    @Override
-    public void routing(HttpRules rules) {
-        rules.get("/jwks.json", this::jwks)
-                .get("/openid-configuration", this::discovery);
+    /**
+     * Routes the documents of {@code issuer}: the JWKS at the root and, when the issuer has a path, under it too
+     * (where {@code jwks_uri} points); the metadata where RFC 8414 puts it.
+     */
+    static void register(HttpRouting.Builder r, KeyRing keyRing, String issuer) {
+        JwksService s = new JwksService(keyRing, issuer);
+        String issuerPath = URI.create(issuer).getRawPath();
+        route(r, JWKS, s::jwks);
+        if (!issuerPath.isEmpty()) {
+            route(r, issuerPath + JWKS, s::jwks);
+        }
+        route(r, METADATA + issuerPath, s::metadata);
+    }
+
+    private static void route(HttpRouting.Builder r, String path, Handler handler) {
+        PathMatcher exact = PathMatchers.exact(path);
+        r.route(Method.GET, exact, handler)
+                .route(Method.HEAD, exact, handler)
+                .route(m -> true, exact, Problems.methodNotAllowed("GET", "HEAD"));
     }
 
     private void jwks(ServerRequest req, ServerResponse res) {
@@ -68,26 +84,54 @@ final class JwksService implements HttpService {
             return;
         }
         res.header(HeaderNames.CONTENT_TYPE, "application/jwk-set+json");
-        res.send(r.body());
+        send(req, res, r.jwks());
     }
 
-    private void discovery(ServerRequest req, ServerResponse res) {
+    /** Helidon 4.5 would send the body on HEAD too, desynchronising the connection: HEAD gets the headers only. */
+    private static void send(ServerRequest req, ServerResponse res, byte[] body) {
+        if (req.prologue().method() == Method.HEAD) {
+            res.header(HeaderNames.CONTENT_LENGTH, Integer.toString(body.length));
+            res.send();
+        } else {
+            res.send(body);
+        }
+    }
+
+    private void metadata(ServerRequest req, ServerResponse res) {
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         res.header(HeaderNames.CACHE_CONTROL, "public, max-age=" + keyRing.jwksMaxAge().toSeconds());
-        res.send(discovery);
+        send(req, res, current().metadata());
     }
 
     private Rendered current() {
         List<SigningKey> keys = keyRing.published();
         List<String> kids = keys.stream().map(SigningKey::id).toList();
         Rendered r = rendered;
-        if (!r.kids().equals(kids)) {
+        if (!kids.equals(r.kids())) {
             List<JWK> jwks = keys.stream().map(Jwks::publicJwk).toList();
             byte[] body = new JWKSet(jwks).toString(true).getBytes(StandardCharsets.UTF_8);
-            r = new Rendered(kids, body, etag(body));
+            r = new Rendered(kids, body, etag(body), metadata(keys));
             rendered = r;
         }
         return r;
+    }
+
+    /**
+     * RFC 8414 metadata with honest values: Signet serves no OAuth authorization or token endpoint (minters use
+     * its own API), so it lists no response or grant types rather than letting the RFC's defaults claim
+     * {@code authorization_code} and {@code implicit}. The algorithms are those of the keys published now (in
+     * delegated mode, master and subkeys); no registered name means "algorithms of issued access tokens", so
+     * that one is Signet's own.
+     */
+    private byte[] metadata(List<SigningKey> keys) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("issuer", issuer);
+        doc.put("jwks_uri", issuer + JWKS);
+        doc.put("response_types_supported", List.of());
+        doc.put("grant_types_supported", List.of());
+        doc.put("signet_token_signing_alg_values_supported",
+                keys.stream().map(k -> k.algorithm().jwsName()).distinct().sorted().toList());
+        return JSONObjectUtils.toJSONString(doc).getBytes(StandardCharsets.UTF_8);
     }
 
     private static String etag(byte[] body) {

@@ -1,32 +1,51 @@
 package dev.signet.api;
 
-import com.nimbusds.jose.util.JSONObjectUtils;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SignetException.Code;
+import io.helidon.common.buffers.DataReader;
+import io.helidon.common.media.type.MediaTypes;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpMediaType;
-import io.helidon.common.media.type.MediaTypes;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.ServerRequest;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StringReader;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.text.ParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Reads a request's JSON object body within a size limit, with the checks HTTP clients expect. */
+/**
+ * Reads a request's body and credential with the checks HTTP clients expect: {@code application/json}, a size
+ * limit, a read deadline, strict UTF-8 and strict JSON (RFC 8259, no duplicate member names at any depth), and a
+ * JSON object at the top.
+ */
 final class RequestBodies {
+
+    private static final System.Logger LOG = System.getLogger(RequestBodies.class.getName());
+    /** Deeper than any valid request; bounds the parser's work on hostile input. */
+    private static final int MAX_DEPTH = 16;
 
     private RequestBodies() {
     }
 
     /**
      * @throws SignetException UNSUPPORTED_MEDIA_TYPE unless the body is {@code application/json};
-     *                         PAYLOAD_TOO_LARGE over {@code maxBytes}; MALFORMED if it is not a JSON object
+     *                         PAYLOAD_TOO_LARGE over {@code maxBytes}; MALFORMED if it is not UTF-8, not strict
+     *                         JSON, repeats a member name or is not a JSON object
      */
-    static Map<String, Object> jsonObject(ServerRequest req, long maxBytes) {
+    static Map<String, Object> jsonObject(ServerRequest req, long maxBytes, ReadDeadlines deadlines) {
         Optional<HttpMediaType> type = req.headers().contentType();
         if (type.isEmpty() || !type.get().test(MediaTypes.APPLICATION_JSON)) {
             throw new SignetException(Code.UNSUPPORTED_MEDIA_TYPE, "the request body must be application/json");
@@ -38,24 +57,108 @@ final class RequestBodies {
         byte[] body;
         try {
             // A sized body is within the limit already and is read whole: cheaper than Helidon's input stream.
-            body = sized ? req.content().as(byte[].class) : readLimited(req, maxBytes);
-        } catch (IOException | UncheckedIOException e) {
-            throw new SignetException(Code.MALFORMED, "the request body could not be read");
+            body = deadlines.body(() -> sized ? req.content().as(byte[].class) : readLimited(req, maxBytes));
+        } catch (UncheckedIOException | DataReader.InsufficientDataAvailableException e) {
+            // The client went away mid-body: nobody to answer, nothing for the operator to do.
+            LOG.log(System.Logger.Level.DEBUG, () -> "request " + RequestId.of(req) + ": the client closed the"
+                    + " connection before its body was complete");
+            throw new CloseConnectionException("client closed the connection mid-body", e);
         }
+        return parseObject(body);
+    }
+
+    /** @throws SignetException MALFORMED naming what is wrong */
+    static Map<String, Object> parseObject(byte[] body) {
+        String text;
         try {
-            return JSONObjectUtils.parse(new String(body, StandardCharsets.UTF_8));
-        } catch (ParseException e) {
-            throw new SignetException(Code.MALFORMED, "the request body is not a JSON object");
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body)).toString();
+        } catch (CharacterCodingException e) {
+            throw new SignetException(Code.MALFORMED, "the request body is not valid UTF-8");
+        }
+        try (JsonReader in = new JsonReader(new StringReader(text))) {
+            in.setStrictness(Strictness.STRICT);
+            in.setNestingLimit(MAX_DEPTH);
+            if (in.peek() != JsonToken.BEGIN_OBJECT) {
+                throw new SignetException(Code.MALFORMED, "the body must be a JSON object");
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> object = (Map<String, Object>) value(in);
+            if (in.peek() != JsonToken.END_DOCUMENT) {
+                throw new SignetException(Code.MALFORMED, "the body must be one JSON object and nothing after it");
+            }
+            return object;
+        } catch (IOException | IllegalStateException | NumberFormatException e) {
+            // Gson's message quotes the input; the client has its own copy.
+            throw new SignetException(Code.MALFORMED, "the request body is not a JSON object (malformed JSON)");
         }
     }
 
-    private static byte[] readLimited(ServerRequest req, long maxBytes) throws IOException {
+    /** Numbers as Nimbus gives them: whole numbers that fit a long as Long, others as Double. */
+    private static Object value(JsonReader in) throws IOException {
+        return switch (in.peek()) {
+            case BEGIN_OBJECT -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                in.beginObject();
+                while (in.hasNext()) {
+                    String name = in.nextName();
+                    if (m.containsKey(name)) {
+                        throw new SignetException(Code.MALFORMED, "the member name '" + printable(name)
+                                + "' appears twice in one object");
+                    }
+                    m.put(name, value(in));
+                }
+                in.endObject();
+                yield m;
+            }
+            case BEGIN_ARRAY -> {
+                List<Object> l = new ArrayList<>();
+                in.beginArray();
+                while (in.hasNext()) {
+                    l.add(value(in));
+                }
+                in.endArray();
+                yield l;
+            }
+            case STRING -> in.nextString();
+            case NUMBER -> number(in.nextString());
+            case BOOLEAN -> in.nextBoolean();
+            case NULL -> {
+                in.nextNull();
+                yield null;
+            }
+            default -> throw new IllegalStateException("unexpected " + in.peek());
+        };
+    }
+
+    private static Number number(String text) {
+        if (text.indexOf('.') < 0 && text.indexOf('e') < 0 && text.indexOf('E') < 0) {
+            try {
+                return Long.parseLong(text);
+            } catch (NumberFormatException tooBig) {
+                // falls through to a double
+            }
+        }
+        return Double.parseDouble(text);
+    }
+
+    /** A member name in an error detail: short, and without control characters. */
+    private static String printable(String name) {
+        String cut = name.length() > 64 ? name.substring(0, 64) + "…" : name;
+        return cut.replaceAll("\\p{Cntrl}", "?");
+    }
+
+    private static byte[] readLimited(ServerRequest req, long maxBytes) {
         try (InputStream in = req.content().inputStream()) {
             byte[] body = in.readNBytes((int) maxBytes + 1);
             if (body.length > maxBytes) {
                 throw tooLarge(maxBytes);
             }
             return body;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -63,9 +166,18 @@ final class RequestBodies {
         return new SignetException(Code.PAYLOAD_TOO_LARGE, "the request body is larger than " + maxBytes + " bytes");
     }
 
-    /** The bearer credential of the Authorization header. */
+    /**
+     * The bearer credential of the Authorization header, or null without one.
+     *
+     * @throws SignetException MALFORMED for more than one Authorization header: which one a proxy or client
+     *                         meant is unknowable, so neither is used
+     */
     static String bearer(ServerRequest req) {
-        return req.headers().first(HeaderNames.AUTHORIZATION)
+        List<String> values = req.headers().values(HeaderNames.AUTHORIZATION);
+        if (values.size() > 1) {
+            throw new SignetException(Code.MALFORMED, "send one Authorization header, not " + values.size());
+        }
+        return values.stream().findFirst()
                 .filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7))
                 .map(h -> h.substring(7).strip())
                 .orElse(null);

@@ -23,7 +23,37 @@ import java.util.Map;
 public record SignetConfig(String issuer, String host, int port, String adminHost, int adminPort, Path dataDir,
                            long maxBodyBytes, int maxBatch, RotationPolicy rotation, Delegation delegation,
                            CredentialHash adminCredential, List<Minter> minters, String backendType,
-                           Map<String, String> backendValues, String replicaId, Audit audit, Store store) {
+                           Map<String, String> backendValues, String replicaId, Audit audit, Store store,
+                           HttpLimits http) {
+
+    /**
+     * Bounds on slow and numerous clients, per socket ({@code signet.http.*}): a connection gets
+     * {@code idleTimeout} to start a request (a fresh one, or the next on a kept-alive connection),
+     * {@code headerTimeout} from its request line to the end of its headers and {@code bodyTimeout} for its body;
+     * beyond {@code maxConnections} open connections, new ones wait in the accept backlog.
+     */
+    public record HttpLimits(Duration headerTimeout, Duration bodyTimeout, Duration idleTimeout, int maxConnections) {
+
+        public static final HttpLimits DEFAULT = new HttpLimits(Duration.ofSeconds(10), Duration.ofSeconds(10),
+                Duration.ofSeconds(60), 1024);
+
+        /** @throws SignetException INVALID_ARGUMENT for a timeout under 100 ms or a bound under 1 */
+        public HttpLimits {
+            for (Duration d : List.of(headerTimeout, bodyTimeout, idleTimeout)) {
+                if (d.toMillis() < 100) {
+                    throw new SignetException(Code.INVALID_ARGUMENT, "signet.http timeouts must be at least 100 ms, not " + d);
+                }
+            }
+            if (maxConnections < 1) {
+                throw new SignetException(Code.INVALID_ARGUMENT, "signet.http.max-connections must be at least 1");
+            }
+        }
+
+        /** How often Helidon looks for idle connections: a quarter of the timeout, at least every 10 s. */
+        Duration idleCheckPeriod() {
+            return Duration.ofMillis(Math.clamp(idleTimeout.toMillis() / 4, 50, 10_000));
+        }
+    }
 
     /**
      * Where the key journal and the writer's lease live ({@code signet.store.*}): {@code file} (the default; in the
@@ -94,15 +124,12 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
     /** @throws SignetException INVALID_ARGUMENT naming the missing or invalid key */
     public static SignetConfig from(Config root) {
         Config c = root.get("signet");
-        String issuer = required(c, "issuer");
-        if (!issuer.startsWith("https://") && !issuer.startsWith("http://")) {
-            throw new SignetException(Code.INVALID_ARGUMENT, "signet.issuer must be an http(s) URL");
-        }
+        String issuer = issuer(required(c, "issuer"));
         Config backend = c.get("backend");
         String type = required(backend, "type");
         Map<String, String> values = backend.detach().asMap().orElse(Map.of());
         return new SignetConfig(
-                issuer.endsWith("/") ? issuer.substring(0, issuer.length() - 1) : issuer,
+                issuer,
                 c.get("host").asString().orElse("127.0.0.1"),
                 c.get("port").asInt().orElse(8080),
                 c.get("admin.host").asString().orElse("127.0.0.1"),
@@ -118,7 +145,36 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
                 values,
                 c.get("replica-id").asString().orElse(null),
                 audit(c),
-                store(c.get("store")));
+                store(c.get("store")),
+                httpLimits(c.get("http")));
+    }
+
+    private static HttpLimits httpLimits(Config h) {
+        HttpLimits d = HttpLimits.DEFAULT;
+        return new HttpLimits(duration(h.get("header-timeout"), d.headerTimeout()),
+                duration(h.get("body-timeout"), d.bodyTimeout()), duration(h.get("idle-timeout"), d.idleTimeout()),
+                h.get("max-connections").asInt().orElse(d.maxConnections()));
+    }
+
+    /**
+     * An http(s) URL with a host, no query, fragment or user info, and a plain path (RFC 8414 §2: the metadata
+     * and JWKS URLs are built from it). A trailing '/' is dropped.
+     */
+    static String issuer(String text) {
+        String issuer = text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(issuer);
+        } catch (java.net.URISyntaxException e) {
+            uri = null;
+        }
+        if (uri == null || !("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || uri.getHost() == null
+                || uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null
+                || !uri.getRawPath().matches("(/[A-Za-z0-9._~-]+)*") || uri.getRawPath().matches(".*/\\.\\.?(/.*)?")) {
+            throw new SignetException(Code.INVALID_ARGUMENT, "signet.issuer must be an http(s) URL with a host and at"
+                    + " most a plain path (letters, digits, . _ ~ -), no query, fragment or user info; not '" + text + "'");
+        }
+        return issuer;
     }
 
     private static Store store(Config s) {

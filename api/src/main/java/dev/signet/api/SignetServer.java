@@ -12,15 +12,16 @@ import dev.signet.audit.AuditTrail;
 import dev.signet.issuance.Issuance;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
-import io.helidon.http.HttpException;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
+import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.time.Clock;
 
 /**
@@ -32,21 +33,28 @@ public final class SignetServer implements AutoCloseable {
     public static final String ADMIN_SOCKET = "admin";
 
     private final WebServer server;
+    private final ReadDeadlines deadlines;
 
-    private SignetServer(WebServer server) {
+    private SignetServer(WebServer server, ReadDeadlines deadlines) {
         this.server = server;
+        this.deadlines = deadlines;
     }
 
-    /** Starts listening; ports of 0 pick free ones (see {@link #port()}, {@link #adminPort()}). */
     /**
+     * Starts listening; ports of 0 pick free ones (see {@link #port()}, {@link #adminPort()}).
+     *
      * @param keyRing the keys tokens are signed with and the JWKS publishes
      * @param masters the backend keys' lifecycle, which the operator verbs act on (the same ring in direct mode)
+     * @throws SignetException FAILED_PRECONDITION naming the socket (public or admin) that could not be bound, and why
      */
     public static SignetServer start(SignetConfig config, ReplicaId replica, KeyBackend backend,
                                      LifecycleStore store, KeyRing keyRing, RotatingKeyRing masters,
                                      AuditTrail audit, Clock clock) {
+        checkBindable("public", "signet.port", config.host(), config.port());
+        checkBindable("admin", "signet.admin.port", config.adminHost(), config.adminPort());
         Minters minters = new Minters(config.minters());
         Issuance issuance = new Issuance(config.issuer(), keyRing, clock, audit);
+        ReadDeadlines deadlines = new ReadDeadlines(config.http().headerTimeout(), config.http().bodyTimeout());
         ObserveFeature observe = ObserveFeature.builder()
                 .sockets(java.util.List.of(ADMIN_SOCKET))
                 .addObserver(HealthObserver.builder()
@@ -61,48 +69,77 @@ public final class SignetServer implements AutoCloseable {
                 .host(config.host())
                 .port(config.port())
                 .shutdownHook(false)
-                // Responses go out in more than one write; Nagle plus delayed ACKs would add ~40 ms.
-                .connectionOptions(o -> o.tcpNoDelay(true))
-                .directHandlers(Problems.directHandlers())
+                .update(b -> listener(b, config.http(), deadlines))
                 .addFeature(observe)
-                .routing(r -> publicRouting(r, minters, keyRing, issuance, audit, config))
-                .putSocket(ADMIN_SOCKET, s -> s.host(config.adminHost()).port(config.adminPort())
-                        .connectionOptions(o -> o.tcpNoDelay(true)).directHandlers(Problems.directHandlers()))
+                .routing(r -> publicRouting(r, minters, keyRing, issuance, audit, config, deadlines))
+                .putSocket(ADMIN_SOCKET, s -> listener(s.host(config.adminHost()).port(config.adminPort()),
+                        config.http(), deadlines))
                 .routing(ADMIN_SOCKET, r -> adminRouting(r, config, replica, store, keyRing, masters,
                         backend))
                 .build()
                 .start();
-        return new SignetServer(server);
+        if (!server.isRunning()) {
+            deadlines.close();
+            // Helidon logged the cause; say which socket in terms of the configuration.
+            checkBindable("public", "signet.port", config.host(), config.port());
+            checkBindable("admin", "signet.admin.port", config.adminHost(), config.adminPort());
+            throw new SignetException(Code.FAILED_PRECONDITION, "the HTTP server did not start (public socket "
+                    + config.host() + ":" + config.port() + ", admin socket " + config.adminHost() + ":"
+                    + config.adminPort() + "); the log above has Helidon's reason");
+        }
+        return new SignetServer(server, deadlines);
+    }
+
+    /** What both sockets share: problem bodies for refused requests, read deadlines and connection bounds. */
+    private static <B extends io.helidon.webserver.ListenerConfig.BuilderBase<?, ?>> B listener(
+            B b, SignetConfig.HttpLimits limits, ReadDeadlines deadlines) {
+        // Responses go out in more than one write; Nagle plus delayed ACKs would add ~40 ms.
+        b.connectionOptions(o -> o.tcpNoDelay(true))
+                .directHandlers(Problems.directHandlers())
+                .addConnectionSelector(new Http10Refusal())
+                .maxTcpConnections(limits.maxConnections())
+                // Helidon closes a connection that has not started a request within this time (keep-alive idle
+                // or a request line that trickles in); ReadDeadlines covers the headers and the body.
+                .idleConnectionTimeout(limits.idleTimeout())
+                .idleConnectionPeriod(limits.idleCheckPeriod())
+                .addProtocol(Http1Config.builder().addReceiveListener(deadlines).build());
+        return b;
+    }
+
+    /**
+     * Fails fast, in the operator's terms, when a socket cannot be bound; Helidon would log and leave a server
+     * that serves nothing. Port 0 (any free port) always binds.
+     */
+    private static void checkBindable(String which, String key, String host, int port) {
+        if (port == 0) {
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(host, port));
+        } catch (IOException | IllegalArgumentException | SecurityException e) {
+            throw new SignetException(Code.FAILED_PRECONDITION, "the " + which + " socket " + host + ":" + port
+                    + " cannot be bound (" + e.getMessage() + "); stop what holds it or change " + key);
+        }
     }
 
     static void publicRouting(HttpRouting.Builder r, Minters minters, KeyRing keyRing, Issuance issuance,
-                              AuditTrail audit, SignetConfig config) {
-        r.register("/v1/tokens", new TokenService(minters, issuance, audit, config.maxBodyBytes(), config.maxBatch()))
-                .register("/.well-known", new JwksService(keyRing, config.issuer()))
-                .any(SignetServer::notFound);
-        errors(r);
+                              AuditTrail audit, SignetConfig config, ReadDeadlines deadlines) {
+        r.addFilter(RequestId::filter)
+                .register("/v1/tokens", new TokenService(minters, issuance, audit, config.maxBodyBytes(),
+                        config.maxBatch(), deadlines));
+        JwksService.register(r, keyRing, config.issuer());
+        r.any(Problems::notFound);
+        Problems.register(r);
     }
 
     static void adminRouting(HttpRouting.Builder r, SignetConfig config, ReplicaId replica, LifecycleStore store,
                              KeyRing keyRing,
                              RotatingKeyRing masters, KeyBackend backend) {
-        r.register("/v1", new AdminService(config.adminCredential(), replica, store, keyRing, masters,
-                backend));
-        errors(r);
-    }
-
-    private static void errors(HttpRouting.Builder r) {
-        r.error(SignetException.class, (req, res, e) -> Problems.send(res, e))
-                .error(HttpException.class, (req, res, e) -> Problems.send(res, fromHttp(e)))
-                .error(Throwable.class, (req, res, e) -> Problems.sendUnexpected(res, e));
-    }
-
-    /** Helidon's own 4xx (bad headers, bad URIs) keep their status class and get a problem body. */
-    private static SignetException fromHttp(HttpException e) {
-        int code = e.status().code();
-        Code c = code == 413 ? Code.PAYLOAD_TOO_LARGE : code == 404 ? Code.NOT_FOUND
-                : code >= 400 && code < 500 ? Code.MALFORMED : Code.INTERNAL;
-        return new SignetException(c, code < 500 ? e.getMessage() : "internal error");
+        r.addFilter(RequestId::filter)
+                .register("/v1", new AdminService(config.adminCredential(), replica, store, keyRing, masters,
+                        backend));
+        Problems.register(r);
     }
 
     /** Readiness is DOWN while the audit trail cannot record: signing is refused then (fail closed). */
@@ -136,18 +173,6 @@ public final class SignetServer implements AutoCloseable {
         return b.build();
     }
 
-    static void notFound(ServerRequest req, ServerResponse res) {
-        throw new SignetException(Code.NOT_FOUND, "no such resource: " + req.prologue().uriPath().path());
-    }
-
-    static void methodNotAllowed(ServerRequest req, ServerResponse res) {
-        res.header(io.helidon.http.HeaderNames.ALLOW, "POST");
-        res.status(io.helidon.http.Status.METHOD_NOT_ALLOWED_405);
-        res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, Problems.MEDIA_TYPE);
-        res.send(("{\"type\":\"about:blank\",\"title\":\"Method Not Allowed\",\"status\":405,\"detail\":\""
-                + req.prologue().method().text() + " is not allowed here\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    }
-
     public int port() {
         return server.port();
     }
@@ -159,5 +184,6 @@ public final class SignetServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+        deadlines.close();
     }
 }

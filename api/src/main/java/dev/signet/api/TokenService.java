@@ -29,12 +29,15 @@ final class TokenService implements HttpService {
     private final AuditTrail audit;
     private final long maxBodyBytes;
     private final int maxBatch;
+    private final ReadDeadlines deadlines;
     private final Counter issued = Metrics.globalRegistry().getOrCreate(
             Counter.builder("signet.tokens.issued").description("Tokens signed"));
     private final Counter refused = Metrics.globalRegistry().getOrCreate(
             Counter.builder("signet.tokens.refused").description("Token requests refused (any reason)"));
 
-    TokenService(Minters minters, Issuance issuance, AuditTrail audit, long maxBodyBytes, int maxBatch) {
+    TokenService(Minters minters, Issuance issuance, AuditTrail audit, long maxBodyBytes, int maxBatch,
+                 ReadDeadlines deadlines) {
+        this.deadlines = deadlines;
         this.minters = minters;
         this.issuance = issuance;
         this.audit = audit;
@@ -46,15 +49,15 @@ final class TokenService implements HttpService {
     public void routing(HttpRules rules) {
         rules.post("/", this::mintOne)
                 .post("/batch", this::mintBatch)
-                .any("/", SignetServer::methodNotAllowed)
-                .any("/batch", SignetServer::methodNotAllowed);
+                .any("/", Problems.methodNotAllowed("POST"))
+                .any("/batch", Problems.methodNotAllowed("POST"));
     }
 
     private void mintOne(ServerRequest req, ServerResponse res) {
         Minter minter = authenticate(req);
         MintedToken token;
         try {
-            token = issuance.mint(minter, RequestBodies.jsonObject(req, maxBodyBytes));
+            token = issuance.mint(minter, RequestBodies.jsonObject(req, maxBodyBytes, deadlines));
         } catch (SignetException e) {
             refused.increment();
             issuance.refused(minter, e);
@@ -71,7 +74,7 @@ final class TokenService implements HttpService {
         Minter minter = authenticate(req);
         List<Object> minted;
         try {
-            Map<String, Object> body = RequestBodies.jsonObject(req, maxBodyBytes);
+            Map<String, Object> body = RequestBodies.jsonObject(req, maxBodyBytes, deadlines);
             if (body.size() != 1 || !(body.get("requests") instanceof List<?> requests)) {
                 throw new SignetException(Code.INVALID_ARGUMENT, "a batch body is {\"requests\": [ ... ]} and nothing else");
             }
@@ -92,7 +95,8 @@ final class TokenService implements HttpService {
                 results.append(json(token));
             } else {
                 refused.increment();
-                results.append(JSONObjectUtils.toJSONString(Map.of("problem", Problems.body((SignetException) result))));
+                results.append(JSONObjectUtils.toJSONString(
+                        Map.of("problem", Problems.body((SignetException) result, RequestId.of(req)))));
             }
             results.append(',');
         }

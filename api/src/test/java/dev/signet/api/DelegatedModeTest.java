@@ -81,4 +81,13 @@ class DelegatedModeTest {
         assertNotEquals(0, wrongPin.exit(), "a chain not rooted in the pinned master is rejected");
         assertTrue(wrongPin.out().contains("pinned master"), wrongPin.out());
     }
+
+    @Test
+    void metadataListsTheAlgorithmsOfMasterAndSubkeys(@TempDir Path other) {
+        try (TestDaemon eddsa = new TestDaemon(other, Map.of("signet.mode", "delegated",
+                "signet.delegation.algorithm", "EdDSA"))) {
+            Map<String, Object> doc = json(eddsa.get(eddsa.base() + "/.well-known/oauth-authorization-server"));
+            assertEquals(List.of("ES256", "EdDSA"), doc.get("signet_token_signing_alg_values_supported"));
+        }
+    }
 }

@@ -11,6 +11,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import dev.signet.spi.SignetException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -127,6 +128,73 @@ class SigningApiTest {
     void malformedJsonIs400() {
         assertProblem(signet.mint(ALPHA, "{\"sub\":"), 400, "JSON");
         assertProblem(signet.mint(ALPHA, "[1,2]"), 400, "JSON");
+        assertProblem(signet.mint(ALPHA, "{sub:'a'}"), 400, "JSON");
+        assertProblem(signet.mint(ALPHA, "{\"sub\":\"a\"} {}"), 400, "JSON");
+    }
+
+    @Test
+    void aBodyThatIsNotAnObjectIs400OnEveryEndpoint() {
+        for (String path : List.of("/v1/tokens", "/v1/tokens/batch")) {
+            for (String body : List.of("null", "[]", "\"x\"", "7", "true")) {
+                assertProblem(signet.post(path, ALPHA, "application/json", body), 400, "the body must be a JSON object");
+            }
+        }
+    }
+
+    @Test
+    void duplicateMemberNamesAreRefusedAtEveryDepth() {
+        String item = "{\"resource\":\"repo:alpha/x\",\"actions\":[\"read\"]";
+        assertProblem(signet.mint(ALPHA, "{\"sub\":\"a\",\"sub\":\"b\",\"aud\":\"https://alpha.example\",\"ttl\":60,"
+                + "\"scope\":[" + item + "}]}"), 400, "'sub' appears twice");
+        assertProblem(signet.mint(ALPHA, "{\"sub\":\"a\",\"aud\":\"https://alpha.example\",\"ttl\":60,"
+                + "\"scope\":[" + item + ",\"resource\":\"repo:beta/y\"}]}"), 400, "'resource' appears twice");
+        assertProblem(signet.post("/v1/tokens/batch", ALPHA, "application/json", "{\"requests\":[{\"sub\":\"a\","
+                + "\"aud\":\"https://alpha.example\",\"ttl\":60,\"ttl\":3600,\"scope\":[" + item + "}]}]}"), 400, "'ttl' appears twice");
+    }
+
+    @Test
+    void bodiesThatAreNotUtf8Are400() {
+        byte[] valid = request("agent-\u00e9", "https://alpha.example", 60, "repo:alpha/x", "read")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(201, signet.send(bytes(valid)).statusCode(), "UTF-8 is accepted");
+        byte[] latin1 = request("agent-\u00e9", "https://alpha.example", 60, "repo:alpha/x", "read")
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertProblem(signet.send(bytes(latin1)), 400, "UTF-8");
+    }
+
+    java.net.http.HttpRequest bytes(byte[] body) {
+        return java.net.http.HttpRequest.newBuilder(java.net.URI.create(signet.base() + "/v1/tokens"))
+                .header("Authorization", "Bearer " + ALPHA).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build();
+    }
+
+    @Test
+    void twoAuthorizationHeadersAre400AndNeitherIsUsed() {
+        java.net.http.HttpRequest twice = java.net.http.HttpRequest.newBuilder(java.net.URI.create(signet.base() + "/v1/tokens"))
+                .header("Authorization", "Bearer " + ALPHA).header("Authorization", "Bearer " + ALPHA)
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(request("a", "https://alpha.example", 60, "repo:alpha/x", "read")))
+                .build();
+        assertProblem(signet.send(twice), 400, "one Authorization header");
+        HttpResponse<String> admin = signet.get(signet.adminBase() + "/v1/keys", "Authorization", "Bearer " + TestDaemon.ADMIN,
+                "Authorization", "Bearer " + TestDaemon.ADMIN);
+        assertProblem(admin, 400, "one Authorization header");
+    }
+
+    @Test
+    void requestIdsAreTakenWhenSafeReplacedOtherwiseAndEchoed() {
+        HttpResponse<String> kept = signet.get(signet.base() + "/nowhere", "X-Request-Id", "minter-42:abc_DEF.9");
+        assertEquals("minter-42:abc_DEF.9", json(kept).get("request_id"));
+        assertEquals("minter-42:abc_DEF.9", kept.headers().firstValue("X-Request-Id").orElse(""));
+        for (String bad : List.of("x".repeat(65), "a b", "<script>", "a/b")) {
+            HttpResponse<String> replaced = signet.get(signet.base() + "/nowhere", "X-Request-Id", bad);
+            String id = (String) json(replaced).get("request_id");
+            assertNotEquals(bad, id);
+            assertTrue(id.matches("[A-Za-z0-9_-]{16}"), id);
+        }
+        HttpResponse<String> minted = signet.mint(ALPHA, request("a", "https://alpha.example", 60, "repo:alpha/x", "read"));
+        assertTrue(minted.headers().firstValue("X-Request-Id").orElse("").matches("[A-Za-z0-9_-]{16}"),
+                "generated when absent, on successes too");
     }
 
     @Test
@@ -179,10 +247,17 @@ class SigningApiTest {
 
     @Test
     void unknownPathsAndMethodsGetProblems() {
-        assertProblem(signet.get(signet.base() + "/nowhere"), 404, "no such resource");
+        HttpResponse<String> missing = signet.get(signet.base() + "/nowhere-%3Cscript%3E");
+        assertProblem(missing, 404, "no such resource");
+        assertFalse(missing.body().contains("nowhere") || missing.body().contains("script"), "the path is not echoed");
         HttpResponse<String> res = signet.get(signet.base() + "/v1/tokens");
-        assertEquals(405, res.statusCode());
-        assertEquals("application/problem+json", res.headers().firstValue("Content-Type").orElse(""));
+        assertProblem(res, 405, "GET is not allowed");
+        assertEquals("POST", res.headers().firstValue("Allow").orElse(""));
+        assertEquals("urn:signet:problem:method-not-allowed", json(res).get("type"), "not about:blank");
+        HttpResponse<String> keys = signet.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(signet.adminBase() + "/v1/keys"))
+                .DELETE().build());
+        assertProblem(keys, 405, "DELETE is not allowed");
+        assertEquals("GET", keys.headers().firstValue("Allow").orElse(""));
     }
 
     @Test
@@ -232,11 +307,72 @@ class SigningApiTest {
     }
 
     @Test
-    void discoveryPointsAtTheJwks() {
-        Map<String, Object> doc = json(signet.get(signet.base() + "/.well-known/openid-configuration"));
+    void authorizationServerMetadataIsHonestAndOpenIdDiscoveryIsGone() {
+        HttpResponse<String> res = signet.get(signet.base() + "/.well-known/oauth-authorization-server");
+        assertEquals(200, res.statusCode(), res.body());
+        Map<String, Object> doc = json(res);
         assertEquals("https://signet.test", doc.get("issuer"));
         assertEquals("https://signet.test/.well-known/jwks.json", doc.get("jwks_uri"));
-        assertTrue(((List<?>) doc.get("id_token_signing_alg_values_supported")).contains("ES256"));
+        assertEquals(List.of(), doc.get("response_types_supported"), "no authorization endpoint, so no response type");
+        assertEquals(List.of(), doc.get("grant_types_supported"), "the RFC's default would claim code and implicit");
+        assertEquals(List.of("ES256"), doc.get("signet_token_signing_alg_values_supported"), "the published key's alg");
+        assertFalse(doc.containsKey("id_token_signing_alg_values_supported"), "Signet issues no ID tokens");
+        assertFalse(doc.containsKey("token_signing_alg_values_supported"), "not a registered name");
+        assertProblem(signet.get(signet.base() + "/.well-known/openid-configuration"), 404, "no such resource");
+    }
+
+    @Test
+    void anIssuerWithAPathHasItsMetadataWhereRfc8414PutsIt(@TempDir Path other) {
+        try (TestDaemon tenant = new TestDaemon(other, Map.of("signet.issuer", "https://signet.test/tenant-a/"))) {
+            Map<String, Object> doc = json(tenant.get(tenant.base() + "/.well-known/oauth-authorization-server/tenant-a"));
+            assertEquals("https://signet.test/tenant-a", doc.get("issuer"));
+            assertEquals("https://signet.test/tenant-a/.well-known/jwks.json", doc.get("jwks_uri"));
+            assertEquals(200, tenant.get(tenant.base() + "/tenant-a/.well-known/jwks.json").statusCode(), "jwks_uri is served");
+            assertEquals(404, tenant.get(tenant.base() + "/.well-known/oauth-authorization-server").statusCode(),
+                    "the host's root is not this issuer");
+        }
+        for (String bad : List.of("https://signet.test/a?x=1", "https://signet.test/#f", "https://u@signet.test",
+                "https://signet.test/{x}", "https://signet.test/a/../b", "ftp://signet.test")) {
+            SignetException e = assertThrows(SignetException.class, () -> new TestDaemon(other, Map.of("signet.issuer", bad)));
+            assertTrue(e.getMessage().contains("signet.issuer"), e.getMessage());
+        }
+    }
+
+    @Test
+    void headAnswersLikeGetWithoutABodyAndOtherMethodsGet405() throws Exception {
+        for (String path : List.of("/.well-known/jwks.json", "/.well-known/oauth-authorization-server")) {
+            HttpResponse<String> get = signet.get(signet.base() + path);
+            HttpResponse<String> head = signet.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(signet.base() + path)).method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+            assertEquals(200, head.statusCode(), path);
+            assertEquals("", head.body(), path);
+            assertEquals(get.headers().firstValue("Content-Type"), head.headers().firstValue("Content-Type"), path);
+            assertEquals(get.headers().firstValue("ETag"), head.headers().firstValue("ETag"), path);
+            HttpResponse<String> post = signet.post(path, null, "application/json", "{}");
+            assertProblem(post, 405, "not allowed");
+            assertEquals("GET, HEAD", post.headers().firstValue("Allow").orElse(""), path);
+            assertEquals("urn:signet:problem:method-not-allowed", json(post).get("type"));
+        }
+        // The connection stays usable after a HEAD: no stray body bytes were sent.
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", signet.daemon.server().port())) {
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(("HEAD /.well-known/jwks.json HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /.well-known/jwks.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            // Read until the GET's body has come (Helidon keeps the connection open after Connection: close).
+            StringBuilder got = new StringBuilder();
+            byte[] buf = new byte[8192];
+            while (got.indexOf("\"keys\"") < 0) {
+                int n = s.getInputStream().read(buf);
+                assertTrue(n > 0, "the GET after the HEAD is answered: " + got);
+                got.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+            }
+            String both = got.toString();
+            assertTrue(both.startsWith("HTTP/1.1 200"), both);
+            int second = both.indexOf("HTTP/1.1 200", 1);
+            assertTrue(second > 0, "the bytes after the HEAD's headers are the GET's answer: " + both);
+            assertFalse(both.substring(0, second).contains("\"keys\""), "HEAD sent no body: " + both);
+        }
     }
 
     @Test
@@ -294,6 +430,9 @@ class SigningApiTest {
         String detail = (String) problem.get("detail");
         assertTrue(detail.toLowerCase().contains(detailContains.toLowerCase()), "detail '" + detail + "' should mention " + detailContains);
         assertFalse(res.body().contains("Exception") || res.body().contains("\tat "), "no stack trace: " + res.body());
+        String id = (String) problem.get("request_id");
+        assertTrue(id != null && !id.isEmpty(), "every problem carries a request id: " + res.body());
+        assertEquals(id, res.headers().firstValue("X-Request-Id").orElse(""), "the same id is in the response header");
     }
 
 }

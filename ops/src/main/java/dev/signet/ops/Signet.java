@@ -77,7 +77,13 @@ public final class Signet {
         }
         Config config = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
                 .addSource(ConfigSources.file(file)).build();
-        runUntilStopped(SignetConfig.from(config), null);
+        SignetConfig signet = SignetConfig.from(config);
+        if (!signet.issuer().startsWith("https://")) {
+            // RFC 8414 §3 wants https; verifiers fetching the JWKS over http can be fed other keys.
+            System.err.println("signet: WARNING: signet.issuer " + signet.issuer() + " is not https; verifiers"
+                    + " must reach the JWKS and metadata over https in production");
+        }
+        runUntilStopped(signet, null);
     }
 
     /** Starts the daemon and blocks until SIGTERM / Ctrl-C, then shuts down gracefully. */
