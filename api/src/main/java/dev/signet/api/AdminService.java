@@ -3,8 +3,8 @@ package dev.signet.api;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import dev.signet.rotation.KeyRing;
 import dev.signet.rotation.LifecycleStore;
+import dev.signet.rotation.MasterKeyRing;
 import dev.signet.rotation.ReplicaId;
-import dev.signet.rotation.RotatingKeyRing;
 import dev.signet.spi.KeyBackend;
 import dev.signet.store.postgres.PostgresLifecycleStore;
 import dev.signet.spi.SignetException;
@@ -35,16 +35,23 @@ final class AdminService implements HttpService {
     private final ReplicaId replica;
     private final LifecycleStore store;
     private final KeyRing keyRing;
-    private final RotatingKeyRing masters;
+    private final MasterKeyRing masters;
+    private final boolean delegated;
     private final KeyBackend backend;
 
+    /**
+     * @param keyRing   the keys tokens are signed with and the JWKS publishes
+     * @param masters   the backend keys, which the operator verbs act on ({@code keyRing} itself in direct mode)
+     * @param delegated true when {@code keyRing} signs with subkeys certified by {@code masters}
+     */
     AdminService(CredentialHash adminCredential, ReplicaId replica, LifecycleStore store, KeyRing keyRing,
-                 RotatingKeyRing masters, KeyBackend backend) {
+                 MasterKeyRing masters, boolean delegated, KeyBackend backend) {
         this.adminCredential = adminCredential;
         this.replica = replica;
         this.store = store;
         this.keyRing = keyRing;
         this.masters = masters;
+        this.delegated = delegated;
         this.backend = backend;
     }
 
@@ -72,7 +79,7 @@ final class AdminService implements HttpService {
         action.apply(kid);
         // Operators' actions are the audit trail of the key lifecycle.
         LOG.log(System.Logger.Level.WARNING, "admin: keys " + name + (kid == null ? "" : " " + kid) + " done");
-        if (keyRing != masters) {
+        if (delegated) {
             keyRing.tick(); // subkeys follow their masters at once (a revoked master takes its subkeys along)
         }
         send(res, keyRing.describe());

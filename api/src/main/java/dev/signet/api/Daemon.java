@@ -7,9 +7,9 @@ import dev.signet.rotation.DelegatedKeyRing;
 import dev.signet.rotation.FileLifecycleStore;
 import dev.signet.rotation.KeyRing;
 import dev.signet.rotation.LifecycleStore;
+import dev.signet.rotation.MasterKeyRing;
 import dev.signet.rotation.ReplicaId;
-import dev.signet.rotation.RotatingKeyRing;
-import dev.signet.rotation.Rotator;
+import dev.signet.rotation.RotationScheduler;
 import dev.signet.software.InMemorySigning;
 import dev.signet.spi.BackendSettings;
 import dev.signet.spi.KeyBackend;
@@ -31,16 +31,16 @@ public final class Daemon implements AutoCloseable {
     private final KeyBackend backend;
     private final Journal journal;
     private final KeyRing keyRing;
-    private final Rotator rotator;
+    private final RotationScheduler scheduler;
     private final AuditLog audit;
     private final SignetServer server;
 
-    private Daemon(KeyBackend backend, Journal journal, KeyRing keyRing, Rotator rotator, AuditLog audit,
+    private Daemon(KeyBackend backend, Journal journal, KeyRing keyRing, RotationScheduler scheduler, AuditLog audit,
                    SignetServer server) {
         this.backend = backend;
         this.journal = journal;
         this.keyRing = keyRing;
-        this.rotator = rotator;
+        this.scheduler = scheduler;
         this.audit = audit;
         this.server = server;
     }
@@ -82,26 +82,26 @@ public final class Daemon implements AutoCloseable {
         LOG.log(System.Logger.Level.INFO, "replica {0} starting for {1}", replica, config.issuer());
         KeyBackend backend = KeyBackends.open(config.backendType(), new BackendSettings(config.backendValues(),
                 config.dataDir(), config.issuer(), clock, System::getenv));
-        Rotator rotator = null;
+        RotationScheduler scheduler = null;
         AuditLog audit = null;
         Journal journal = null;
         try {
             journal = Journal.open(config, replica);
             LifecycleStore store = journal.store();
             KeyRing ring;
-            RotatingKeyRing masters;
+            MasterKeyRing masters;
             if (config.delegation() == null) {
-                ring = masters = RotatingKeyRing.start(backend, store, config.rotation(), clock);
+                ring = masters = MasterKeyRing.start(backend, store, config.rotation(), clock);
             } else {
                 DelegatedKeyRing delegated = DelegatedKeyRing.start(
-                        () -> RotatingKeyRing.start(backend, store, config.rotation(), clock),
+                        () -> MasterKeyRing.start(backend, store, config.rotation(), clock),
                         InMemorySigning::generate,
                         config.delegation().algorithm(), config.delegation().lifetime(),
                         issuerDir(config).resolve("subkeys"), clock);
                 ring = delegated;
                 masters = delegated.master();
             }
-            rotator = Rotator.start(Map.of(config.issuer(), ring), config.rotation().checkInterval());
+            scheduler = RotationScheduler.start(Map.of(config.issuer(), ring), config.rotation().checkInterval());
             // Another replica's change (a revocation above all) is applied at once, not at the next tick.
             store.subscribe(ring::tick);
             AuditTrail trail = AuditTrail.NONE;
@@ -111,14 +111,14 @@ public final class Daemon implements AutoCloseable {
             } else {
                 trail = audit = openAudit(config, replica, backend, masters, clock);
             }
-            return new Daemon(backend, journal, ring, rotator, audit, SignetServer.start(config, replica, backend,
+            return new Daemon(backend, journal, ring, scheduler, audit, SignetServer.start(config, replica, backend,
                     store, ring, masters, trail, clock));
         } catch (RuntimeException e) {
             if (audit != null) {
                 audit.close();
             }
-            if (rotator != null) {
-                rotator.close();
+            if (scheduler != null) {
+                scheduler.close();
             }
             if (journal != null) {
                 journal.close();
@@ -180,7 +180,7 @@ public final class Daemon implements AutoCloseable {
         if (audit != null) {
             audit.close();
         }
-        rotator.close();
+        scheduler.close();
         journal.close();
         keyRing.close();
         backend.close();

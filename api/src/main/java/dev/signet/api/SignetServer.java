@@ -2,8 +2,8 @@ package dev.signet.api;
 
 import dev.signet.rotation.KeyRing;
 import dev.signet.rotation.LifecycleStore;
+import dev.signet.rotation.MasterKeyRing;
 import dev.signet.rotation.ReplicaId;
-import dev.signet.rotation.RotatingKeyRing;
 import dev.signet.spi.KeyBackend;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SignetException.Code;
@@ -48,7 +48,7 @@ public final class SignetServer implements AutoCloseable {
      * @throws SignetException FAILED_PRECONDITION naming the socket (public or admin) that could not be bound, and why
      */
     public static SignetServer start(SignetConfig config, ReplicaId replica, KeyBackend backend,
-                                     LifecycleStore store, KeyRing keyRing, RotatingKeyRing masters,
+                                     LifecycleStore store, KeyRing keyRing, MasterKeyRing masters,
                                      AuditTrail audit, Clock clock) {
         checkBindable("public", "signet.port", config.host(), config.port());
         checkBindable("admin", "signet.admin.port", config.adminHost(), config.adminPort());
@@ -135,10 +135,10 @@ public final class SignetServer implements AutoCloseable {
 
     static void adminRouting(HttpRouting.Builder r, SignetConfig config, ReplicaId replica, LifecycleStore store,
                              KeyRing keyRing,
-                             RotatingKeyRing masters, KeyBackend backend) {
+                             MasterKeyRing masters, KeyBackend backend) {
         r.addFilter(RequestId::filter)
                 .register("/v1", new AdminService(config.adminCredential(), replica, store, keyRing, masters,
-                        backend));
+                        config.delegation() != null, backend));
         Problems.register(r);
     }
 

@@ -48,7 +48,7 @@ import java.util.function.Supplier;
  * restarted process and the other replicas on the same host keep publishing it while its tokens are
  * valid. Until this process's first subkey has been published for the lead, the master key signs
  * directly; only the process that starts an issuer (nothing published yet, see
- * {@link RotatingKeyRing#bootstrapped()}) signs with its first subkey at once.
+ * {@link MasterKeyRing#bootstrapped()}) signs with its first subkey at once.
  */
 public final class DelegatedKeyRing implements KeyRing {
 
@@ -56,22 +56,25 @@ public final class DelegatedKeyRing implements KeyRing {
     private static final String SUFFIX = ".subkeys";
     private static final String LOCK = "subkeys.lock";
 
-    /** A subkey's public side and schedule, as written for other processes. */
-    record Published(SigningKey key, String masterKid, Instant prepared, Instant activates, Instant retires,
-                     Instant unpublishes) {
+    /**
+     * A subkey and its schedule. {@code key} holds the private part while the subkey is this process's and
+     * may still sign; what is written for other processes, and read back, is only its public side.
+     */
+    record Subkey(SigningKey key, String masterKid, Instant prepared, Instant activates, Instant retires,
+                  Instant unpublishes) {
 
         /** The same subkey without its private part: it stays published but can no longer sign. */
-        Published withoutPrivatePart() {
+        Subkey withoutPrivatePart() {
             if (key instanceof CertifiedKey c && c.inner() instanceof VerifyOnlyKey) {
                 return this;
             }
             VerifyOnlyKey pub = new VerifyOnlyKey(key.id(), key.algorithm(), key.publicKey());
-            return new Published(new CertifiedKey(pub, key.certificateChain()), masterKid, prepared, activates, retires,
+            return new Subkey(new CertifiedKey(pub, key.certificateChain()), masterKid, prepared, activates, retires,
                     unpublishes);
         }
     }
 
-    private final RotatingKeyRing master;
+    private final MasterKeyRing master;
     private final EphemeralKeys subkeys;
     private final SigningAlgorithm algorithm;
     private final Duration lifetime;
@@ -79,10 +82,10 @@ public final class DelegatedKeyRing implements KeyRing {
     private final Path own;
     private final Clock clock;
     /** This process's subkeys, with their private parts until they retire. */
-    private final Map<String, Published> mine = new ConcurrentHashMap<>();
+    private final Map<String, Subkey> mine = new ConcurrentHashMap<>();
     private final Map<String, X509Certificate> masterCertificates = new ConcurrentHashMap<>();
-    private volatile List<Published> publishedView = List.of();
-    private volatile Published signer;
+    private volatile List<Subkey> publishedView = List.of();
+    private volatile Subkey signer;
 
     /**
      * Opens the master ring and certifies the first subkey while holding the subkey directory's lock, so a
@@ -95,13 +98,13 @@ public final class DelegatedKeyRing implements KeyRing {
      * @param lifetime   how long a subkey signs; at least the prepublish lead
      * @throws SignetException INVALID_ARGUMENT if the lifetime is shorter than the master policy's lead
      */
-    public static DelegatedKeyRing start(Supplier<RotatingKeyRing> openMaster, EphemeralKeys subkeys,
+    public static DelegatedKeyRing start(Supplier<MasterKeyRing> openMaster, EphemeralKeys subkeys,
                                          SigningAlgorithm algorithm, Duration lifetime, Path dir, Clock clock) {
         try {
             Files.createDirectories(dir);
             try (FileChannel ch = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE); FileLock ignored = ch.lock()) {
-                RotatingKeyRing master = openMaster.get();
+                MasterKeyRing master = openMaster.get();
                 try {
                     DelegatedKeyRing ring = new DelegatedKeyRing(master, subkeys, algorithm, lifetime, dir, clock);
                     ring.tickLocked(master.bootstrapped());
@@ -117,7 +120,7 @@ public final class DelegatedKeyRing implements KeyRing {
         }
     }
 
-    private DelegatedKeyRing(RotatingKeyRing master, EphemeralKeys subkeys, SigningAlgorithm algorithm, Duration lifetime, Path dir, Clock clock) {
+    private DelegatedKeyRing(MasterKeyRing master, EphemeralKeys subkeys, SigningAlgorithm algorithm, Duration lifetime, Path dir, Clock clock) {
         if (lifetime.compareTo(master.policy().prepublishLead()) < 0) {
             throw new SignetException(SignetException.Code.INVALID_ARGUMENT, "a subkey lifetime of " + lifetime
                     + " is shorter than the prepublish lead " + master.policy().prepublishLead());
@@ -136,13 +139,13 @@ public final class DelegatedKeyRing implements KeyRing {
     }
 
     /** The ring of master keys, for the operator verbs. */
-    public RotatingKeyRing master() {
+    public MasterKeyRing master() {
         return master;
     }
 
     @Override
     public SigningSlot signingSlot() {
-        Published s = signer;
+        Subkey s = signer;
         Instant now = clock.instant();
         if (s != null && !now.isBefore(s.activates()) && now.isBefore(s.retires())) {
             return new SigningSlot(s.key(), s.unpublishes());
@@ -166,7 +169,7 @@ public final class DelegatedKeyRing implements KeyRing {
     public List<KeyView> describe() {
         List<KeyView> views = new ArrayList<>(master.describe());
         Instant now = clock.instant();
-        for (Published p : publishedView) {
+        for (Subkey p : publishedView) {
             String state = now.isBefore(p.activates()) ? "PREPARED" : now.isBefore(p.retires()) ? "ACTIVE" : "RETIRED";
             views.add(new KeyView(p.key().id(), p.key().algorithm().name(), "SUBKEY_" + state, p.prepared(),
                     p.activates(), p.retires(), p.unpublishes()));
@@ -200,14 +203,14 @@ public final class DelegatedKeyRing implements KeyRing {
         mine.values().removeIf(p -> !now.isBefore(p.unpublishes()) || !masters.contains(p.masterKid()));
         // A retired subkey never signs again: drop its private part now, keep publishing the public one.
         mine.replaceAll((kid, p) -> now.isBefore(p.retires()) ? p : p.withoutPrivatePart());
-        Duration lead = master.policy().prepublishLead();
-        Instant lastRetirement = mine.values().stream().map(Published::retires).max(Comparator.naturalOrder()).orElse(now);
+        Schedule schedule = master.policy().schedule();
+        Instant lastRetirement = mine.values().stream().map(Subkey::retires).max(Comparator.naturalOrder()).orElse(now);
         // Like master keys, the next subkey is prepared two leads ahead: one lead for caches, one of margin.
         // An issuer's first subkey signs at once, so its successor is prepared with it to be ready in time.
         boolean immediate = first;
-        for (int n = first ? 2 : 1; n > 0 && !lastRetirement.isAfter(now.plus(lead.multipliedBy(2))); n--) {
+        for (int n = first ? 2 : 1; n > 0 && schedule.successorDue(now, lastRetirement); n--) {
             try {
-                Published next = certifyNew(now, immediate ? now : maxOf(lastRetirement, now.plus(lead)));
+                Subkey next = certifyNew(now, immediate ? now : schedule.activationOfNew(now, Optional.of(lastRetirement)));
                 mine.put(next.key().id(), next);
                 lastRetirement = next.retires();
                 immediate = false;
@@ -219,12 +222,12 @@ public final class DelegatedKeyRing implements KeyRing {
         }
         if (!share(now, masters) && first) {
             // Unshared, the first subkey is missing from the other replicas' JWKS: it waits its lead too.
-            mine.replaceAll((kid, p) -> new Published(p.key(), p.masterKid(), p.prepared(),
-                    maxOf(p.activates(), now.plus(lead)), p.retires(), p.unpublishes()));
+            mine.replaceAll((kid, p) -> new Subkey(p.key(), p.masterKid(), p.prepared(),
+                    Schedule.latest(p.activates(), schedule.leadEnds(now)), p.retires(), p.unpublishes()));
         }
         signer = mine.values().stream()
                 .filter(p -> !now.isBefore(p.activates()) && now.isBefore(p.retires()))
-                .max(Comparator.comparing(Published::activates)).orElse(null);
+                .max(Comparator.comparing(Subkey::activates)).orElse(null);
     }
 
     /** The master's kid as written in its certificate's subject by {@link #masterName}. */
@@ -241,28 +244,25 @@ public final class DelegatedKeyRing implements KeyRing {
         if (next.isPresent() && !activates.isBefore(next.get().activates())) {
             Optional<SigningKey> key = master.published().stream().filter(k -> k.id().equals(next.get().kid())).findFirst();
             if (key.isPresent()) {
-                RotationPolicy policy = master.policy();
-                return new SigningSlot(key.get(),
-                        next.get().activates().plus(policy.rotationPeriod()).plus(policy.retention()));
+                Schedule schedule = master.policy().schedule();
+                return new SigningSlot(key.get(), schedule.unpublicationAfter(
+                        schedule.retirementIfActivatedAt(next.get().activates())));
             }
         }
         return master.signingSlot();
     }
 
-    private static Instant maxOf(Instant a, Instant b) {
-        return a.isAfter(b) ? a : b;
-    }
-
     /** One backend call: the master's ACTIVE key signs the new subkey's certificate. */
-    private Published certifyNew(Instant now, Instant activates) {
+    private Subkey certifyNew(Instant now, Instant activates) {
         SigningSlot masterSlot = certifier(activates);
         SigningKey masterKey = masterSlot.key();
         Instant retires = activates.plus(lifetime);
-        Instant unpublishes = retires.plus(master.policy().retention());
+        Schedule schedule = master.policy().schedule();
+        Instant unpublishes = schedule.unpublicationAfter(retires);
         if (unpublishes.isAfter(masterSlot.publishedUntil())) {
             // A subkey must never be published without its master: shorten it instead.
             unpublishes = masterSlot.publishedUntil();
-            retires = unpublishes.minus(master.policy().retention());
+            retires = schedule.lastRetirementBefore(unpublishes);
             if (!retires.isAfter(activates)) {
                 throw new SignetException(SignetException.Code.UNAVAILABLE,
                         "the master key's publication ends too soon to certify a subkey; waiting for the next master");
@@ -276,7 +276,7 @@ public final class DelegatedKeyRing implements KeyRing {
                 now, masterSlot.publishedUntil(), true));
         X509Certificate cert = Certificates.issue(subkey.publicKey(), "CN=signet subkey " + kid, masterKey,
                 masterName(masterKey), now, unpublishes, false);
-        return new Published(new CertifiedKey(subkey, List.of(cert, masterCert)), masterKey.id(), now, activates,
+        return new Subkey(new CertifiedKey(subkey, List.of(cert, masterCert)), masterKey.id(), now, activates,
                 retires, unpublishes);
     }
 
@@ -291,19 +291,19 @@ public final class DelegatedKeyRing implements KeyRing {
     private boolean share(Instant now, java.util.Set<String> masters) {
         try {
             StringBuilder text = new StringBuilder();
-            for (Published p : mine.values()) {
+            for (Subkey p : mine.values()) {
                 text.append(encode(p)).append('\n');
             }
             Path tmp = own.resolveSibling(own.getFileName() + ".tmp");
             Files.writeString(tmp, text, StandardCharsets.UTF_8);
             Files.move(tmp, own, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            Map<String, Published> all = new LinkedHashMap<>();
+            Map<String, Subkey> all = new LinkedHashMap<>();
             try (var files = Files.list(dir)) {
                 for (Path f : files.filter(f -> f.getFileName().toString().endsWith(SUFFIX)).sorted().toList()) {
-                    List<Published> live = new ArrayList<>();
+                    List<Subkey> live = new ArrayList<>();
                     for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
                         if (!line.isBlank()) {
-                            Published p = decode(line);
+                            Subkey p = decode(line);
                             if (now.isBefore(p.unpublishes())) {
                                 live.add(p);
                             }
@@ -323,7 +323,7 @@ public final class DelegatedKeyRing implements KeyRing {
             // Keep serving the last view; other replicas may miss this process's newest subkey, which
             // does not sign before its lead anyway.
             LOG.log(System.Logger.Level.WARNING, "cannot share subkeys in " + dir + ": " + e.getMessage());
-            Map<String, Published> all = new LinkedHashMap<>();
+            Map<String, Subkey> all = new LinkedHashMap<>();
             publishedView.stream().filter(p -> now.isBefore(p.unpublishes()) && masters.contains(p.masterKid()))
                     .forEach(p -> all.put(p.key().id(), p));
             mine.values().forEach(p -> all.put(p.key().id(), p));
@@ -332,7 +332,7 @@ public final class DelegatedKeyRing implements KeyRing {
         }
     }
 
-    private static String encode(Published p) {
+    private static String encode(Subkey p) {
         try {
             Base64.Encoder b64 = Base64.getEncoder();
             return String.join(" ", p.key().algorithm().name(), p.prepared().toString(), p.activates().toString(),
@@ -344,7 +344,7 @@ public final class DelegatedKeyRing implements KeyRing {
         }
     }
 
-    private static Published decode(String line) {
+    private static Subkey decode(String line) {
         String[] f = line.strip().split(" ");
         try {
             CertificateFactory cf = CertificateFactory.getInstance("X.509");
@@ -352,7 +352,7 @@ public final class DelegatedKeyRing implements KeyRing {
             X509Certificate root = (X509Certificate) cf.generateCertificate(new ByteArrayInputStream(Base64.getDecoder().decode(f[6])));
             SigningAlgorithm alg = SigningAlgorithm.parse(f[0]);
             PublicKey pub = leaf.getPublicKey();
-            return new Published(new CertifiedKey(new VerifyOnlyKey(Jwks.thumbprint(pub, alg), alg, pub), List.of(leaf, root)),
+            return new Subkey(new CertifiedKey(new VerifyOnlyKey(Jwks.thumbprint(pub, alg), alg, pub), List.of(leaf, root)),
                     masterKid(root), Instant.parse(f[1]), Instant.parse(f[2]), Instant.parse(f[3]), Instant.parse(f[4]));
         } catch (GeneralSecurityException | RuntimeException e) {
             throw new SignetException(SignetException.Code.INTERNAL, "damaged subkey record: " + e.getMessage(), e);

@@ -57,39 +57,115 @@ public record KeyRecord(String kid, SigningAlgorithm algorithm, KeyState state, 
         }
     }
 
+    /** A key just journaled as PREPARED: published from {@code now}, to activate at {@code activates}. */
     static KeyRecord prepared(String kid, SigningAlgorithm algorithm, Instant now, Instant activates) {
-        return new KeyRecord(kid, algorithm, KeyState.PREPARED, now, activates, null, null, null, null, null,
-                null, null, null);
+        return new Builder(kid, algorithm, KeyState.PREPARED, now).activates(activates).build();
     }
 
     KeyRecord activated(Instant now, Instant retires, String forcedBecause) {
-        return new KeyRecord(kid, algorithm, KeyState.ACTIVE, prepared, activates, now, retires, null, null, null,
-                null, forcedBecause, null);
+        return toBuilder(KeyState.ACTIVE).activated(now).retires(retires).forcedBecause(forcedBecause).build();
     }
 
     KeyRecord retired(Instant now, Instant unpublishes) {
-        return new KeyRecord(kid, algorithm, KeyState.RETIRED, prepared, activates, activated, retires, now,
-                unpublishes, null, null, forcedBecause, null);
+        return toBuilder(KeyState.RETIRED).retired(now).unpublishes(unpublishes).build();
     }
 
     KeyRecord removed(Instant now) {
-        return new KeyRecord(kid, algorithm, KeyState.REMOVED, prepared, activates, activated, retires, retired,
-                unpublishes, now, null, forcedBecause, null);
+        return toBuilder(KeyState.REMOVED).unpublished(now).build();
     }
 
     KeyRecord revoked(Instant now, String because) {
-        return new KeyRecord(kid, algorithm, KeyState.REVOKED, prepared, activates, activated, retires, retired,
-                unpublishes, now, null, forcedBecause, because);
+        return toBuilder(KeyState.REVOKED).unpublished(now).revokedBecause(because).build();
     }
 
     KeyRecord destroyed(Instant now) {
-        return new KeyRecord(kid, algorithm, KeyState.DESTROYED, prepared, activates, activated, retires, retired,
-                unpublishes, unpublished, now, forcedBecause, revokedBecause);
+        return toBuilder(KeyState.DESTROYED).destroyed(now).build();
     }
 
     KeyRecord rescheduled(Instant activates) {
-        return new KeyRecord(kid, algorithm, state, prepared, activates, activated, retires, retired, unpublishes,
-                unpublished, destroyed, forcedBecause, revokedBecause);
+        return toBuilder(state).activates(activates).build();
+    }
+
+    /** This record's fields in {@code state}, to change some of them. */
+    Builder toBuilder(KeyState state) {
+        return new Builder(kid, algorithm, state, prepared).activates(activates).activated(activated).retires(retires)
+                .retired(retired).unpublishes(unpublishes).unpublished(unpublished).destroyed(destroyed)
+                .forcedBecause(forcedBecause).revokedBecause(revokedBecause);
+    }
+
+    /** Names each time, so no caller passes thirteen positional arguments. Unset times are null. */
+    static final class Builder {
+        private final String kid;
+        private final SigningAlgorithm algorithm;
+        private final KeyState state;
+        private final Instant prepared;
+        private Instant activates;
+        private Instant activated;
+        private Instant retires;
+        private Instant retired;
+        private Instant unpublishes;
+        private Instant unpublished;
+        private Instant destroyed;
+        private String forcedBecause;
+        private String revokedBecause;
+
+        Builder(String kid, SigningAlgorithm algorithm, KeyState state, Instant prepared) {
+            this.kid = kid;
+            this.algorithm = algorithm;
+            this.state = state;
+            this.prepared = prepared;
+        }
+
+        Builder activates(Instant t) {
+            activates = t;
+            return this;
+        }
+
+        Builder activated(Instant t) {
+            activated = t;
+            return this;
+        }
+
+        Builder retires(Instant t) {
+            retires = t;
+            return this;
+        }
+
+        Builder retired(Instant t) {
+            retired = t;
+            return this;
+        }
+
+        Builder unpublishes(Instant t) {
+            unpublishes = t;
+            return this;
+        }
+
+        Builder unpublished(Instant t) {
+            unpublished = t;
+            return this;
+        }
+
+        Builder destroyed(Instant t) {
+            destroyed = t;
+            return this;
+        }
+
+        Builder forcedBecause(String s) {
+            forcedBecause = s;
+            return this;
+        }
+
+        Builder revokedBecause(String s) {
+            revokedBecause = s;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException as {@link KeyRecord#KeyRecord} */
+        KeyRecord build() {
+            return new KeyRecord(kid, algorithm, state, prepared, activates, activated, retires, retired, unpublishes,
+                    unpublished, destroyed, forcedBecause, revokedBecause);
+        }
     }
 
     private static void require(Object value, String name, String kid) {

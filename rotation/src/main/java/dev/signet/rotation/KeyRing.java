@@ -32,7 +32,7 @@ public interface KeyRing extends AutoCloseable {
     /** Every key with its state and the times of its next transitions. */
     List<KeyView> describe();
 
-    /** Applies what is due now (re-reading shared state); the {@link Rotator} calls it every check interval. */
+    /** Applies what is due now (re-reading shared state); the {@link RotationScheduler} calls it every check interval. */
     default void tick() {
     }
 

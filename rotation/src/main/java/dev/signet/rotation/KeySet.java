@@ -16,9 +16,8 @@ import java.util.Set;
  *
  * <p>Invariants, checked on construction: kids are unique; at most one key is ACTIVE and at most one
  * PREPARED; a set with keys but none ACTIVE has a PREPARED key (recovery after the ACTIVE key was lost or
- * revoked waits for it). Transitions are checked by the builder: only {@link KeyState#successors()}, and a
- * key becomes ACTIVE only after being PREPARED for the prepublish lead unless the activation is forced, and
- * then the reason is recorded in {@link KeyRecord#forcedBecause()}.
+ * revoked waits for it). The builder checks that each transition is one of {@link KeyState#successors()};
+ * when transitions are due, and their times, are {@link Lifecycle}'s and {@link Schedule}'s business.
  *
  * @param version 0 for a journal never written; each stored change adds one
  * @param keys    in the order they were prepared
@@ -88,8 +87,8 @@ public record KeySet(long version, List<KeyRecord> keys) {
         return version == 0 && keys.isEmpty();
     }
 
-    public Builder toBuilder(RotationPolicy policy) {
-        return new Builder(this, policy);
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
     private Optional<KeyRecord> inState(KeyState s) {
@@ -102,14 +101,17 @@ public record KeySet(long version, List<KeyRecord> keys) {
      */
     public static final class Builder {
         private final KeySet base;
-        private final RotationPolicy policy;
         private final List<KeyRecord> keys;
         private boolean changed;
 
-        private Builder(KeySet base, RotationPolicy policy) {
+        private Builder(KeySet base) {
             this.base = base;
-            this.policy = policy;
             this.keys = new ArrayList<>(base.keys);
+        }
+
+        /** The ACTIVE key as built so far. */
+        public Optional<KeyRecord> active() {
+            return keys.stream().filter(k -> k.state() == KeyState.ACTIVE).findFirst();
         }
 
         /** Journals a freshly generated key as PREPARED (published from now), to activate at {@code activates}. */
@@ -131,31 +133,21 @@ public record KeySet(long version, List<KeyRecord> keys) {
         }
 
         /**
-         * Makes the PREPARED key {@code kid} ACTIVE now; the ACTIVE key, if any, is RETIRED.
+         * Makes the PREPARED key {@code kid} ACTIVE. Retiring the key it replaces is a separate
+         * {@link #retire}; {@link #build()} refuses two ACTIVE keys.
          *
-         * @param forcedBecause null for a scheduled activation, which needs the key PREPARED for the lead;
-         *                      otherwise the recorded reason for skipping that wait
+         * @param retires       its scheduled retirement
+         * @param forcedBecause why it signs before its prepublish lead has passed, or null if it does not
          */
-        public Builder activate(String kid, Instant now, String forcedBecause) {
+        public Builder activate(String kid, Instant now, Instant retires, String forcedBecause) {
             int i = indexIn(kid, KeyState.PREPARED);
-            KeyRecord next = keys.get(i);
-            Instant leadEnds = next.prepared().plus(policy.prepublishLead());
-            if (forcedBecause == null && now.isBefore(leadEnds)) {
-                throw new SignetException(SignetException.Code.FAILED_PRECONDITION, "key " + kid
-                        + " is published only since " + next.prepared() + "; it may sign from " + leadEnds
-                        + " unless activation is forced");
-            }
-            for (int j = 0; j < keys.size(); j++) {
-                if (keys.get(j).state() == KeyState.ACTIVE) {
-                    put(j, keys.get(j).retired(now, now.plus(policy.retention())));
-                }
-            }
-            // A scheduled activation that runs a little late keeps the schedule, so ticks do not make it drift.
-            boolean onSchedule = forcedBecause == null && !now.isBefore(next.activates())
-                    && now.isBefore(next.activates().plus(policy.prepublishLead()));
-            Instant from = onSchedule ? next.activates() : now;
-            return put(i, next.activated(now, from.plus(policy.rotationPeriod()),
-                    now.isBefore(leadEnds) ? forcedBecause : null));
+            return put(i, keys.get(i).activated(now, retires, forcedBecause));
+        }
+
+        /** Retires the ACTIVE key {@code kid}: it stops signing and stays published until {@code unpublishes}. */
+        public Builder retire(String kid, Instant now, Instant unpublishes) {
+            int i = indexIn(kid, KeyState.ACTIVE);
+            return put(i, keys.get(i).retired(now, unpublishes));
         }
 
         /** Unpublishes a RETIRED key. */

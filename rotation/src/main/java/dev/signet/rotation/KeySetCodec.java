@@ -49,9 +49,10 @@ public final class KeySetCodec {
             if (f.length != 13) {
                 throw new IllegalArgumentException("journal line " + (i + 1) + " has " + f.length + " fields, not 13");
             }
-            keys.add(new KeyRecord(f[0], SigningAlgorithm.parse(f[1]), KeyState.valueOf(f[2]), instant(f[3]),
-                    instant(f[4]), instant(f[5]), instant(f[6]), instant(f[7]), instant(f[8]), instant(f[9]),
-                    instant(f[10]), string(f[11]), string(f[12])));
+            keys.add(new KeyRecord.Builder(f[0], SigningAlgorithm.parse(f[1]), KeyState.valueOf(f[2]), instant(f[3]))
+                    .activates(instant(f[4])).activated(instant(f[5])).retires(instant(f[6])).retired(instant(f[7]))
+                    .unpublishes(instant(f[8])).unpublished(instant(f[9])).destroyed(instant(f[10]))
+                    .forcedBecause(string(f[11])).revokedBecause(string(f[12])).build());
         }
         return new KeySet(version, keys);
     }

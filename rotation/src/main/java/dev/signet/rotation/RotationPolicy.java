@@ -70,6 +70,11 @@ public record RotationPolicy(SigningAlgorithm algorithm, Duration rotationPeriod
         }
     }
 
+    /** The times this policy gives each transition. */
+    public Schedule schedule() {
+        return new Schedule(this);
+    }
+
     /** ES256, weekly rotation, 1 h lead, 1 h tokens, 5 min skew, and the derived rest. */
     public static RotationPolicy defaults() {
         return builder().build();

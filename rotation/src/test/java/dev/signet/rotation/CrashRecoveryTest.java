@@ -45,10 +45,10 @@ class CrashRecoveryTest {
         LifecycleAudit audit = new LifecycleAudit(Fixtures.DAILY);
         KeyBackend backend = Fixtures.backend(dir, clock);
         // Bootstrap without faults; a ring with faults over the same files then runs the scheduled ticks.
-        RotatingKeyRing.start(backend, dir.resolve("issuer"), Fixtures.DAILY, clock);
+        MasterKeyRing.start(backend, dir.resolve("issuer"), Fixtures.DAILY, clock);
         FaultInjector faults = new FaultInjector();
         faults.crashAt(crashAt);
-        RotatingKeyRing ring = RotatingKeyRing.start(faults.wrap(backend),
+        MasterKeyRing ring = MasterKeyRing.start(faults.wrap(backend),
                 faults.wrap(new FileLifecycleStore(dir.resolve("issuer"))), Fixtures.DAILY, clock);
         Instant crashDeadline = Fixtures.START.plus(BEFORE_CRASH);
         boolean crashed = false;
@@ -71,9 +71,9 @@ class CrashRecoveryTest {
         // Restart: a new process opens the keystore and the journal afresh, without faults.
         KeyBackend reopened = Fixtures.backend(dir, clock);
         KeySet before = new FileLifecycleStore(dir.resolve("issuer")).load();
-        RotatingKeyRing restarted = RotatingKeyRing.start(reopened, dir.resolve("issuer"), Fixtures.DAILY, clock);
+        MasterKeyRing restarted = MasterKeyRing.start(reopened, dir.resolve("issuer"), Fixtures.DAILY, clock);
         // A restart applies only what was due anyway: the ACTIVE key is the journal's, stepped to now.
-        KeySet due = Rotation.step(clock.instant(), before, Fixtures.DAILY).next();
+        KeySet due = Lifecycle.step(clock.instant(), before, Fixtures.DAILY).next();
         assertEquals(due.active().map(KeyRecord::kid), restarted.keySet().active().map(KeyRecord::kid),
                 "restart after a crash " + where + " signs with the journal's ACTIVE key");
         Instant end = clock.instant().plus(AFTER_CRASH);
@@ -94,7 +94,7 @@ class CrashRecoveryTest {
         MutableClock clock = new MutableClock(Fixtures.START);
         KeyBackend backend = Fixtures.backend(dir, clock);
         FaultInjector faults = new FaultInjector();
-        RotatingKeyRing ring = RotatingKeyRing.start(faults.wrap(backend),
+        MasterKeyRing ring = MasterKeyRing.start(faults.wrap(backend),
                 faults.wrap(new FileLifecycleStore(dir.resolve("issuer"))), Fixtures.DAILY, clock);
         KeySet before = ring.keySet();
         faults.crashAt(faults.points() + 2); // generate passes, the journal write fails

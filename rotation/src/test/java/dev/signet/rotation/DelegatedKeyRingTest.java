@@ -71,7 +71,7 @@ class DelegatedKeyRingTest {
     }
 
     DelegatedKeyRing open(KeyBackend backend, SigningAlgorithm subkeys) {
-        return DelegatedKeyRing.start(() -> RotatingKeyRing.start(backend, dir.resolve("rotation"), Fixtures.DAILY, clock),
+        return DelegatedKeyRing.start(() -> MasterKeyRing.start(backend, dir.resolve("rotation"), Fixtures.DAILY, clock),
                 InMemorySigning::generate,
                 subkeys, Duration.ofHours(1), dir.resolve("subkeys"), clock);
     }

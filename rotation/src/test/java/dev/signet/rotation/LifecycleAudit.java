@@ -59,7 +59,7 @@ final class LifecycleAudit {
         return signers;
     }
 
-    void observe(RotatingKeyRing ring, KeyBackend backend, Clock clock) {
+    void observe(MasterKeyRing ring, KeyBackend backend, Clock clock) {
         Instant now = clock.instant();
         observations++;
         KeySet set = ring.keySet();
@@ -117,7 +117,7 @@ final class LifecycleAudit {
     }
 
     /** A real token from the issuer, verified with the JWK the ring publishes for its kid. */
-    private static void mintAndVerify(RotatingKeyRing ring, KeyRing.SigningSlot slot, Clock clock) {
+    private static void mintAndVerify(MasterKeyRing ring, KeyRing.SigningSlot slot, Clock clock) {
         java.time.Instant exp = clock.instant().plus(java.time.Duration.ofMinutes(5));
         TestTokens.Signed token = TestTokens.sign(slot.key(),
                 exp.isAfter(slot.publishedUntil()) ? slot.publishedUntil() : exp);

@@ -36,7 +36,7 @@ class MultiProcessTest {
         MutableClock clock = new MutableClock(Fixtures.START);
         Path keystore = dir.resolve("keys.p12");
         KeyBackend backend = new SoftwareKeyBackend(keystore, Fixtures.PASSWORD, clock);
-        String first = RotatingKeyRing.start(backend, dir.resolve("issuer"), Fixtures.DAILY, clock)
+        String first = MasterKeyRing.start(backend, dir.resolve("issuer"), Fixtures.DAILY, clock)
                 .signingSlot().key().id();
 
         // 22 h: the successor is due to be prepared; every replica starts and ticks at that instant.

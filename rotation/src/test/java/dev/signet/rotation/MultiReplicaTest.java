@@ -30,9 +30,9 @@ class MultiReplicaTest {
     void replicasTickingTheSameDueRotationCreateOneKeyAndAgree() throws Exception {
         MutableClock clock = new MutableClock(Fixtures.START);
         KeyBackend backend = new SoftwareKeyBackend(dir.resolve("keys.p12"), Fixtures.PASSWORD, clock);
-        List<RotatingKeyRing> replicas = new ArrayList<>();
+        List<MasterKeyRing> replicas = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            replicas.add(RotatingKeyRing.start(backend, new FileLifecycleStore(dir.resolve("issuer")),
+            replicas.add(MasterKeyRing.start(backend, new FileLifecycleStore(dir.resolve("issuer")),
                     Fixtures.DAILY, clock));
         }
         assertEquals(1, backend.list().size(), "four starts, one bootstrap key");
@@ -42,7 +42,7 @@ class MultiReplicaTest {
             CountDownLatch go = new CountDownLatch(1);
             ExecutorService pool = Executors.newFixedThreadPool(replicas.size());
             List<Future<?>> ticks = new ArrayList<>();
-            for (RotatingKeyRing r : replicas) {
+            for (MasterKeyRing r : replicas) {
                 ticks.add(pool.submit(() -> {
                     go.await();
                     r.tick();
@@ -54,7 +54,7 @@ class MultiReplicaTest {
                 t.get(30, TimeUnit.SECONDS);
             }
             pool.shutdown();
-            for (RotatingKeyRing r : replicas) {
+            for (MasterKeyRing r : replicas) {
                 assertEquals(replicas.getFirst().keySet(), r.keySet(), "same journal at " + at);
                 assertEquals(ids(replicas.getFirst().published()), ids(r.published()));
                 assertEquals(replicas.getFirst().signingSlot().key().id(), r.signingSlot().key().id());
@@ -70,8 +70,8 @@ class MultiReplicaTest {
     void anOperatorVerbOnOneReplicaReachesTheOthersAtTheirNextTick() {
         MutableClock clock = new MutableClock(Fixtures.START);
         KeyBackend backend = new SoftwareKeyBackend(dir.resolve("keys.p12"), Fixtures.PASSWORD, clock);
-        RotatingKeyRing a = RotatingKeyRing.start(backend, dir.resolve("issuer"), Fixtures.DAILY, clock);
-        RotatingKeyRing b = RotatingKeyRing.start(backend, dir.resolve("issuer"), Fixtures.DAILY, clock);
+        MasterKeyRing a = MasterKeyRing.start(backend, dir.resolve("issuer"), Fixtures.DAILY, clock);
+        MasterKeyRing b = MasterKeyRing.start(backend, dir.resolve("issuer"), Fixtures.DAILY, clock);
         String first = a.signingSlot().key().id();
         a.revoke(first);
         assertTrue(ids(b.published()).contains(first), "b has not re-read yet");

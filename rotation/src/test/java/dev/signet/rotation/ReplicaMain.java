@@ -31,7 +31,7 @@ public final class ReplicaMain {
         Path scratch = Files.createTempDirectory("replica-warm-up");
         new SoftwareKeyBackend(scratch.resolve("warm-up.p12"), Fixtures.PASSWORD, clock).generate(Fixtures.DAILY.algorithm());
         new SoftwareKeyBackend(Path.of(args[1]), Fixtures.PASSWORD, clock).list();
-        Rotation.step(clock.instant(), new FileLifecycleStore(issuerDir).load(), Fixtures.DAILY);
+        Lifecycle.step(clock.instant(), new FileLifecycleStore(issuerDir).load(), Fixtures.DAILY);
         System.out.println("READY");
         System.out.flush();
         long deadline = System.nanoTime() + 30_000_000_000L;
@@ -41,7 +41,7 @@ public final class ReplicaMain {
             }
             Thread.sleep(2);
         }
-        RotatingKeyRing ring = RotatingKeyRing.start(new SoftwareKeyBackend(Path.of(args[1]), Fixtures.PASSWORD, clock), issuerDir,
+        MasterKeyRing ring = MasterKeyRing.start(new SoftwareKeyBackend(Path.of(args[1]), Fixtures.PASSWORD, clock), issuerDir,
                 Fixtures.DAILY, clock);
         ring.tick();
         System.out.println("ACTIVE=" + ring.signingSlot().key().id());

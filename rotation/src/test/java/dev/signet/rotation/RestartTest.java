@@ -19,14 +19,14 @@ class RestartTest {
     @TempDir
     Path dir;
 
-    private RotatingKeyRing startProcess(MutableClock clock) {
-        return RotatingKeyRing.start(Fixtures.backend(dir, clock), dir.resolve("issuer"), Fixtures.DAILY, clock);
+    private MasterKeyRing startProcess(MutableClock clock) {
+        return MasterKeyRing.start(Fixtures.backend(dir, clock), dir.resolve("issuer"), Fixtures.DAILY, clock);
     }
 
     @Test
     void aRestartKeepsTheActiveKeyAndDoesNotRotate() {
         MutableClock clock = new MutableClock(Fixtures.START);
-        RotatingKeyRing first = startProcess(clock);
+        MasterKeyRing first = startProcess(clock);
         String active = first.signingSlot().key().id();
         clock.advance(Duration.ofHours(5));
         first.tick();
@@ -34,7 +34,7 @@ class RestartTest {
 
         for (int restart = 0; restart < 3; restart++) {
             clock.advance(Duration.ofMinutes(1));
-            RotatingKeyRing again = startProcess(clock);
+            MasterKeyRing again = startProcess(clock);
             assertEquals(active, again.signingSlot().key().id());
             assertEquals(journal, again.keySet(), "restart wrote nothing");
             assertEquals(1, Fixtures.backend(dir, clock).list().size(), "restart generated nothing");
@@ -44,12 +44,12 @@ class RestartTest {
     @Test
     void aRestartInsideTheLeadKeepsThePreparedKeyAndItsSchedule() {
         MutableClock clock = new MutableClock(Fixtures.START);
-        RotatingKeyRing first = startProcess(clock);
+        MasterKeyRing first = startProcess(clock);
         first.rotate();
         KeyRecord prepared = first.keySet().prepared().orElseThrow();
 
         clock.advance(Duration.ofMinutes(30));
-        RotatingKeyRing again = startProcess(clock);
+        MasterKeyRing again = startProcess(clock);
         assertEquals(prepared, again.keySet().prepared().orElseThrow());
         assertEquals(first.signingSlot().key().id(), again.signingSlot().key().id(), "not activated early");
         clock.set(prepared.activates());
@@ -64,7 +64,7 @@ class RestartTest {
         Fixtures.backend(dir, clock).destroy(lost);
 
         clock.advance(Duration.ofMinutes(1));
-        RotatingKeyRing again = startProcess(clock);
+        MasterKeyRing again = startProcess(clock);
         assertRevokedAsLost(again, lost);
         assertFalse(again.published().stream().anyMatch(k -> k.id().equals(lost)));
         SignetException e = assertThrows(SignetException.class, again::signingSlot);
@@ -79,10 +79,10 @@ class RestartTest {
     }
 
     /** Revoked at start-up, then (the backend having nothing to delete) recorded DESTROYED at once. */
-    private static void assertRevokedAsLost(RotatingKeyRing ring, String kid) {
+    private static void assertRevokedAsLost(MasterKeyRing ring, String kid) {
         KeyRecord k = ring.keySet().find(kid).orElseThrow();
         assertEquals(KeyState.DESTROYED, k.state());
-        assertEquals(RotatingKeyRing.LOST, k.revokedBecause());
+        assertEquals(Lifecycle.LOST, k.revokedBecause());
     }
 
     @Test
@@ -92,7 +92,7 @@ class RestartTest {
         KeyBackend backend = Fixtures.backend(dir, clock);
         String stray = backend.generate(Fixtures.DAILY.algorithm()).id();
 
-        RotatingKeyRing again = startProcess(clock);
+        MasterKeyRing again = startProcess(clock);
         assertEquals(active, again.signingSlot().key().id());
         assertTrue(again.keySet().find(stray).isEmpty());
         assertFalse(again.published().stream().anyMatch(k -> k.id().equals(stray)));
@@ -102,7 +102,7 @@ class RestartTest {
     @Test
     void aReplicaThatCannotReReadTheJournalStopsSigningAfterTheMaxAge() {
         MutableClock clock = new MutableClock(Fixtures.START);
-        RotatingKeyRing ring = startProcess(clock);
+        MasterKeyRing ring = startProcess(clock);
         clock.advance(Fixtures.DAILY.jwksMaxAge());
         ring.signingSlot();
         clock.advance(Duration.ofSeconds(1));

@@ -23,7 +23,7 @@ class RotationScheduleTest {
     void threeYearsOfDailyRotationsKeepEveryPromise() {
         MutableClock clock = new MutableClock(Fixtures.START);
         KeyBackend backend = Fixtures.backend(dir, clock);
-        RotatingKeyRing ring = RotatingKeyRing.start(backend, new InMemoryLifecycleStore(), Fixtures.DAILY, clock);
+        MasterKeyRing ring = MasterKeyRing.start(backend, new InMemoryLifecycleStore(), Fixtures.DAILY, clock);
         LifecycleAudit audit = new LifecycleAudit(Fixtures.DAILY);
         Random random = new Random(42);
         Instant end = Fixtures.START.plus(Duration.ofDays(3 * 365));
@@ -46,9 +46,9 @@ class RotationScheduleTest {
     void successorIsPreparedTwoLeadsAheadAndActivatesAtRetirement() {
         MutableClock clock = new MutableClock(Fixtures.START);
         KeyBackend backend = Fixtures.backend(dir, clock);
-        RotatingKeyRing ring = RotatingKeyRing.start(backend, new InMemoryLifecycleStore(), Fixtures.DAILY, clock);
+        MasterKeyRing ring = MasterKeyRing.start(backend, new InMemoryLifecycleStore(), Fixtures.DAILY, clock);
         KeyRecord first = ring.keySet().active().orElseThrow();
-        assertEquals(Rotation.BOOTSTRAP, first.forcedBecause());
+        assertEquals(Lifecycle.BOOTSTRAP, first.forcedBecause());
         assertEquals(Fixtures.START.plus(Duration.ofDays(1)), first.retires());
 
         clock.set(first.retires().minus(Fixtures.DAILY.prepublishLead().multipliedBy(2)).minusSeconds(1));

@@ -23,9 +23,9 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * The fastest measured signer for keys held in this process (BENCHMARKS.md, "In-memory signer: BouncyCastle vs
- * OpenSSL via FFM", one core): OpenSSL 3 libcrypto through the FFM API for ES256 (64k signatures/s against
- * BouncyCastle's 19k), BouncyCastle for Ed25519 (47k against OpenSSL's 42k), the JDK for RSA. When libcrypto cannot
+ * The fastest measured signer for keys held in this process (the figures are in BENCHMARKS.md, "In-memory signer:
+ * BouncyCastle vs OpenSSL via FFM"): OpenSSL 3 libcrypto through the FFM API for ES256, BouncyCastle for Ed25519,
+ * the JDK for RSA. When libcrypto cannot
  * be used (no {@code libcrypto.so.3}, a JDK older than 22, native access denied) ES256 falls back to BouncyCastle.
  * BouncyCastle is used as a provider instance, never registered globally.
  *

@@ -42,8 +42,9 @@ public abstract class LifecycleStoreContract {
 
     /** The journal after {@code set}, with one more key, ACTIVE (forced), the previous one RETIRED. */
     protected static KeySet withKey(KeySet set, String kid) {
-        return set.toBuilder(POLICY).prepare(kid, SigningAlgorithm.ES256, T0, T0.plus(Duration.ofHours(2)))
-                .activate(kid, T0, "contract test").build();
+        KeySet.Builder b = set.toBuilder().prepare(kid, SigningAlgorithm.ES256, T0, T0.plus(Duration.ofHours(2)));
+        b.active().ifPresent(a -> b.retire(a.kid(), T0, T0.plus(POLICY.retention())));
+        return b.activate(kid, T0, T0.plus(POLICY.rotationPeriod()), "contract test").build();
     }
 
     @Test

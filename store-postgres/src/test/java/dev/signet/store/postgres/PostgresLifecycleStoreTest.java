@@ -3,7 +3,7 @@ package dev.signet.store.postgres;
 import dev.signet.rotation.KeySet;
 import dev.signet.rotation.LifecycleStore;
 import dev.signet.rotation.ReplicaId;
-import dev.signet.rotation.RotatingKeyRing;
+import dev.signet.rotation.MasterKeyRing;
 import dev.signet.rotation.RotationPolicy;
 import dev.signet.software.SoftwareKeyBackend;
 import dev.signet.spi.KeyBackend;
@@ -64,7 +64,9 @@ class PostgresLifecycleStoreTest {
 
     private static KeySet withKey(KeySet set, String kid) {
         Instant t = Instant.parse("2026-11-30T00:00:00Z");
-        return set.toBuilder(POLICY).prepare(kid, SigningAlgorithm.ES256, t, t).activate(kid, t, "test").build();
+        KeySet.Builder b = set.toBuilder().prepare(kid, SigningAlgorithm.ES256, t, t);
+        b.active().ifPresent(a -> b.retire(a.kid(), t, t.plus(POLICY.retention())));
+        return b.activate(kid, t, t.plus(POLICY.rotationPeriod()), "test").build();
     }
 
     private void sql(String statement) throws SQLException {
@@ -141,14 +143,14 @@ class PostgresLifecycleStoreTest {
         assertTrue(refused.getMessage().contains("newer than this Signet"), refused.getMessage());
     }
 
-    /** No Rotator runs here: only the change notification can make replica B drop the key. */
+    /** No RotationScheduler runs here: only the change notification can make replica B drop the key. */
     @Test
     void aRevocationOnOneReplicaStopsEveryConnectedReplicaSigningWithTheKey(@TempDir Path dir) {
         KeyBackend backend = new SoftwareKeyBackend(dir.resolve("keys.p12"), "pw".toCharArray(), Clock.systemUTC());
         open.add(backend);
-        RotatingKeyRing ringA = RotatingKeyRing.start(backend, replica("a").journal(issuer), POLICY, Clock.systemUTC());
+        MasterKeyRing ringA = MasterKeyRing.start(backend, replica("a").journal(issuer), POLICY, Clock.systemUTC());
         LifecycleStore storeB = replica("b").journal(issuer);
-        RotatingKeyRing ringB = RotatingKeyRing.start(backend, storeB, POLICY, Clock.systemUTC());
+        MasterKeyRing ringB = MasterKeyRing.start(backend, storeB, POLICY, Clock.systemUTC());
         open.add(storeB.subscribe(ringB::tick));
         String kid = ringB.signingSlot().key().id();
         assertEquals(kid, ringA.signingSlot().key().id());

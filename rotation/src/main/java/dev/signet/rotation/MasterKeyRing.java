@@ -15,11 +15,12 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * An issuer's rotating keys: the journal in a {@link LifecycleStore}, the keys in a {@link KeyBackend}.
+ * An issuer's master keys: the journal in a {@link LifecycleStore}, the keys in a {@link KeyBackend}, and
+ * the executor of {@link Lifecycle}'s plans over the two.
  *
  * <p>Signing and publishing read one volatile snapshot of the journal and take no lock. Every change
- * (scheduled in {@link #tick()}, or an operator verb) takes the store's lock, re-reads the journal,
- * computes the next one in memory, persists it, and only then publishes it to this replica: if persisting
+ * (scheduled in {@link #tick()}, or an operator command) takes the store's lock, re-reads the journal,
+ * asks {@link Lifecycle} for a plan, persists it, and only then serves it from this replica: if persisting
  * fails the replica keeps serving the prior journal. Backend actions run in the order that keeps a crash
  * harmless: a key is generated before it is journaled (a crash in between leaves an unused orphan), and
  * journaled REMOVED before it is destroyed.
@@ -27,10 +28,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>A replica whose journal snapshot is older than {@link RotationPolicy#jwksMaxAge()} stops signing,
  * because other replicas may have retired its ACTIVE key that long ago; the retention covers that lag.
  */
-public final class RotatingKeyRing implements KeyRing {
+public final class MasterKeyRing implements KeyRing {
 
-    private static final System.Logger LOG = System.getLogger(RotatingKeyRing.class.getName());
-    static final String LOST = "missing from the key backend at start-up";
+    private static final System.Logger LOG = System.getLogger(MasterKeyRing.class.getName());
 
     private final KeyBackend backend;
     private final LifecycleStore store;
@@ -45,7 +45,7 @@ public final class RotatingKeyRing implements KeyRing {
                         Instant readAt, String whyNoSlot, Instant slotFrom) {
     }
 
-    private RotatingKeyRing(KeyBackend backend, LifecycleStore store, RotationPolicy policy, Clock clock) {
+    private MasterKeyRing(KeyBackend backend, LifecycleStore store, RotationPolicy policy, Clock clock) {
         this.backend = backend;
         this.store = store;
         this.policy = policy;
@@ -60,9 +60,9 @@ public final class RotatingKeyRing implements KeyRing {
      *
      * @throws SignetException UNAVAILABLE if the store or backend cannot be reached
      */
-    public static RotatingKeyRing start(KeyBackend backend, LifecycleStore store, RotationPolicy policy,
+    public static MasterKeyRing start(KeyBackend backend, LifecycleStore store, RotationPolicy policy,
                                         Clock clock) {
-        RotatingKeyRing ring = new RotatingKeyRing(backend, store, policy, clock);
+        MasterKeyRing ring = new MasterKeyRing(backend, store, policy, clock);
         Instant now = clock.instant();
         LifecycleStore.Lock lock = store.lock();
         try {
@@ -77,7 +77,7 @@ public final class RotatingKeyRing implements KeyRing {
     }
 
     /** {@link #start} with the journal in {@code issuerDir} (one directory per issuer in the data dir). */
-    public static RotatingKeyRing start(KeyBackend backend, Path issuerDir, RotationPolicy policy, Clock clock) {
+    public static MasterKeyRing start(KeyBackend backend, Path issuerDir, RotationPolicy policy, Clock clock) {
         return start(backend, new FileLifecycleStore(issuerDir), policy, clock);
     }
 
@@ -132,7 +132,7 @@ public final class RotatingKeyRing implements KeyRing {
     }
 
     /**
-     * Re-reads the journal and applies what is due; the {@link Rotator} calls it every check interval.
+     * Re-reads the journal and applies what is due; the {@link RotationScheduler} calls it every check interval.
      * The lock is taken only when something is due. Even when a transition fails, this replica adopts the
      * journal as far as it got, then the failure is thrown.
      */
@@ -141,7 +141,7 @@ public final class RotatingKeyRing implements KeyRing {
         Instant now = clock.instant();
         KeySet set = store.load();
         RuntimeException failure = null;
-        Rotation.Plan plan = Rotation.step(now, set, policy);
+        Lifecycle.Plan plan = Lifecycle.step(now, set, policy);
         if (plan.next() != set || !plan.idle()) {
             LifecycleStore.Lock lock = store.lock();
             try {
@@ -169,107 +169,42 @@ public final class RotatingKeyRing implements KeyRing {
         }
     }
 
-    /**
-     * Generates a key and publishes it as PREPARED, to activate at the ACTIVE key's scheduled retirement
-     * (or one lead from now, if later).
-     *
-     * @throws SignetException FAILED_PRECONDITION if a PREPARED key exists
-     */
+    /** Operator {@code prepare}: see {@link Lifecycle#prepare}. */
     public List<KeyView> prepare() {
-        return operate((now, set) -> {
-            requireNoPrepared(set);
-            SigningKey key = generate();
-            return Rotation.withNewKey(now, set, policy, key.id(), key.algorithm());
-        });
+        return operate((now, set, fresh) -> Lifecycle.prepare(now, set, policy, fresh));
     }
 
-    /**
-     * Starts a rotation now: prepares a key (or takes the PREPARED one) and activates it as soon as it has
-     * been published for the lead.
-     */
+    /** Operator {@code rotate}: see {@link Lifecycle#rotate}. */
     public List<KeyView> rotate() {
-        return operate((now, set) -> {
-            Optional<KeyRecord> prepared = set.prepared();
-            if (prepared.isPresent()) {
-                return set.toBuilder(policy)
-                        .reschedule(prepared.get().kid(), prepared.get().prepared().plus(policy.prepublishLead()))
-                        .build();
-            }
-            SigningKey key = generate();
-            return set.toBuilder(policy)
-                    .prepare(key.id(), key.algorithm(), now, now.plus(policy.prepublishLead())).build();
-        });
+        return operate((now, set, fresh) -> Lifecycle.rotate(now, set, policy, fresh));
     }
 
-    /**
-     * Makes the PREPARED key {@code kid} ACTIVE now, retiring the ACTIVE one. Before its lead has passed
-     * this is a forced activation, recorded in the journal: verifiers with older caches will reject its
-     * tokens until they refresh.
-     *
-     * @throws SignetException NOT_FOUND for an unknown kid; FAILED_PRECONDITION if it is not PREPARED
-     */
+    /** Operator {@code activate}, possibly forced: see {@link Lifecycle#activate}. */
     public List<KeyView> activate(String kid) {
-        return operate((now, set) -> set.toBuilder(policy).activate(kid, now, "operator activation").build());
+        return operate((now, set, fresh) -> Lifecycle.activate(now, set, policy, kid));
     }
 
-    /**
-     * Retires the ACTIVE key {@code kid} early, activating the PREPARED key, which must have been
-     * published for the lead.
-     *
-     * @throws SignetException NOT_FOUND for an unknown kid; FAILED_PRECONDITION if it is not ACTIVE or no
-     *                         PREPARED key has been published for the lead (use {@link #activate} to force)
-     */
+    /** Operator {@code retire}: see {@link Lifecycle#retire}. */
     public List<KeyView> retire(String kid) {
-        return operate((now, set) -> {
-            KeyRecord k = set.find(kid).orElseThrow(() -> notFound(kid));
-            if (k.state() != KeyState.ACTIVE) {
-                throw new SignetException(SignetException.Code.FAILED_PRECONDITION, "key " + kid + " is "
-                        + k.state() + "; only the ACTIVE key can be retired");
-            }
-            KeyRecord next = set.prepared().orElseThrow(() -> new SignetException(
-                    SignetException.Code.FAILED_PRECONDITION, "no PREPARED key to take over; prepare one first"));
-            return set.toBuilder(policy).activate(next.kid(), now, null).build();
-        });
+        return operate((now, set, fresh) -> Lifecycle.retire(now, set, policy, kid));
     }
 
-    /**
-     * Emergency: unpublishes {@code kid} at once; tokens it signed stop verifying as caches refresh. If it
-     * was the key to sign with, another becomes ACTIVE at once (forced): the PREPARED one, or a new one.
-     *
-     * @throws SignetException NOT_FOUND for an unknown kid; FAILED_PRECONDITION if it is not published
-     */
+    /** Operator {@code revoke}, the emergency: see {@link Lifecycle#revoke}. */
     public List<KeyView> revoke(String kid) {
-        return operate((now, set) -> {
-            KeyRecord k = set.find(kid).orElseThrow(() -> notFound(kid));
-            if (!k.state().published()) {
-                throw new SignetException(SignetException.Code.FAILED_PRECONDITION, "key " + kid + " is "
-                        + k.state() + ", not published");
-            }
-            String because = "operator revoked " + kid;
-            KeySet.Builder b = set.toBuilder(policy).revoke(kid, now, "operator revocation");
-            boolean signerGone = k.state() == KeyState.ACTIVE || set.active().isEmpty();
-            if (!signerGone) {
-                return b.build();
-            }
-            Optional<KeyRecord> successor = set.prepared().filter(p -> !p.kid().equals(kid));
-            if (successor.isPresent()) {
-                return b.activate(successor.get().kid(), now, because).build();
-            }
-            SigningKey key = generate();
-            return b.prepare(key.id(), key.algorithm(), now, now).activate(key.id(), now, because).build();
-        });
+        return operate((now, set, fresh) -> Lifecycle.revoke(now, set, policy, kid, fresh));
     }
 
-    private interface Operation {
-        KeySet apply(Instant now, KeySet set);
+    /** One of {@link Lifecycle}'s functions with its arguments but the journal and the generated key bound. */
+    private interface Command {
+        Lifecycle.Plan plan(Instant now, KeySet set, Lifecycle.NewKey fresh);
     }
 
-    private List<KeyView> operate(Operation op) {
+    /** Under the store's lock: the command, then what became due, each persisted before it is served. */
+    private List<KeyView> operate(Command command) {
         Instant now = clock.instant();
         LifecycleStore.Lock lock = store.lock();
         try {
-            KeySet set = store.load();
-            set = persist(set, op.apply(now, set));
+            KeySet set = execute(now, store.load(), command);
             swap(set, now);
             try {
                 swap(applyDue(now, set), now);
@@ -280,6 +215,31 @@ public final class RotatingKeyRing implements KeyRing {
             lock.close();
         }
         return describe();
+    }
+
+    /**
+     * Under the lock: persists the plan's journal, destroys what it names (journaling each), and if it asks
+     * for a key, generates one and persists the command's plan with it.
+     */
+    private KeySet execute(Instant now, KeySet set, Command command) {
+        Lifecycle.Plan plan = command.plan(now, set, null);
+        KeySet current = persist(set, plan.next());
+        for (String kid : plan.destroy()) {
+            try {
+                backend.destroy(kid);
+            } catch (SignetException e) {
+                if (e.code() != SignetException.Code.NOT_FOUND) {
+                    throw e;
+                }
+            }
+            resolved.remove(kid);
+            current = persist(current, Lifecycle.destroyed(now, current, kid));
+        }
+        if (plan.generate()) {
+            SigningKey key = generate();
+            current = persist(current, command.plan(now, current, new Lifecycle.NewKey(key.id(), key.algorithm())).next());
+        }
+        return current;
     }
 
     /** Under the lock: revokes published keys the backend lacks, and prepares a key if none could sign. */
@@ -295,37 +255,12 @@ public final class RotatingKeyRing implements KeyRing {
         }
         LOG.log(System.Logger.Level.ERROR, "journaled keys {0} are missing from the {1} backend; revoking them",
                 lost, backend.type());
-        KeySet.Builder b = set.toBuilder(policy);
-        lost.forEach(kid -> b.revoke(kid, now, LOST));
-        boolean signerLeft = set.active().filter(a -> !lost.contains(a.kid())).isPresent()
-                || set.prepared().filter(p -> !lost.contains(p.kid())).isPresent();
-        if (signerLeft) {
-            return persist(set, b.build());
-        }
-        SigningKey key = generate();
-        return persist(set, b.prepare(key.id(), key.algorithm(), now, now.plus(policy.prepublishLead())).build());
+        return execute(now, set, (n, s, fresh) -> Lifecycle.revokeLost(n, s, policy, lost, fresh));
     }
 
-    /** Under the lock: the scheduled transitions, each persisted before the backend acts on it. */
+    /** Under the lock: the scheduled transitions. */
     private KeySet applyDue(Instant now, KeySet set) {
-        Rotation.Plan plan = Rotation.step(now, set, policy);
-        KeySet current = persist(set, plan.next());
-        for (String kid : plan.destroy()) {
-            try {
-                backend.destroy(kid);
-            } catch (SignetException e) {
-                if (e.code() != SignetException.Code.NOT_FOUND) {
-                    throw e;
-                }
-            }
-            resolved.remove(kid);
-            current = persist(current, current.toBuilder(policy).destroyed(kid, now).build());
-        }
-        if (plan.generate()) {
-            SigningKey key = generate();
-            current = persist(current, Rotation.withNewKey(now, current, policy, key.id(), key.algorithm()));
-        }
-        return current;
+        return execute(now, set, (n, s, fresh) -> Lifecycle.step(n, s, policy, fresh));
     }
 
     private SigningKey generate() {
@@ -405,32 +340,17 @@ public final class RotatingKeyRing implements KeyRing {
         if (active.isPresent()) {
             SigningKey key = resolve(active.get().kid());
             if (key != null) {
-                slot = new SigningSlot(key, active.get().retires().plus(policy.retention()));
+                slot = new SigningSlot(key, policy.schedule().publishedUntil(active.get()));
             } else {
                 why = "the ACTIVE key " + active.get().kid() + " cannot be loaded from the backend";
             }
         } else {
             KeyRecord next = set.prepared().orElse(null);
-            from = next == null ? null : next.prepared().plus(policy.prepublishLead());
+            from = next == null ? null : policy.schedule().leadEnds(next.prepared());
             why = next == null ? "no key yet" : "no ACTIVE key; " + next.kid() + " may sign from " + from;
         }
         resolved.keySet().retainAll(set.keys().stream().map(KeyRecord::kid).toList());
-        view = new View(set, slot, List.copyOf(published), describe(set), readAt, why, from);
-    }
-
-    /** Each key with its transition times, actual where they happened and projected where they will. */
-    private List<KeyView> describe(KeySet set) {
-        Duration p = policy.rotationPeriod();
-        Duration r = policy.retention();
-        return set.keys().stream().map(k -> {
-            Instant activates = k.activated() != null ? k.activated() : k.state() == KeyState.PREPARED ? k.activates() : null;
-            Instant retires = k.retired() != null ? k.retired() : k.retires() != null ? k.retires()
-                    : k.state() == KeyState.PREPARED ? activates.plus(p) : null;
-            Instant unpublishes = k.unpublished() != null ? k.unpublished() : k.unpublishes() != null ? k.unpublishes()
-                    : retires != null && k.state().published() ? retires.plus(r) : null;
-            return new KeyView(k.kid(), k.algorithm().name(), k.state().name(), k.prepared(), activates, retires,
-                    unpublishes);
-        }).toList();
+        view = new View(set, slot, List.copyOf(published), Lifecycle.describe(set, policy), readAt, why, from);
     }
 
     private static Duration retryAfter(Instant now, Instant from) {
@@ -440,21 +360,10 @@ public final class RotatingKeyRing implements KeyRing {
         return Duration.between(now, from);
     }
 
-    private static void requireNoPrepared(KeySet set) {
-        set.prepared().ifPresent(p -> {
-            throw new SignetException(SignetException.Code.FAILED_PRECONDITION, "key " + p.kid()
-                    + " is PREPARED already; activate, rotate or revoke it first");
-        });
-    }
-
-    private static SignetException notFound(String kid) {
-        return new SignetException(SignetException.Code.NOT_FOUND, "no key " + kid + " in the journal");
-    }
-
     @Override
     public String toString() {
         View v = view;
-        return "RotatingKeyRing[" + store + ", journal v" + v.set().version() + ", active "
+        return "MasterKeyRing[" + store + ", journal v" + v.set().version() + ", active "
                 + v.set().active().map(KeyRecord::kid).orElse("none") + "]";
     }
 }

@@ -21,20 +21,20 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class OperatorVerbsTest {
+class MasterKeyRingTest {
 
     @TempDir
     Path dir;
     MutableClock clock;
     KeyBackend backend;
-    RotatingKeyRing ring;
+    MasterKeyRing ring;
     String first;
 
     @BeforeEach
     void start() {
         clock = new MutableClock(Fixtures.START);
         backend = Fixtures.backend(dir, clock);
-        ring = RotatingKeyRing.start(backend, dir.resolve("issuer"), Fixtures.DAILY, clock);
+        ring = MasterKeyRing.start(backend, dir.resolve("issuer"), Fixtures.DAILY, clock);
         first = ring.signingSlot().key().id();
     }
 
@@ -147,8 +147,8 @@ class OperatorVerbsTest {
             public List<SigningKey> list() { return real.list(); }
             public void destroy(String id) { real.destroy(id); }
         };
-        RotatingKeyRing failing = RotatingKeyRing.start(broken, dir.resolve("issuer-b"), Fixtures.DAILY, clock);
-        try (Rotator rotator = Rotator.start(Map.of("a", ring, "b", failing), Duration.ofHours(1))) {
+        MasterKeyRing failing = MasterKeyRing.start(broken, dir.resolve("issuer-b"), Fixtures.DAILY, clock);
+        try (RotationScheduler rotator = RotationScheduler.start(Map.of("a", ring, "b", failing), Duration.ofHours(1))) {
             clock.set(Fixtures.START.plus(Duration.ofHours(22)).plusSeconds(1));
             Map<String, RuntimeException> failures = rotator.sweep();
             assertEquals(List.of("b"), List.copyOf(failures.keySet()));

@@ -11,17 +11,17 @@ import java.util.concurrent.TimeUnit;
  * Ticks every issuer's ring on one daemon thread. A failing issuer is logged and retried at the next
  * sweep; it never stops the others (Vault's auto-rotation sweep does the same).
  */
-public final class Rotator implements AutoCloseable {
+public final class RotationScheduler implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(Rotator.class.getName());
+    private static final System.Logger LOG = System.getLogger(RotationScheduler.class.getName());
 
     private final Map<String, KeyRing> rings;
     private final ScheduledExecutorService executor;
 
-    private Rotator(Map<String, ? extends KeyRing> rings) {
+    private RotationScheduler(Map<String, ? extends KeyRing> rings) {
         this.rings = Map.copyOf(rings);
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "signet-rotator");
+            Thread t = new Thread(r, "signet-rotation-scheduler");
             t.setDaemon(true);
             return t;
         });
@@ -32,8 +32,8 @@ public final class Rotator implements AutoCloseable {
      *
      * @param rings by issuer name, for the logs
      */
-    public static Rotator start(Map<String, ? extends KeyRing> rings, Duration interval) {
-        Rotator rotator = new Rotator(rings);
+    public static RotationScheduler start(Map<String, ? extends KeyRing> rings, Duration interval) {
+        RotationScheduler rotator = new RotationScheduler(rings);
         rotator.executor.scheduleWithFixedDelay(rotator::sweep, interval.toMillis(), interval.toMillis(),
                 TimeUnit.MILLISECONDS);
         return rotator;
