@@ -97,15 +97,20 @@ public final class Pkcs11KeyBackend implements KeyBackend {
     Pkcs11KeyBackend(TokenClient client, Scheduler scheduler, String tokenLabel, char[] pin, String issuer, Clock clock,
                      Options options) {
         SigningThreads threads = null;
+        char[] pinCopy = pin.clone();
         try {
             if (tokenLabel.isBlank()) {
                 throw new SignetException(SignetException.Code.INVALID_ARGUMENT, "backend.token-label must not be blank");
+            }
+            if (issuer == null || issuer.isBlank()) {
+                // Every key records its issuer; without one, keys could not be told apart from other issuers'.
+                throw new SignetException(SignetException.Code.INVALID_ARGUMENT, "the pkcs11 backend needs signet.issuer");
             }
             threads = new SigningThreads(options.signingThreads(), "pkcs11-sign[" + tokenLabel + "]", SESSION_WAIT);
             this.client = client;
             this.tokenLabel = tokenLabel;
             this.issuer = issuer;
-            this.pin = pin.clone();
+            this.pin = pinCopy;
             this.clock = clock;
             this.retryInitial = options.retryInitial();
             this.signingThreads = threads;
@@ -116,6 +121,7 @@ public final class Pkcs11KeyBackend implements KeyBackend {
             if (threads != null) {
                 threads.close();
             }
+            Arrays.fill(pinCopy, '\0');
             throw e;
         }
     }

@@ -51,7 +51,8 @@ final class Recovery<C> {
     private C failed;
     private String reason;
     private Duration backoff;
-    private Instant nextAttempt;
+    /** Volatile: every refused call reads it, and must not queue behind an attempt for the lock. */
+    private volatile Instant nextAttempt;
     private boolean attempting;
     private boolean closed;
 
@@ -87,12 +88,13 @@ final class Recovery<C> {
         if (current != c || c == null || closed) {
             return;
         }
-        current = null;
         failed = c;
         reason = name + " failed at " + clock.instant() + ": " + why;
         backoff = initial;
         LOG.log(System.Logger.Level.WARNING, "backend degraded: {0}; reconnecting", reason);
         schedule(Duration.ZERO);
+        // Last: whoever reads it unlocked and sees degraded can rely on the attempt being scheduled.
+        current = null;
     }
 
     /** Why it cannot serve, with the next attempt's time; empty when connected. */
@@ -104,11 +106,12 @@ final class Recovery<C> {
     }
 
     /** When a caller should try again: the time to the next attempt, or the initial backoff. */
-    synchronized Duration retryAfter() {
-        if (nextAttempt == null) {
+    Duration retryAfter() {
+        Instant next = nextAttempt;
+        if (next == null) {
             return initial;
         }
-        Duration left = Duration.between(clock.instant(), nextAttempt);
+        Duration left = Duration.between(clock.instant(), next);
         return left.isNegative() || left.isZero() ? initial : left;
     }
 

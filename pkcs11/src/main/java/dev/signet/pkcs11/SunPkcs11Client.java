@@ -244,11 +244,16 @@ final class SunPkcs11Client implements TokenClient {
         /** Runs under the read lock, and only if the library has not been re-initialised since this login. */
         private <T> T current(Call<T> call) throws Exception {
             return underReadLock(() -> {
-                if (generation != cryptoki.generation()) {
-                    throw new TokenError("CKR_SESSION_HANDLE_INVALID", "the PKCS#11 library was re-initialised");
-                }
+                checkGeneration();
                 return call.run();
             });
+        }
+
+        /** The caller holds the read lock. */
+        private void checkGeneration() {
+            if (generation != cryptoki.generation()) {
+                throw new TokenError("CKR_SESSION_HANDLE_INVALID", "the PKCS#11 library was re-initialised");
+            }
         }
 
         /** Initialised {@link java.security.Signature}s of one key, pooled (they are costly to make). */
@@ -260,12 +265,13 @@ final class SunPkcs11Client implements TokenClient {
 
             @Override
             public byte[] sign(byte[] input) {
+                Lock read = cryptoki.lock().readLock();
+                read.lock();
                 try {
-                    return current(() -> super.sign(input));
-                } catch (RuntimeException e) {
-                    throw e;
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
+                    checkGeneration();
+                    return super.sign(input);
+                } finally {
+                    read.unlock();
                 }
             }
 
