@@ -280,7 +280,11 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
                         new HashSet<>(m.get("audiences").asList(String.class).orElse(List.of())),
                         m.get("resources").asList(String.class).orElse(List.of()),
                         new HashSet<>(m.get("actions").asList(String.class).orElse(List.of())),
-                        duration(m.get("max-ttl"), Duration.ofMinutes(10)));
+                        duration(m.get("max-ttl"), Duration.ofMinutes(10)),
+                        new MinterPolicy.Delegation(
+                                m.get("delegation.enabled").asBoolean().orElse(MinterPolicy.Delegation.DEFAULT.enabled()),
+                                m.get("delegation.max-depth").asInt().orElse(MinterPolicy.Delegation.DEFAULT.maxDepth()),
+                                m.get("delegation.allow-unbound").asBoolean().orElse(MinterPolicy.Delegation.DEFAULT.allowUnbound())));
             } catch (SignetException e) {
                 // Patterns are checked here, at load, so a policy the grammar refuses never starts (grammar/README.md).
                 throw new SignetException(Code.INVALID_ARGUMENT, m.key() + " (" + name + "): " + e.getMessage());

@@ -127,7 +127,8 @@ public final class SignetServer implements AutoCloseable {
                               AuditTrail audit, SignetConfig config, ReadDeadlines deadlines) {
         r.addFilter(RequestId::filter)
                 .register("/v1/tokens", new TokenService(minters, issuance, audit, config.maxBodyBytes(),
-                        config.maxBatch(), deadlines));
+                        config.maxBatch(), deadlines))
+                .register(TokenExchangeService.PATH, new TokenExchangeService(new dev.signet.issuance.Exchange(issuance, minters), config.issuer(), config.maxBodyBytes(), deadlines));
         JwksService.register(r, keyRing, config.issuer());
         r.any(Problems::notFound);
         Problems.register(r);

@@ -21,9 +21,11 @@ public final class Issuance {
     private final KeyRing keyRing;
     private final TokenIssuer issuer;
     private final AuditTrail audit;
+    private final Clock clock;
 
     public Issuance(String issuer, KeyRing keyRing, Clock clock, AuditTrail audit) {
         this.keyRing = keyRing;
+        this.clock = clock;
         this.issuer = new TokenIssuer(issuer, clock);
         this.audit = audit;
     }
@@ -103,5 +105,21 @@ public final class Issuance {
 
     public String issuer() {
         return issuer.issuer();
+    }
+
+    KeyRing keyRing() {
+        return keyRing;
+    }
+
+    TokenIssuer tokenIssuer() {
+        return issuer;
+    }
+
+    AuditTrail audit() {
+        return audit;
+    }
+
+    Clock clock() {
+        return clock;
     }
 }

@@ -22,6 +22,7 @@ public final class MinterPolicy {
     private final List<String> resources;
     private final Set<String> actions;
     private final Duration maxTtl;
+    private final Delegation delegation;
     // Parsed once: policy checks are on every request's path.
     private final List<AudiencePattern> audiencePatterns;
     private final List<ResourcePattern> resourcePatterns;
@@ -31,6 +32,37 @@ public final class MinterPolicy {
      *                         pattern is not in the grammar (the message names it and says why)
      */
     public MinterPolicy(Set<String> audiences, List<String> resources, Set<String> actions, Duration maxTtl) {
+        this(audiences, resources, actions, maxTtl, Delegation.DEFAULT);
+    }
+
+    /**
+     * Whether this minter's tokens may be exchanged for narrower children ({@link Exchange}).
+     *
+     * @param enabled      false: no exchange of this minter's tokens
+     * @param maxDepth     the longest chain, 1..{@value Exchange#HARD_MAX_DEPTH}
+     * @param allowUnbound true: bearer (unbound) tokens may be exchanged too, and their {@code act} is then
+     *                     asserted by whoever holds the parent, not proven
+     */
+    public record Delegation(boolean enabled, int maxDepth, boolean allowUnbound) {
+
+        public static final Delegation DEFAULT = new Delegation(true, 3, false);
+
+        /** @throws SignetException INVALID_ARGUMENT if maxDepth is outside 1..5 */
+        public Delegation {
+            if (maxDepth < 1 || maxDepth > Exchange.HARD_MAX_DEPTH) {
+                throw new SignetException(Code.INVALID_ARGUMENT,
+                        "delegation.max-depth must be 1.." + Exchange.HARD_MAX_DEPTH + ", not " + maxDepth);
+            }
+        }
+    }
+
+    /**
+     * @throws SignetException INVALID_ARGUMENT if {@code maxTtl} is not positive, or an audience or resource
+     *                         pattern is not in the grammar (the message names it and says why)
+     */
+    public MinterPolicy(Set<String> audiences, List<String> resources, Set<String> actions, Duration maxTtl,
+                        Delegation delegation) {
+        this.delegation = delegation;
         if (maxTtl.isNegative() || maxTtl.isZero()) {
             throw new SignetException(Code.INVALID_ARGUMENT, "a minter's max-ttl must be positive");
         }
@@ -60,6 +92,10 @@ public final class MinterPolicy {
 
     public Duration maxTtl() {
         return maxTtl;
+    }
+
+    public Delegation delegation() {
+        return delegation;
     }
 
     /**
@@ -127,6 +163,6 @@ public final class MinterPolicy {
     @Override
     public String toString() {
         return "MinterPolicy[audiences=" + audiences + ", resources=" + resources + ", actions=" + actions
-                + ", maxTtl=" + maxTtl + "]";
+                + ", maxTtl=" + maxTtl + ", " + delegation + "]";
     }
 }

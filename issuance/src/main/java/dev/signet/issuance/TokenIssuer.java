@@ -63,10 +63,14 @@ public final class TokenIssuer {
      * @param actors    the actors, current (outermost in {@code act}) first
      * @param parentJti the {@code jti} of the token it was exchanged for
      * @param depth     1 for a child of a minted token
+     * @param notAfter  the parent's {@code exp}, which the child's never passes
      */
-    public record Chain(List<String> actors, String parentJti, int depth) {
+    public record Chain(List<String> actors, String parentJti, int depth, Instant notAfter) {
         public Chain {
             actors = List.copyOf(actors);
+            if (actors.isEmpty()) {
+                throw new IllegalArgumentException("a child token names at least its actor");
+            }
         }
     }
 
@@ -76,6 +80,9 @@ public final class TokenIssuer {
         Instant exp = now.plus(request.ttl());
         if (exp.isAfter(keyPublishedUntil)) {
             exp = keyPublishedUntil;
+        }
+        if (chain != null && exp.isAfter(chain.notAfter())) {
+            exp = chain.notAfter();
         }
         if (Duration.between(now, exp).compareTo(MIN_LIFETIME) < 0) {
             throw new SignetException(SignetException.Code.UNAVAILABLE,

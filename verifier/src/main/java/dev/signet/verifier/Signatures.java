@@ -12,9 +12,9 @@ import java.security.Key;
 import java.util.Set;
 
 /** Checks one JWS signature with one public JWK; only the asymmetric algorithms Signet and DPoP use. */
-final class Signatures {
+public final class Signatures {
 
-    static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.ES256, JWSAlgorithm.EdDSA, JWSAlgorithm.Ed25519,
+    public static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.ES256, JWSAlgorithm.EdDSA, JWSAlgorithm.Ed25519,
             JWSAlgorithm.PS256, JWSAlgorithm.RS256);
     private static final DefaultJWSVerifierFactory FACTORY = new DefaultJWSVerifierFactory();
 
@@ -22,7 +22,7 @@ final class Signatures {
     }
 
     /** @throws Rejected {@code unsupported_alg} or {@code bad_signature} */
-    static void verify(JWSObject jws, JWK key, String what) {
+    public static void verify(JWSObject jws, JWK key, String what) {
         JWSAlgorithm alg = jws.getHeader().getAlgorithm();
         if (!ALGORITHMS.contains(alg)) {
             throw new Rejected("unsupported_alg", what + " is signed with " + alg + "; accepted: ES256, EdDSA, PS256, RS256");

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Runs every case of vectors/verifier-vectors.json: decision, reason, and the act chain where given. */
-class VerifierVectorsTest {
+public class VerifierVectorsTest {
 
     /** Runs the vectors at {@code file}; the daemon's tests call this too, so both read one file. */
     @SuppressWarnings("unchecked")
