@@ -1,6 +1,8 @@
 package dev.signet.api;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.signet.audit.AuditEvent;
+import dev.signet.audit.AuditTrail;
 import dev.signet.rotation.KeyRing;
 import dev.signet.rotation.LifecycleStore;
 import dev.signet.rotation.MasterKeyRing;
@@ -38,6 +40,7 @@ final class AdminService implements HttpService {
     private final MasterKeyRing masters;
     private final boolean delegated;
     private final KeyBackend backend;
+    private final AuditTrail audit;
 
     /**
      * @param keyRing   the keys tokens are signed with and the JWKS publishes
@@ -45,7 +48,7 @@ final class AdminService implements HttpService {
      * @param delegated true when {@code keyRing} signs with subkeys certified by {@code masters}
      */
     AdminService(CredentialHash adminCredential, ReplicaId replica, LifecycleStore store, KeyRing keyRing,
-                 MasterKeyRing masters, boolean delegated, KeyBackend backend) {
+                 MasterKeyRing masters, boolean delegated, KeyBackend backend, AuditTrail audit) {
         this.adminCredential = adminCredential;
         this.replica = replica;
         this.store = store;
@@ -53,6 +56,7 @@ final class AdminService implements HttpService {
         this.masters = masters;
         this.delegated = delegated;
         this.backend = backend;
+        this.audit = audit;
     }
 
     @Override
@@ -76,9 +80,27 @@ final class AdminService implements HttpService {
     private void verb(ServerRequest req, ServerResponse res, String name, String kid,
                       java.util.function.Function<String, List<KeyRing.KeyView>> action) {
         authenticate(req);
+        String from = req.remotePeer().host();
+        AuditEvent requested = AuditEvent.of("operator").put("verb", "keys " + name).put("kid", kid)
+                .put("from", from).put("by", "admin").put("phase", "requested").put("request_id", RequestId.of(req))
+                .build();
+        if (name.equals("revoke")) {
+            try { // the compromise response is never refused, not even by a failing audit trail
+                audit.append(requested).await();
+            } catch (SignetException e) {
+                LOG.log(System.Logger.Level.ERROR, "admin: revoke " + kid + " proceeds unaudited: " + e.getMessage());
+            }
+        } else {
+            audit.append(requested).await(); // fail closed: no unrecorded key operation
+        }
         action.apply(kid);
-        // Operators' actions are the audit trail of the key lifecycle.
         LOG.log(System.Logger.Level.WARNING, "admin: keys " + name + (kid == null ? "" : " " + kid) + " done");
+        try {
+            audit.append(AuditEvent.of("operator").put("verb", "keys " + name).put("kid", kid).put("from", from)
+                    .put("by", "admin").put("phase", "done").put("request_id", RequestId.of(req)).build());
+        } catch (SignetException e) {
+            LOG.log(System.Logger.Level.ERROR, "admin: keys " + name + " done but not audited: " + e.getMessage());
+        }
         if (delegated) {
             keyRing.tick(); // subkeys follow their masters at once (a revoked master takes its subkeys along)
         }

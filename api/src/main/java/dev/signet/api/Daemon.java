@@ -33,15 +33,18 @@ public final class Daemon implements AutoCloseable {
     private final KeyRing keyRing;
     private final RotationScheduler scheduler;
     private final AuditLog audit;
+    private final java.util.concurrent.ScheduledExecutorService transitionWatch;
     private final SignetServer server;
 
     private Daemon(KeyBackend backend, Journal journal, KeyRing keyRing, RotationScheduler scheduler, AuditLog audit,
+                   java.util.concurrent.ScheduledExecutorService transitionWatch,
                    SignetServer server) {
         this.backend = backend;
         this.journal = journal;
         this.keyRing = keyRing;
         this.scheduler = scheduler;
         this.audit = audit;
+        this.transitionWatch = transitionWatch;
         this.server = server;
     }
 
@@ -84,6 +87,7 @@ public final class Daemon implements AutoCloseable {
                 config.dataDir(), config.issuer(), clock, System::getenv));
         RotationScheduler scheduler = null;
         AuditLog audit = null;
+        java.util.concurrent.ScheduledExecutorService transitionWatch = null;
         Journal journal = null;
         try {
             journal = Journal.open(config, replica);
@@ -110,10 +114,20 @@ public final class Daemon implements AutoCloseable {
                         + " this setting exists to measure what the audit trail costs, not for service");
             } else {
                 trail = audit = openAudit(config, replica, backend, masters, clock);
+                KeyTransitions transitions = new KeyTransitions(ring, audit);
+                transitions.observe();
+                transitionWatch = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                        Thread.ofPlatform().name("signet-key-transitions").daemon().factory());
+                long every = config.rotation().checkInterval().toMillis();
+                transitionWatch.scheduleWithFixedDelay(transitions::observe, every, every,
+                        java.util.concurrent.TimeUnit.MILLISECONDS);
             }
-            return new Daemon(backend, journal, ring, scheduler, audit, SignetServer.start(config, replica, backend,
-                    store, ring, masters, trail, clock));
+            return new Daemon(backend, journal, ring, scheduler, audit, transitionWatch, SignetServer.start(config,
+                    replica, backend, store, ring, masters, trail, clock));
         } catch (RuntimeException e) {
+            if (transitionWatch != null) {
+                transitionWatch.shutdownNow();
+            }
             if (audit != null) {
                 audit.close();
             }
@@ -177,6 +191,9 @@ public final class Daemon implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        if (transitionWatch != null) {
+            transitionWatch.shutdownNow();
+        }
         if (audit != null) {
             audit.close();
         }

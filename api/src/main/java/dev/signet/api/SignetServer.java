@@ -75,7 +75,7 @@ public final class SignetServer implements AutoCloseable {
                 .putSocket(ADMIN_SOCKET, s -> listener(s.host(config.adminHost()).port(config.adminPort()),
                         config.http(), deadlines))
                 .routing(ADMIN_SOCKET, r -> adminRouting(r, config, replica, store, keyRing, masters,
-                        backend))
+                        backend, audit))
                 .build()
                 .start();
         if (!server.isRunning()) {
@@ -136,10 +136,10 @@ public final class SignetServer implements AutoCloseable {
 
     static void adminRouting(HttpRouting.Builder r, SignetConfig config, ReplicaId replica, LifecycleStore store,
                              KeyRing keyRing,
-                             MasterKeyRing masters, KeyBackend backend) {
+                             MasterKeyRing masters, KeyBackend backend, AuditTrail audit) {
         r.addFilter(RequestId::filter)
                 .register("/v1", new AdminService(config.adminCredential(), replica, store, keyRing, masters,
-                        config.delegation() != null, backend));
+                        config.delegation() != null, backend, audit));
         Problems.register(r);
     }
 

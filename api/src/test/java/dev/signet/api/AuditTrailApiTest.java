@@ -61,6 +61,10 @@ class AuditTrailApiTest {
                 assertEquals(401, d.mint("wrong-credential", request("x", "https://alpha.example", 60, "repo:alpha/x", "read")).statusCode());
             }
             masterKid = d.daemon.keyRing().signingSlot().key().id();
+            HttpResponse<String> rotated = d.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(d.adminBase() + "/v1/keys/rotate")).header("Authorization", "Bearer " + TestDaemon.ADMIN)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+            assertEquals(200, rotated.statusCode(), rotated.body());
         }
         Path log = replicaLog(dir.resolve("audit"));
         for (String jti : jtis) {
@@ -75,8 +79,26 @@ class AuditTrailApiTest {
         assertTrue(all.contains("\"type\":\"refusals\"") && all.contains("\"count\":5"),
                 "five unauthenticated refusals are one aggregated record: " + all);
         assertTrue(!all.contains("wrong-credential") && !all.contains(ALPHA), "no credential is ever recorded");
+        assertTrue(all.contains("\"type\":\"key\"") && all.contains("\"to\":\"ACTIVE\""),
+                "the key set at start-up is recorded: " + all);
+        List<String> operator = new ArrayList<>();
+        AuditSearch.find(log, Map.of("kid", masterKid), operator::add);
+        String ops = String.join("\n", lines(log));
+        assertTrue(ops.contains("\"verb\":\"keys rotate\"") && ops.contains("\"phase\":\"requested\"")
+                && ops.contains("\"phase\":\"done\"") && ops.contains("\"from\":\"127.0.0.1\""),
+                "the operator verb, who and from where: " + ops);
         AuditVerifier.Report report = AuditVerifier.verify(log, Optional.of(masterKid));
         assertTrue(report.ok(), report.describe());
+    }
+
+    static List<String> lines(Path log) throws IOException {
+        List<String> all = new ArrayList<>();
+        try (var s = Files.list(log)) {
+            for (Path p : s.sorted().toList()) {
+                all.addAll(Files.readAllLines(p));
+            }
+        }
+        return all;
     }
 
     static String jti(String token) {
