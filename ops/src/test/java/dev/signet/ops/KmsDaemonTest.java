@@ -93,6 +93,7 @@ class KmsDaemonTest {
                     type: kms
                     endpoint: "http://127.0.0.1:%d"
                     region: us-east-1
+                    call-timeout: 30s
                     access-key-id-env: TEST_KMS_KEY_ID
                     secret-access-key-env: TEST_KMS_SECRET
                   minters:
