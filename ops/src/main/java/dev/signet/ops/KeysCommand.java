@@ -3,15 +3,24 @@ package dev.signet.ops;
 import com.nimbusds.jose.util.JSONObjectUtils;
 
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** {@code signet keys <verb>}: talks to the admin socket with the credential in {@code SIGNET_ADMIN_TOKEN}. */
 final class KeysCommand {
@@ -20,29 +29,35 @@ final class KeysCommand {
     }
 
     static final String USAGE = "keys list | prepare | rotate | activate KID | retire KID | revoke KID"
-            + " [--admin http://127.0.0.1:9090]";
+            + " [--admin http://127.0.0.1:9090] [--json]";
+
+    private static final List<String> TIME_COLUMNS = List.of("activates", "retires", "unpublishes");
 
     static void run(Deque<String> args) {
         String verb = args.isEmpty() ? "list" : args.pop();
         String admin = "http://127.0.0.1:9090";
         String kid = null;
+        boolean json = false;
         while (!args.isEmpty()) {
             String a = args.pop();
             if (a.equals("--admin") && !args.isEmpty()) {
                 admin = args.pop();
+            } else if (a.equals("--json")) {
+                json = true;
             } else if (!a.startsWith("--") && kid == null) {
                 kid = a;
             } else {
                 Signet.fail("keys: unknown option '" + a + "'; usage: " + USAGE);
             }
         }
-        boolean needsKid = java.util.Set.of("activate", "retire", "revoke").contains(verb);
-        if (!java.util.Set.of("list", "prepare", "rotate").contains(verb) && !needsKid) {
+        boolean needsKid = Set.of("activate", "retire", "revoke").contains(verb);
+        if (!Set.of("list", "prepare", "rotate").contains(verb) && !needsKid) {
             Signet.fail("keys: unknown verb '" + verb + "'; usage: " + USAGE);
         }
         if (needsKid != (kid != null)) {
             Signet.fail("keys " + verb + (needsKid ? " needs a KID" : " takes no KID") + "; usage: " + USAGE);
         }
+        URI base = adminBase(admin);
         String token = System.getenv("SIGNET_ADMIN_TOKEN");
         if (token == null || token.isBlank()) {
             Signet.fail("keys: set SIGNET_ADMIN_TOKEN to the admin credential (signet dev prints it)");
@@ -50,69 +65,170 @@ final class KeysCommand {
         String path = switch (verb) {
             case "list" -> "/v1/keys";
             case "prepare", "rotate" -> "/v1/keys/" + verb;
-            default -> "/v1/keys/" + java.net.URLEncoder.encode(kid, java.nio.charset.StandardCharsets.UTF_8) + "/" + verb;
+            default -> "/v1/keys/" + java.net.URLEncoder.encode(kid, StandardCharsets.UTF_8) + "/" + verb;
         };
-        print(call(admin + path, token, !verb.equals("list")));
+        String body = call(base, path, token, !verb.equals("list"));
+        if (json) {
+            System.out.println(body);
+        } else {
+            System.out.print(table(parse(base, body), Instant.now()));
+        }
     }
 
+    /** The admin socket's base URL, or a one-line failure: an operator mistyping it should not see a stack trace. */
+    static URI adminBase(String admin) {
+        try {
+            URI u = new URI(admin.endsWith("/") ? admin.substring(0, admin.length() - 1) : admin);
+            if (("http".equals(u.getScheme()) || "https".equals(u.getScheme())) && u.getHost() != null
+                    && (u.getPath() == null || u.getPath().isEmpty()) && u.getQuery() == null && u.getFragment() == null) {
+                return u;
+            }
+        } catch (URISyntaxException e) {
+            // reported below
+        }
+        Signet.fail("keys: --admin takes the admin socket's base URL, e.g. http://127.0.0.1:9090, not '" + admin + "'");
+        return null;
+    }
+
+    /** The key list as aligned columns; times to the second with how far they are from {@code now}. */
     @SuppressWarnings("unchecked")
-    private static void print(Map<String, Object> body) {
-        Map<String, Object> backend = (Map<String, Object>) body.get("backend");
+    static String table(Map<String, Object> body, Instant now) {
+        StringBuilder out = new StringBuilder();
         if (body.containsKey("replica")) {
-            System.out.println("replica: " + body.get("replica"));
+            out.append("replica: ").append(body.get("replica")).append('\n');
         }
         if (body.get("store") instanceof Map<?, ?> store) {
-            printStore(store);
+            store(out, store, now);
         }
-        System.out.println("backend: " + backend.get("type")
-                + (Boolean.TRUE.equals(backend.get("hardware_protected")) ? " (hardware-protected)" : " (NOT hardware-protected)")
-                + (backend.containsKey("degraded") ? "  DEGRADED: " + backend.get("degraded") : ""));
-        System.out.printf("%-44s %-6s %-9s %-21s %-21s %-21s%n", "KID", "ALG", "STATE", "ACTIVATES", "RETIRES", "UNPUBLISHES");
-        for (Map<String, Object> k : (List<Map<String, Object>>) body.get("keys")) {
-            System.out.printf("%-44s %-6s %-9s %-21s %-21s %-21s%n", k.get("kid"), k.get("alg"), k.get("state"),
-                    k.getOrDefault("activates", "-"), k.getOrDefault("retires", "-"), k.getOrDefault("unpublishes", "-"));
+        Map<String, Object> backend = (Map<String, Object>) body.getOrDefault("backend", Map.of());
+        out.append("backend: ").append(backend.get("type"))
+                .append(Boolean.TRUE.equals(backend.get("hardware_protected")) ? " (hardware-protected)" : " (NOT hardware-protected)")
+                .append(backend.containsKey("degraded") ? "  DEGRADED: " + backend.get("degraded") : "").append('\n');
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(List.of("KID", "ALG", "STATE", "ACTIVATES", "RETIRES", "UNPUBLISHES"));
+        for (Map<String, Object> k : (List<Map<String, Object>>) body.getOrDefault("keys", List.of())) {
+            List<String> row = new ArrayList<>(List.of(String.valueOf(k.get("kid")), String.valueOf(k.get("alg")),
+                    String.valueOf(k.get("state"))));
+            for (String column : TIME_COLUMNS) {
+                row.add(when((String) k.get(column), now));
+            }
+            rows.add(row);
         }
+        int[] width = new int[rows.getFirst().size()];
+        for (List<String> row : rows) {
+            for (int i = 0; i < row.size(); i++) {
+                width[i] = Math.max(width[i], row.get(i).length());
+            }
+        }
+        for (List<String> row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < row.size(); i++) {
+                line.append(i == 0 ? "" : "  ").append(i == row.size() - 1 ? row.get(i) : pad(row.get(i), width[i]));
+            }
+            out.append(line.toString().stripTrailing()).append('\n');
+        }
+        return out.toString();
     }
 
     /** The journal store; with PostgreSQL, the lease holder and each replica's last journal read. */
-    private static void printStore(Map<?, ?> store) {
-        StringBuilder line = new StringBuilder("store: " + store.get("type"));
+    private static void store(StringBuilder out, Map<?, ?> store, Instant now) {
+        out.append("store: ").append(store.get("type"));
         if (store.containsKey("journal_version")) {
-            line.append(", journal v").append(store.get("journal_version"))
+            out.append(", journal v").append(store.get("journal_version"))
                     .append(store.containsKey("written_by") ? " written by " + store.get("written_by") + " at "
-                            + store.get("written_at") : "")
+                            + when((String) store.get("written_at"), now) : "")
                     .append(", lease held by ").append(store.get("lease_holder"))
                     .append(" (epoch ").append(store.get("lease_epoch")).append(")");
         }
         if (store.containsKey("degraded")) {
-            line.append("  DEGRADED: ").append(store.get("degraded"));
+            out.append("  DEGRADED: ").append(store.get("degraded"));
         }
-        System.out.println(line);
+        out.append('\n');
         if (store.get("replicas") instanceof List<?> reads) {
             for (Object o : reads) {
                 Map<?, ?> r = (Map<?, ?>) o;
-                System.out.println("  replica " + r.get("replica") + " read journal v" + r.get("journal_version")
-                        + " at " + r.get("read_at"));
+                out.append("  replica ").append(r.get("replica")).append(" read journal v").append(r.get("journal_version"))
+                        .append(" at ").append(when((String) r.get("read_at"), now)).append('\n');
             }
         }
     }
 
-    private static Map<String, Object> call(String url, String token, boolean post) {
+    /** {@code 2026-11-30T07:47:28Z  in 6d 23h}, or {@code -} when the key has no such time. */
+    static String when(String iso, Instant now) {
+        if (iso == null) {
+            return "-";
+        }
+        try {
+            Instant t = Instant.parse(iso).truncatedTo(ChronoUnit.SECONDS);
+            return t + "  " + relative(Duration.between(now.truncatedTo(ChronoUnit.SECONDS), t));
+        } catch (DateTimeParseException e) {
+            return iso;
+        }
+    }
+
+    /** {@code in 6d 23h}, {@code 2h ago}, {@code now}: the two largest units, rounded towards zero. */
+    static String relative(Duration d) {
+        long s = Math.abs(d.getSeconds());
+        if (s == 0) {
+            return "now";
+        }
+        long[] amounts = {s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60};
+        String[] units = {"d", "h", "m", "s"};
+        int first = 0;
+        while (amounts[first] == 0) {
+            first++;
+        }
+        String text = amounts[first] + units[first]
+                + (first < 3 && amounts[first + 1] > 0 ? " " + amounts[first + 1] + units[first + 1] : "");
+        return d.isNegative() ? text + " ago" : "in " + text;
+    }
+
+    private static String pad(String s, int width) {
+        return s + " ".repeat(width - s.length());
+    }
+
+    private static Map<String, Object> parse(URI base, String body) {
+        try {
+            return JSONObjectUtils.parse(body);
+        } catch (ParseException e) {
+            Signet.fail("keys: " + base + " did not answer with JSON; is it Signet's admin socket?");
+            return Map.of();
+        }
+    }
+
+    /** The response body of a 200, or a one-line failure naming what went wrong and where. */
+    static String call(URI base, String path, String token, boolean post) {
+        URI url = URI.create(base + path);
         try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url))
+            HttpRequest.Builder b = HttpRequest.newBuilder(url)
                     .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30));
             HttpResponse<String> res = client.send(post ? b.POST(HttpRequest.BodyPublishers.noBody()).build() : b.GET().build(),
                     HttpResponse.BodyHandlers.ofString());
-            Map<String, Object> body = JSONObjectUtils.parse(res.body());
             if (res.statusCode() != 200) {
-                Signet.fail("keys: " + res.statusCode() + " " + body.getOrDefault("detail", ""));
+                Object detail;
+                try {
+                    detail = JSONObjectUtils.parse(res.body()).getOrDefault("detail", "");
+                } catch (ParseException e) {
+                    detail = "(not a Signet answer; is " + base + " the admin socket?)";
+                }
+                Signet.fail("keys: " + res.statusCode() + " " + detail);
             }
-            return body;
-        } catch (IOException | ParseException e) {
-            Signet.fail("keys: cannot reach the admin socket at " + url + ": " + e.getMessage());
+            return res.body();
+        } catch (HttpTimeoutException e) {
+            Signet.fail("keys: the admin socket at " + base + " did not answer in time");
+        } catch (IOException e) {
+            Throwable cause = e;
+            while (cause.getCause() != null && cause.getMessage() == null) {
+                cause = cause.getCause();
+            }
+            Signet.fail("keys: cannot reach the admin socket at " + base + " ("
+                    + (e instanceof ConnectException && e.getMessage() == null ? "connection refused"
+                    : cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage())
+                    + "): is signet running, and is that its admin address (--admin URL)?");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            Signet.fail("keys: interrupted");
         }
-        return Map.of();
+        return "";
     }
 }

@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /** The {@code signet} command line: {@code serve}, {@code dev}, {@code keys}, {@code hash-credential}. */
@@ -29,23 +30,27 @@ public final class Signet {
                   [--set signet.KEY=VALUE ...]  (any configuration key, e.g. signet.backend.signing-threads=2)
                                     start on the embedded default (software keys, dev credentials)
               serve --config FILE   start from a configuration file
-              keys list | prepare | rotate | activate KID | retire KID | revoke KID [--admin http://127.0.0.1:9090]
+              keys list | prepare | rotate | activate KID | retire KID | revoke KID [--admin http://127.0.0.1:9090] [--json]
                                     show keys and their timeline, or move a key through its lifecycle
-                                    (admin credential in SIGNET_ADMIN_TOKEN)
+                                    (admin credential in SIGNET_ADMIN_TOKEN; --json prints the admin API's answer)
               audit verify DIR [--pin KID]          check a replica's audit log offline (every hash link and checkpoint)
               audit find DIR --task T | --sub S | --jti J | --client-id M    records that match
               hash-credential       read a credential on stdin, print its sha256: hash for the config
               new-credential        print a new random credential and its hash
-              test                  run all tests (handled by ops/bin/signet)
+              --version             print the version
+              test | build | dist   (source checkout only, handled by ops/bin/signet) run every test, build,
+                                    build the release tarball
             """;
 
     private Signet() {
     }
 
     public static void main(String[] args) {
-        LogConfig.configureRuntime();
         Deque<String> rest = new ArrayDeque<>(Arrays.asList(args));
         String command = rest.isEmpty() ? "help" : rest.pop();
+        if (command.equals("serve") || command.equals("dev") || command.equals("aot-training")) {
+            LogConfig.configureRuntime(); // the daemon's logging; CLI verbs print only their answer
+        }
         try {
             switch (command) {
                 case "serve" -> serve(rest);
@@ -54,6 +59,8 @@ public final class Signet {
                 case "audit" -> exitWith(auditCommand(rest));
                 case "hash-credential" -> hashCredential();
                 case "new-credential" -> newCredential();
+                case "--version", "version" -> System.out.println("signet " + version());
+                case "aot-training" -> training(rest);
                 case "help", "--help", "-h" -> System.out.print(USAGE);
                 default -> fail("unknown command '" + command + "'\n" + USAGE);
             }
@@ -113,6 +120,20 @@ public final class Signet {
         }
     }
 
+    private static void training(Deque<String> args) {
+        try {
+            if (args.size() < 2) {
+                fail("aot-training EXAMPLE_CONFIG CLI_CACHE [CLI_JVM_OPTION ...] (run by bin/signet)");
+            }
+            StartupTraining.run(Path.of(args.pop()), Path.of(args.pop()), List.copyOf(args));
+        } catch (java.io.IOException e) {
+            fail("aot-training: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        System.exit(0); // the daemon's non-daemon threads must not hold the JVM (the cache is written at exit)
+    }
+
     private static void hashCredential() {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
             String line = in.readLine();
@@ -143,6 +164,19 @@ public final class Signet {
     private static void exitWith(int status) {
         System.out.flush();
         System.exit(status);
+    }
+
+    /** The release version, from the build ({@code version.properties}). */
+    static String version() {
+        try (var in = Signet.class.getResourceAsStream("version.properties")) {
+            java.util.Properties p = new java.util.Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "unknown");
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
     }
 
     static void fail(String message) {

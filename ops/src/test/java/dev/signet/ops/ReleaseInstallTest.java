@@ -1,0 +1,245 @@
+package dev.signet.ops;
+
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.util.JSONObjectUtils;
+import com.nimbusds.jwt.SignedJWT;
+import dev.signet.issuance.CredentialHash;
+import dev.signet.spi.testing.JwsVerification;
+import dev.signet.spi.testing.RealBackends;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The release as a user installs it: the tarball the build made, unpacked into an empty folder outside the checkout,
+ * run with only a JDK (no Maven on PATH), from another working directory. Runs after {@code package}
+ * (ops/pom.xml binds it to integration-test).
+ */
+class ReleaseInstallTest {
+
+    static final String MINTER = "release-minter-credential-0123456789";
+    static final String ADMIN = "release-admin-credential-0123456789";
+
+    @TempDir
+    static Path base;
+    static Path install;
+    static Path noMaven;
+
+    @BeforeAll
+    static void unpack() throws Exception {
+        // Set only by the integration-test execution (a -Dtest filter also runs this class at test, before package).
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("signet.tarball") != null,
+                "runs at integration-test, after package has made the tarball");
+        Path tarball = Path.of(System.getProperty("signet.tarball"));
+        assertTrue(Files.isRegularFile(tarball), "the build makes " + tarball + " (run after package)");
+        Path into = Files.createDirectories(base.resolve("opt"));
+        Process tar = new ProcessBuilder("tar", "xzf", tarball.toAbsolutePath().toString(), "-C", into.toString())
+                .inheritIO().start();
+        assertEquals(0, tar.waitFor());
+        install = into.resolve("signet-" + System.getProperty("signet.version"));
+        assertTrue(Files.isExecutable(install.resolve("bin/signet")), "bin/signet in " + install);
+        // A Maven that records being called: the release must never call one.
+        noMaven = Files.createDirectories(base.resolve("fake-bin"));
+        for (String name : List.of("mvn", "mvnw")) {
+            Path fake = noMaven.resolve(name);
+            Files.writeString(fake, "#!/bin/sh\ntouch " + base.resolve("maven-was-called") + "\nexit 1\n");
+            fake.toFile().setExecutable(true);
+        }
+    }
+
+    @Test
+    void everyVerbRunsWithOnlyAJdkAndNothingIsWrittenIntoTheInstallFolder() throws Exception {
+        Map<Path, String> before = snapshot(install);
+        Path work = Files.createDirectories(base.resolve("work"));
+
+        assertEquals("signet " + System.getProperty("signet.version"), run(work, null, "--version").strip());
+        String created = run(work, null, "new-credential");
+        assertTrue(created.matches("(?s)credential: sgt_\\S+\nhash: +sha256:[0-9a-f]{64}\n"), created);
+        assertEquals(CredentialHash.of("s3cret").text(), run(work, "s3cret\n", "hash-credential").strip());
+
+        int port = DevModeProcessTest.freePort();
+        int adminPort = DevModeProcessTest.freePort();
+        Started dev = start(work, "dev minter credential", "dev", "--port", Integer.toString(port),
+                "--admin-port", Integer.toString(adminPort));
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            String issuer = "http://127.0.0.1:" + port;
+            HttpResponse<String> minted = DevModeProcessTest.mint(http, issuer);
+            assertEquals(201, minted.statusCode(), minted.body());
+            SignedJWT token = SignedJWT.parse((String) JSONObjectUtils.parse(minted.body()).get("token"));
+            JWKSet jwks = JWKSet.parse(http.send(HttpRequest.newBuilder(URI.create(issuer + "/.well-known/jwks.json")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            assertTrue(JwsVerification.verifies(token.serialize(), jwks.getKeyByKeyId(token.getHeader().getKeyID())));
+            assertEquals("agent-7", token.getJWTClaimsSet().getSubject());
+
+            String admin = "http://127.0.0.1:" + adminPort;
+            assertTrue(run(work, null, "keys", "list", "--admin", admin).contains(token.getHeader().getKeyID()));
+            Map<String, Object> json = JSONObjectUtils.parse(run(work, null, "keys", "list", "--json", "--admin", admin));
+            assertEquals(token.getHeader().getKeyID(), ((Map<?, ?>) ((List<?>) json.get("keys")).getFirst()).get("kid"));
+        } finally {
+            DevModeProcessTest.stop(dev.asStarted());
+        }
+        assertTrue(Files.isRegularFile(work.resolve(".signet/dev/dev-credentials"))
+                || Files.isDirectory(work.resolve(".signet/dev/keys")), "dev keeps its data under ./.signet/dev");
+
+        // serve, from a configuration file like an operator's
+        Path config = work.resolve("signet.yaml");
+        port = DevModeProcessTest.freePort();
+        Files.writeString(config, """
+                signet:
+                  issuer: "http://127.0.0.1:%d"
+                  port: %d
+                  admin: {port: %d, credential-hash: "%s"}
+                  data-dir: %s
+                  backend: {type: software, password-env: SIGNET_KEYSTORE_PASSWORD}
+                  minters:
+                    - {name: m, credential-hash: "%s", audiences: ["*"], resources: ["*"], actions: ["*"]}
+                """.formatted(port, port, DevModeProcessTest.freePort(), CredentialHash.of(ADMIN).text(),
+                work.resolve("served"), CredentialHash.of(DevModeProcessTest.MINTER).text()));
+        Started serve = start(work, "signet: backend", "serve", "--config", config.toString());
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            assertEquals(201, DevModeProcessTest.mint(http, "http://127.0.0.1:" + port).statusCode());
+        } finally {
+            DevModeProcessTest.stop(serve.asStarted());
+        }
+
+        assertEquals(before, snapshot(install), "nothing in the install folder changed");
+        assertFalse(Files.exists(base.resolve("maven-was-called")), "the release never runs Maven");
+    }
+
+    @Test
+    void theStartUpCacheIsMadeOnceInTheUsersCacheDirectory() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() >= 25, "AOT caches need JDK 25");
+        Map<Path, String> before = snapshot(install);
+        Path home = Files.createDirectories(base.resolve("home"));
+        Map<String, String> env = Map.of("HOME", home.toString(), "SIGNET_AOT", "on");
+        String first = run(base, null, env, "new-credential");
+        assertTrue(first.contains("making the start-up cache"), first);
+        List<String> caches;
+        try (Stream<Path> files = Files.list(home.resolve(".cache/signet/aot"))) {
+            caches = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".aot")).sorted().toList();
+        }
+        assertEquals(2, caches.size(), caches.toString());
+        assertTrue(caches.get(0).endsWith("-cli.aot") && caches.get(1).endsWith("-daemon.aot"), caches.toString());
+        String second = run(base, null, env, "new-credential");
+        assertFalse(second.contains("start-up cache"), second);
+        assertTrue(second.startsWith("credential: "), second);
+        assertEquals(before, snapshot(install), "the cache is not in the install folder");
+    }
+
+    @Test
+    void theSystemdUnitPassesSystemdAnalyzeVerify() throws Exception {
+        String unit = Files.readString(install.resolve("signet.service"));
+        for (String line : List.of("User=signet", "StateDirectory=signet", "StateDirectoryMode=0700", "NoNewPrivileges=yes",
+                "ProtectSystem=strict", "PrivateTmp=yes", "ExecStart=/opt/signet/bin/signet serve --config /etc/signet/signet.yaml")) {
+            assertTrue(unit.lines().anyMatch(line::equals), "signet.service has " + line);
+        }
+        String dockerfile = Files.readString(install.resolve("Dockerfile"));
+        assertTrue(dockerfile.contains("ADD signet-" + System.getProperty("signet.version") + ".tar.gz /opt/")
+                && dockerfile.lines().anyMatch(l -> l.equals("USER signet")), dockerfile);
+
+        boolean analyze = Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, "systemd-analyze")));
+        RealBackends.require(analyze, "systemd-analyze", "apt-get install systemd (it runs offline; systemd need not be PID 1)");
+        // verify checks that ExecStart exists: point it at this unpacked release.
+        Path copy = Files.createDirectories(base.resolve("unit")).resolve("signet.service");
+        Files.writeString(copy, unit.replace("/opt/signet/bin/signet", install.resolve("bin/signet").toString()));
+        Process p = new ProcessBuilder("systemd-analyze", "verify", copy.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor());
+        assertEquals("", out.strip(), "no warnings from systemd-analyze verify");
+    }
+
+    private static String run(Path dir, String stdin, String... args) throws Exception {
+        return run(dir, stdin, Map.of("SIGNET_AOT", "off"), args);
+    }
+
+    private static String run(Path dir, String stdin, Map<String, String> env, String... args) throws Exception {
+        ProcessBuilder pb = command(dir, env, args).redirectErrorStream(true);
+        Process p = pb.start();
+        try (var in = p.getOutputStream()) {
+            if (stdin != null) {
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), String.join(" ", args) + ": " + out);
+        return out;
+    }
+
+    private static ProcessBuilder command(Path dir, Map<String, String> env, String... args) {
+        List<String> command = new ArrayList<>(List.of(install.resolve("bin/signet").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
+        pb.environment().put("PATH", noMaven + ":/usr/bin:/bin");
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("HOME", base.resolve("home").toString());
+        pb.environment().put("SIGNET_DEV_MINTER_TOKEN", DevModeProcessTest.MINTER);
+        pb.environment().put("SIGNET_DEV_ADMIN_TOKEN", ADMIN);
+        pb.environment().put("SIGNET_ADMIN_TOKEN", ADMIN);
+        pb.environment().put("SIGNET_KEYSTORE_PASSWORD", "release-test-keystore-password");
+        pb.environment().putAll(env);
+        return pb;
+    }
+
+    record Started(Process process, List<String> lines, Thread reader) {
+        DevModeProcessTest.Started asStarted() {
+            return new DevModeProcessTest.Started(process, lines, reader);
+        }
+    }
+
+    private static Started start(Path dir, String ready, String... args) throws Exception {
+        Process p = command(dir, Map.of("SIGNET_AOT", "off"), args).redirectErrorStream(true).start();
+        List<String> lines = Collections.synchronizedList(new ArrayList<>());
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    lines.add(line);
+                }
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (lines.stream().noneMatch(l -> l.contains(ready)) && System.nanoTime() < deadline) {
+            assertTrue(p.isAlive(), "exited early: " + lines);
+            Thread.sleep(50);
+        }
+        assertTrue(lines.stream().anyMatch(l -> l.contains(ready)), "never ready: " + lines);
+        return new Started(p, lines, reader);
+    }
+
+    /** Every file and folder under {@code dir} with its size and modification time. */
+    private static Map<Path, String> snapshot(Path dir) throws IOException {
+        Map<Path, String> files = new TreeMap<>();
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.toList()) {
+                files.put(dir.relativize(p), Files.size(p) + " " + Files.getLastModifiedTime(p));
+            }
+        }
+        return files;
+    }
+}
