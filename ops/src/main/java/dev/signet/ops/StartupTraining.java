@@ -53,7 +53,7 @@ final class StartupTraining {
             c.put("signet.minters.0.name", "training");
             c.put("signet.minters.0.credential-hash", CredentialHash.of(minter).text());
             c.put("signet.minters.0.audiences.0", "*");
-            c.put("signet.minters.0.resources.0", "*");
+            c.put("signet.minters.0.resources.0", "**");
             c.put("signet.minters.0.actions.0", "*");
             SignetConfig config = SignetConfig.from(Config.builder().disableEnvironmentVariablesSource()
                     .disableSystemPropertiesSource().addSource(ConfigSources.create(c)).build());
@@ -68,11 +68,14 @@ final class StartupTraining {
                 for (int i = 0; i < 3; i++) {
                     http.send(HttpRequest.newBuilder(URI.create(base + "/.well-known/jwks.json")).build(),
                             HttpResponse.BodyHandlers.ofString());
-                    http.send(HttpRequest.newBuilder(URI.create(base + "/v1/tokens"))
+                    HttpResponse<String> minted = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/tokens"))
                             .header("Authorization", "Bearer " + minter).header("Content-Type", "application/json")
                             .POST(HttpRequest.BodyPublishers.ofString("{\"sub\":\"agent\",\"aud\":\"https://a.example\","
-                                    + "\"ttl\":60,\"scope\":[{\"resource\":\"r:x\",\"actions\":[\"read\"]}]}")).build(),
+                                    + "\"ttl\":60,\"scope\":[{\"resource\":\"repo:acme/widgets\",\"actions\":[\"read\"]}]}")).build(),
                             HttpResponse.BodyHandlers.ofString());
+                    if (minted.statusCode() != 201) {
+                        throw new IOException("the training daemon did not mint: " + minted.body());
+                    }
                     http.send(HttpRequest.newBuilder(adminBase.resolve("/observe/health")).build(),
                             HttpResponse.BodyHandlers.ofString());
                     String keys = KeysCommand.call(adminBase, "/v1/keys", admin, false);

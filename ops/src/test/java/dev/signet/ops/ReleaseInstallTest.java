@@ -114,7 +114,7 @@ class ReleaseInstallTest {
                   data-dir: %s
                   backend: {type: software, password-env: SIGNET_KEYSTORE_PASSWORD}
                   minters:
-                    - {name: m, credential-hash: "%s", audiences: ["*"], resources: ["*"], actions: ["*"]}
+                    - {name: m, credential-hash: "%s", audiences: ["*"], resources: ["**"], actions: ["*"]}
                 """.formatted(port, port, DevModeProcessTest.freePort(), CredentialHash.of(ADMIN).text(),
                 work.resolve("served"), CredentialHash.of(DevModeProcessTest.MINTER).text()));
         Started serve = start(work, "signet: backend", "serve", "--config", config.toString());
