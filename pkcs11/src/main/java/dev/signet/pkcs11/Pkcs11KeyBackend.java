@@ -73,6 +73,11 @@ public final class Pkcs11KeyBackend implements KeyBackend {
     /** The library generation this backend last connected in or re-initialised. */
     private volatile long seenGeneration;
     private Instant lastReread;
+    /**
+     * Kids a caller tried to sign with that are no longer on the token (deleted, or the token re-initialised): the
+     * backend reports itself degraded until another key signs, the key comes back, or it is destroyed.
+     */
+    private final Set<String> lost = ConcurrentHashMap.newKeySet();
 
     /** One login to the token with this issuer's keys on it; replaced whole on recovery. */
     private record Connection(TokenClient.Session session, Map<String, TokenKey> keys, Semaphore sessions) {
@@ -219,6 +224,8 @@ public final class Pkcs11KeyBackend implements KeyBackend {
      */
     @Override
     public void destroy(String id) {
+        // Revoking a lost key ends in a destroy that finds nothing: the operator has acted.
+        lost.remove(id);
         onToken(c -> {
             synchronized (c) {
                 if (!c.keys().containsKey(id)) {
@@ -233,10 +240,18 @@ public final class Pkcs11KeyBackend implements KeyBackend {
         });
     }
 
-    /** The reason and the next attempt's time; names the token and the PKCS#11 error, never the library or PIN. */
+    /**
+     * The reason and the next attempt's time while the token fails, or the signing keys that are gone from it; names
+     * the token, the PKCS#11 error and kids, never the library or the PIN.
+     */
     @Override
     public Optional<String> degraded() {
-        return recovery.degraded();
+        Optional<String> token = recovery.degraded();
+        if (token.isPresent() || lost.isEmpty()) {
+            return token;
+        }
+        return Optional.of("signing key " + String.join(", ", lost) + " is no longer on token " + tokenLabel
+                + " (deleted, or the token re-initialised); revoke it to sign with a new key");
     }
 
     @Override
@@ -279,6 +294,10 @@ public final class Pkcs11KeyBackend implements KeyBackend {
                 live = reread(c, kid);
             }
             if (live == null) {
+                if (lost.add(kid)) {
+                    LOG.log(System.Logger.Level.ERROR, "signing key {0} is no longer on token {1}; revoke it", kid,
+                            tokenLabel);
+                }
                 throw TokenFaults.unavailable(recovery.retryAfter(),
                         new NoSuchElementException("key " + kid + " is no longer on token " + tokenLabel));
             }
@@ -287,7 +306,12 @@ public final class Pkcs11KeyBackend implements KeyBackend {
                         new IllegalStateException("all sessions of token " + tokenLabel + " are busy"));
             }
             try {
-                return live.sign(input);
+                byte[] signature = live.sign(input);
+                if (!lost.isEmpty()) {
+                    // A key signs again (a new one after the revocation, or the lost one back): ready again.
+                    lost.clear();
+                }
+                return signature;
             } finally {
                 c.sessions().release();
             }
