@@ -27,7 +27,7 @@ import java.util.Map;
 /**
  * The admin socket's {@code /v1/keys}: every key with its state and next transitions, and the operator
  * verbs that match the lifecycle transitions — {@code prepare}, {@code rotate}, {@code KID/activate},
- * {@code KID/retire}, {@code KID/revoke}. Each verb answers with the new key list.
+ * {@code KID/retire}, {@code KID/revoke}, {@code KID/destroy?now=true}. Each verb answers with the new key list.
  */
 final class AdminService implements HttpService {
 
@@ -70,7 +70,21 @@ final class AdminService implements HttpService {
                 .post("/keys/{kid}/activate", (req, res) -> verb(req, res, "activate", kid(req), masters::activate))
                 .post("/keys/{kid}/retire", (req, res) -> verb(req, res, "retire", kid(req), masters::retire))
                 .post("/keys/{kid}/revoke", (req, res) -> verb(req, res, "revoke", kid(req), masters::revoke))
+                .post("/keys/{kid}/destroy", (req, res) -> verb(req, res, "destroy --now", kid(req),
+                        kid -> destroyNow(req, kid)))
                 .any("/keys", Problems.methodNotAllowed("GET"));
+    }
+
+    /**
+     * A revoked key is destroyed after its journaled destroy-after time; {@code ?now=true} says the operator
+     * wants it gone at once, which cannot be undone.
+     */
+    private List<KeyRing.KeyView> destroyNow(ServerRequest req, String kid) {
+        if (!"true".equals(req.query().first("now").orElse(""))) {
+            throw new SignetException(Code.INVALID_ARGUMENT, "destroy needs ?now=true: a revoked key is destroyed"
+                    + " on its own after rotation.destroy-grace; now=true destroys it at once, irreversibly");
+        }
+        return masters.destroyNow(kid);
     }
 
     private static String kid(ServerRequest req) {
@@ -168,6 +182,7 @@ final class AdminService implements HttpService {
         put(m, "activates", v.activates());
         put(m, "retires", v.retires());
         put(m, "unpublishes", v.unpublishes());
+        put(m, "destroys", v.destroys());
         return m;
     }
 

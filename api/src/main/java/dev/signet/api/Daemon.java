@@ -81,6 +81,16 @@ public final class Daemon implements AutoCloseable {
      *         fallback to another backend
      */
     public static Daemon start(SignetConfig config, Clock clock) {
+        return start(config, clock, false);
+    }
+
+    /**
+     * @param initIssuer the operator's {@code --init-issuer}: start a new issuer although the data dir's marker
+     *                   or the backend's keys show one existed and its journal is gone
+     * @throws dev.signet.spi.SignetException FAILED_PRECONDITION when the journal is missing but the issuer
+     *         existed, unless {@code initIssuer}; INTERNAL when the journal is damaged
+     */
+    public static Daemon start(SignetConfig config, Clock clock, boolean initIssuer) {
         ReplicaId replica = ReplicaId.resolve(config.replicaId(), config.dataDir());
         LOG.log(System.Logger.Level.INFO, "replica {0} starting for {1}", replica, config.issuer());
         KeyBackend backend = KeyBackends.open(config.backendType(), new BackendSettings(config.backendValues(),
@@ -95,10 +105,10 @@ public final class Daemon implements AutoCloseable {
             KeyRing ring;
             MasterKeyRing masters;
             if (config.delegation() == null) {
-                ring = masters = MasterKeyRing.start(backend, store, config.rotation(), clock);
+                ring = masters = MasterKeyRing.start(backend, store, config.rotation(), clock, initIssuer);
             } else {
                 DelegatedKeyRing delegated = DelegatedKeyRing.start(
-                        () -> MasterKeyRing.start(backend, store, config.rotation(), clock),
+                        () -> MasterKeyRing.start(backend, store, config.rotation(), clock, initIssuer),
                         InMemorySigning::generate,
                         config.delegation().algorithm(), config.delegation().lifetime(),
                         issuerDir(config).resolve("subkeys"), clock);

@@ -137,7 +137,7 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
                 Path.of(c.get("data-dir").asString().orElse(".signet")),
                 c.get("max-body-bytes").asLong().orElse(64 * 1024L),
                 c.get("max-batch").asInt().orElse(100),
-                rotation(c.get("rotation")),
+                rotation(c.get("rotation"), type),
                 delegation(c),
                 CredentialHash.parse(required(c, "admin.credential-hash")),
                 minters(c.get("minters")),
@@ -246,8 +246,14 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
     }
 
     /** Unset keys take {@link RotationPolicy}'s defaults or values derived from the others. */
-    private static RotationPolicy rotation(Config r) {
+    private static RotationPolicy rotation(Config r, String backendType) {
         RotationPolicy.Builder b = RotationPolicy.builder();
+        if ("kms".equals(backendType)) {
+            // ScheduleKeyDeletion's own 7-30 day window is the grace: destroying schedules, it does not delete.
+            b.destroyGrace(java.time.Duration.ZERO);
+        }
+        optionalDuration(r.get("destroy-grace")).ifPresent(b::destroyGrace);
+        r.get("max-published").asInt().ifPresent(b::maxPublished);
         r.get("algorithm").asString().map(SigningAlgorithm::parse).ifPresent(b::algorithm);
         optionalDuration(r.get("period")).ifPresent(b::rotationPeriod);
         optionalDuration(r.get("prepublish-lead")).ifPresent(b::prepublishLead);

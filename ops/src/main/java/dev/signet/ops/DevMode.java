@@ -64,6 +64,8 @@ final class DevMode {
                 default -> Signet.fail("dev: unknown option '" + a + "'\n" + Signet.USAGE);
             }
         }
+        // An empty data dir is a new dev issuer: keys an earlier run left in a shared backend (moto) do not stop it.
+        boolean freshDataDir = isEmptyOrMissing(dataDir);
         Map<String, String> backendValues = switch (backend) {
             case "software" -> Map.of("type", "software");
             case "softhsm" -> softhsm(dataDir);
@@ -101,7 +103,7 @@ final class DevMode {
         SignetConfig config = SignetConfig.from(Config.builder().disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource().addSource(ConfigSources.create(c)).build());
 
-        Signet.runUntilStopped(config, () -> {
+        Signet.runUntilStopped(config, freshDataDir, () -> {
             System.out.println("signet: DEV MODE — keys, state and dev credentials in " + dir.toAbsolutePath()
                     + "; not for production");
             System.out.println("signet: dev minter credential: " + minter);
@@ -118,6 +120,16 @@ final class DevMode {
      * A SoftHSM2 token in the data directory, made on first use. SoftHSM2 reads {@code SOFTHSM2_CONF} only
      * from the process environment, so ops/bin/signet exports it before the JVM starts.
      */
+    private static boolean isEmptyOrMissing(Path dir) {
+        try (var entries = java.nio.file.Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        } catch (java.nio.file.NoSuchFileException e) {
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     private static Map<String, String> softhsm(Path dataDir) {
         SoftHsmDevToken.Setup setup = new SoftHsmDevToken(System::getenv).ensure(dataDir);
         String exported = System.getenv("SOFTHSM2_CONF");

@@ -29,7 +29,7 @@ final class KeysCommand {
     }
 
     static final String USAGE = "keys list | prepare | rotate | activate KID | retire KID | revoke KID"
-            + " [--admin http://127.0.0.1:9090] [--json]";
+            + " | destroy KID --now [--admin http://127.0.0.1:9090] [--json]";
 
     private static final List<String> TIME_COLUMNS = List.of("activates", "retires", "unpublishes");
 
@@ -38,24 +38,32 @@ final class KeysCommand {
         String admin = "http://127.0.0.1:9090";
         String kid = null;
         boolean json = false;
+        boolean now = false;
         while (!args.isEmpty()) {
             String a = args.pop();
             if (a.equals("--admin") && !args.isEmpty()) {
                 admin = args.pop();
             } else if (a.equals("--json")) {
                 json = true;
+            } else if (a.equals("--now") && verb.equals("destroy")) {
+                now = true;
             } else if (!a.startsWith("--") && kid == null) {
                 kid = a;
             } else {
                 Signet.fail("keys: unknown option '" + a + "'; usage: " + USAGE);
             }
         }
-        boolean needsKid = Set.of("activate", "retire", "revoke").contains(verb);
+        boolean needsKid = Set.of("activate", "retire", "revoke", "destroy").contains(verb);
         if (!Set.of("list", "prepare", "rotate").contains(verb) && !needsKid) {
             Signet.fail("keys: unknown verb '" + verb + "'; usage: " + USAGE);
         }
         if (needsKid != (kid != null)) {
             Signet.fail("keys " + verb + (needsKid ? " needs a KID" : " takes no KID") + "; usage: " + USAGE);
+        }
+        if (verb.equals("destroy") && !now) {
+            // Revoked keys are destroyed on their own after rotation.destroy-grace; at once only when asked.
+            Signet.fail("keys destroy needs --now: a revoked key is destroyed by itself after rotation.destroy-grace;"
+                    + " --now destroys it at once and cannot be undone");
         }
         URI base = adminBase(admin);
         String token = System.getenv("SIGNET_ADMIN_TOKEN");
@@ -65,7 +73,8 @@ final class KeysCommand {
         String path = switch (verb) {
             case "list" -> "/v1/keys";
             case "prepare", "rotate" -> "/v1/keys/" + verb;
-            default -> "/v1/keys/" + java.net.URLEncoder.encode(kid, StandardCharsets.UTF_8) + "/" + verb;
+            default -> "/v1/keys/" + java.net.URLEncoder.encode(kid, StandardCharsets.UTF_8) + "/" + verb
+                    + (verb.equals("destroy") ? "?now=true" : "");
         };
         String body = call(base, path, token, !verb.equals("list"));
         if (json) {

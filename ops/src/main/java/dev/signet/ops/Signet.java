@@ -29,8 +29,11 @@ public final class Signet {
                   [--algorithm ES256|EdDSA|PS256|RS256] [--mode direct|delegated] [--subkey-algorithm ES256|EdDSA]
                   [--set signet.KEY=VALUE ...]  (any configuration key, e.g. signet.backend.signing-threads=2)
                                     start on the embedded default (software keys, dev credentials)
-              serve --config FILE   start from a configuration file
-              keys list | prepare | rotate | activate KID | retire KID | revoke KID [--admin http://127.0.0.1:9090] [--json]
+              serve --config FILE [--init-issuer]
+                                    start from a configuration file; --init-issuer starts a new issuer although
+                                    the data dir or backend shows one existed and its key journal is gone
+              keys list | prepare | rotate | activate KID | retire KID | revoke KID | destroy KID --now
+                   [--admin http://127.0.0.1:9090] [--json]
                                     show keys and their timeline, or move a key through its lifecycle
                                     (admin credential in SIGNET_ADMIN_TOKEN; --json prints the admin API's answer)
               audit verify DIR [--pin KID]          check a replica's audit log offline (every hash link and checkpoint)
@@ -71,10 +74,13 @@ public final class Signet {
 
     private static void serve(Deque<String> args) {
         Path file = null;
+        boolean initIssuer = false;
         while (!args.isEmpty()) {
             String a = args.pop();
             if (a.equals("--config") && !args.isEmpty()) {
                 file = Path.of(args.pop());
+            } else if (a.equals("--init-issuer")) {
+                initIssuer = true;
             } else {
                 fail("serve: unknown option '" + a + "'\n" + USAGE);
             }
@@ -90,12 +96,12 @@ public final class Signet {
             System.err.println("signet: WARNING: signet.issuer " + signet.issuer() + " is not https; verifiers"
                     + " must reach the JWKS and metadata over https in production");
         }
-        runUntilStopped(signet, null);
+        runUntilStopped(signet, initIssuer, null);
     }
 
     /** Starts the daemon and blocks until SIGTERM / Ctrl-C, then shuts down gracefully. */
-    static void runUntilStopped(SignetConfig config, Runnable afterStart) {
-        Daemon daemon = Daemon.start(config, Clock.systemUTC());
+    static void runUntilStopped(SignetConfig config, boolean initIssuer, Runnable afterStart) {
+        Daemon daemon = Daemon.start(config, Clock.systemUTC(), initIssuer);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.err.println("signet: shutting down");

@@ -55,6 +55,8 @@ public final class DelegatedKeyRing implements KeyRing {
     private static final System.Logger LOG = System.getLogger(DelegatedKeyRing.class.getName());
     private static final String SUFFIX = ".subkeys";
     private static final String LOCK = "subkeys.lock";
+    private static final String SUBKEYS_HEADER = "signet-subkeys 2";
+    private static final String END = "end";
 
     /**
      * A subkey and its schedule. {@code key} holds the private part while the subkey is this process's and
@@ -172,7 +174,7 @@ public final class DelegatedKeyRing implements KeyRing {
         for (Subkey p : publishedView) {
             String state = now.isBefore(p.activates()) ? "PREPARED" : now.isBefore(p.retires()) ? "ACTIVE" : "RETIRED";
             views.add(new KeyView(p.key().id(), p.key().algorithm().name(), "SUBKEY_" + state, p.prepared(),
-                    p.activates(), p.retires(), p.unpublishes()));
+                    p.activates(), p.retires(), p.unpublishes(), null));
         }
         return views;
     }
@@ -290,10 +292,12 @@ public final class DelegatedKeyRing implements KeyRing {
      */
     private boolean share(Instant now, java.util.Set<String> masters) {
         try {
-            StringBuilder text = new StringBuilder();
+            StringBuilder text = new StringBuilder(SUBKEYS_HEADER).append('\n');
             for (Subkey p : mine.values()) {
                 text.append(encode(p)).append('\n');
             }
+            String checksum = sha256(text.toString());
+            text.append(END).append(' ').append(mine.size()).append(' ').append(checksum).append('\n');
             Path tmp = own.resolveSibling(own.getFileName() + ".tmp");
             Files.writeString(tmp, text, StandardCharsets.UTF_8);
             Files.move(tmp, own, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -301,7 +305,7 @@ public final class DelegatedKeyRing implements KeyRing {
             try (var files = Files.list(dir)) {
                 for (Path f : files.filter(f -> f.getFileName().toString().endsWith(SUFFIX)).sorted().toList()) {
                     List<Subkey> live = new ArrayList<>();
-                    for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                    for (String line : checkedLines(f, Files.readString(f, StandardCharsets.UTF_8))) {
                         if (!line.isBlank()) {
                             Subkey p = decode(line);
                             if (now.isBefore(p.unpublishes())) {
@@ -329,6 +333,48 @@ public final class DelegatedKeyRing implements KeyRing {
             mine.values().forEach(p -> all.put(p.key().id(), p));
             publishedView = List.copyOf(all.values());
             return false;
+        }
+    }
+
+    /**
+     * The subkey lines of a file written by {@link #share}, after checking its end line (count and SHA-256):
+     * a file cut short would drop subkeys whose tokens are still valid.
+     *
+     * @throws SignetException INTERNAL naming the file if it is cut short or edited
+     */
+    private static List<String> checkedLines(Path file, String text) {
+        if (!text.startsWith(SUBKEYS_HEADER + "\n")) {
+            return text.lines().toList(); // written before the end line existed
+        }
+        int end = text.lastIndexOf("\n" + END + " ");
+        String problem = null;
+        List<String> lines = List.of();
+        if (end < 0 || !text.endsWith("\n")) {
+            problem = "it has no end line (cut short)";
+        } else {
+            String body = text.substring(0, end + 1);
+            String[] trailer = text.substring(end + 1, text.length() - 1).split(" ");
+            lines = body.lines().skip(1).toList();
+            if (trailer.length != 3 || !trailer[2].equals(sha256(body))
+                    || !trailer[1].equals(Integer.toString(lines.size()))) {
+                problem = "its checksum or count does not match (edited or damaged)";
+            }
+        }
+        if (problem != null) {
+            throw new SignetException(SignetException.Code.INTERNAL, "damaged subkey record file " + file + ": "
+                    + problem + ". Tokens of the subkeys it listed may stop verifying; restore it from a backup,"
+                    + " or remove it if those subkeys' tokens have all expired (ops/RUNBOOK.md, \"The key journal is"
+                    + " missing or damaged\")");
+        }
+        return lines;
+    }
+
+    private static String sha256(String s) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 is a required JDK algorithm", e);
         }
     }
 

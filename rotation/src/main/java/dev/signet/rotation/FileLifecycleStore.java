@@ -27,11 +27,14 @@ public final class FileLifecycleStore implements LifecycleStore {
 
     static final String JOURNAL = "keyset";
     static final String LOCK_FILE = "keyset.lock";
+    /** Written before the first journal, never removed by Signet: the issuer existed here. */
+    static final String MARKER = "issuer-started";
     private static final Duration LOCK_TIMEOUT = Duration.ofSeconds(30);
     private static final ConcurrentHashMap<Path, ProcessLock> LOCKS = new ConcurrentHashMap<>();
 
     private final Path journal;
     private final Path lockFile;
+    private final Path marker;
 
     /**
      * @param directory one directory per issuer; created if missing
@@ -46,6 +49,12 @@ public final class FileLifecycleStore implements LifecycleStore {
         Path dir = directory.toAbsolutePath().normalize();
         this.journal = dir.resolve(JOURNAL);
         this.lockFile = dir.resolve(LOCK_FILE);
+        this.marker = dir.resolve(MARKER);
+    }
+
+    @Override
+    public boolean issuerStarted() {
+        return Files.exists(marker) || Files.exists(journal);
     }
 
     @Override
@@ -62,7 +71,8 @@ public final class FileLifecycleStore implements LifecycleStore {
             return KeySetCodec.decode(text);
         } catch (RuntimeException e) {
             throw new SignetException(SignetException.Code.INTERNAL, "damaged key journal " + journal + ": "
-                    + e.getMessage(), e);
+                    + e.getMessage() + ". Signet will not start over on its own: restore the journal from a backup"
+                    + " (ops/RUNBOOK.md, \"The key journal is missing or damaged\")", e);
         }
     }
 
@@ -79,9 +89,24 @@ public final class FileLifecycleStore implements LifecycleStore {
                 throw new SignetException(SignetException.Code.FAILED_PRECONDITION,
                         "key journal is at version " + current + ", not " + expectedVersion);
             }
+            if (!Files.exists(marker)) {
+                writeMarker();
+            }
             write(KeySetCodec.encode(next));
         } finally {
             lock.close();
+        }
+    }
+
+    private void writeMarker() {
+        try (FileChannel ch = FileChannel.open(marker, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(StandardCharsets.UTF_8.encode("An issuer's key journal (" + JOURNAL + ") was started in this"
+                    + " directory. If the journal is missing, restore it; to start a new issuer on purpose, run"
+                    + " signet serve --init-issuer.\n"));
+            ch.force(true);
+        } catch (IOException e) {
+            throw new SignetException(SignetException.Code.UNAVAILABLE, "cannot write " + marker, e);
         }
     }
 

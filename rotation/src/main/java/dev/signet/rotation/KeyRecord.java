@@ -17,13 +17,15 @@ import java.util.Objects;
  * @param retired        when it was retired, null if never
  * @param unpublishes    when a RETIRED key is scheduled to leave the JWKS
  * @param unpublished    when it actually left the JWKS (REMOVED or REVOKED)
+ * @param destroyAfter   when a REVOKED key may be deleted from the backend (the revocation's grace, to
+ *                       investigate with the key intact); null means at once
  * @param destroyed      when it was deleted from the backend
  * @param forcedBecause  why it was activated before its prepublish lead had passed, or null if it was not
  * @param revokedBecause why it was revoked, or null
  */
 public record KeyRecord(String kid, SigningAlgorithm algorithm, KeyState state, Instant prepared,
                         Instant activates, Instant activated, Instant retires, Instant retired,
-                        Instant unpublishes, Instant unpublished, Instant destroyed,
+                        Instant unpublishes, Instant unpublished, Instant destroyAfter, Instant destroyed,
                         String forcedBecause, String revokedBecause) {
 
     /**
@@ -74,8 +76,12 @@ public record KeyRecord(String kid, SigningAlgorithm algorithm, KeyState state, 
         return toBuilder(KeyState.REMOVED).unpublished(now).build();
     }
 
-    KeyRecord revoked(Instant now, String because) {
-        return toBuilder(KeyState.REVOKED).unpublished(now).revokedBecause(because).build();
+    KeyRecord revoked(Instant now, String because, Instant destroyAfter) {
+        return toBuilder(KeyState.REVOKED).unpublished(now).revokedBecause(because).destroyAfter(destroyAfter).build();
+    }
+
+    KeyRecord destroyableAt(Instant at) {
+        return toBuilder(state).destroyAfter(at).build();
     }
 
     KeyRecord destroyed(Instant now) {
@@ -89,7 +95,7 @@ public record KeyRecord(String kid, SigningAlgorithm algorithm, KeyState state, 
     /** This record's fields in {@code state}, to change some of them. */
     Builder toBuilder(KeyState state) {
         return new Builder(kid, algorithm, state, prepared).activates(activates).activated(activated).retires(retires)
-                .retired(retired).unpublishes(unpublishes).unpublished(unpublished).destroyed(destroyed)
+                .retired(retired).unpublishes(unpublishes).unpublished(unpublished).destroyAfter(destroyAfter).destroyed(destroyed)
                 .forcedBecause(forcedBecause).revokedBecause(revokedBecause);
     }
 
@@ -105,6 +111,7 @@ public record KeyRecord(String kid, SigningAlgorithm algorithm, KeyState state, 
         private Instant retired;
         private Instant unpublishes;
         private Instant unpublished;
+        private Instant destroyAfter;
         private Instant destroyed;
         private String forcedBecause;
         private String revokedBecause;
@@ -146,6 +153,11 @@ public record KeyRecord(String kid, SigningAlgorithm algorithm, KeyState state, 
             return this;
         }
 
+        Builder destroyAfter(Instant t) {
+            destroyAfter = t;
+            return this;
+        }
+
         Builder destroyed(Instant t) {
             destroyed = t;
             return this;
@@ -164,7 +176,7 @@ public record KeyRecord(String kid, SigningAlgorithm algorithm, KeyState state, 
         /** @throws IllegalArgumentException as {@link KeyRecord#KeyRecord} */
         KeyRecord build() {
             return new KeyRecord(kid, algorithm, state, prepared, activates, activated, retires, retired, unpublishes,
-                    unpublished, destroyed, forcedBecause, revokedBecause);
+                    unpublished, destroyAfter, destroyed, forcedBecause, revokedBecause);
         }
     }
 

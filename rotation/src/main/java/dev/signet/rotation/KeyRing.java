@@ -13,9 +13,12 @@ public interface KeyRing extends AutoCloseable {
     record SigningSlot(SigningKey key, Instant publishedUntil) {
     }
 
-    /** A key as operators see it. {@code state} is the lifecycle state's name; times may be null. */
+    /**
+     * A key as operators see it. {@code state} is the lifecycle state's name; times may be null.
+     * {@code destroys} is when a revoked key is (or was) deleted from the backend.
+     */
     record KeyView(String kid, String algorithm, String state, Instant created, Instant activates,
-                   Instant retires, Instant unpublishes) {
+                   Instant retires, Instant unpublishes, Instant destroys) {
     }
 
     /**

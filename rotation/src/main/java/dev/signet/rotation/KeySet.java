@@ -156,10 +156,21 @@ public record KeySet(long version, List<KeyRecord> keys) {
             return put(i, keys.get(i).removed(now));
         }
 
-        /** Unpublishes a PREPARED, ACTIVE or RETIRED key at once. */
+        /** Unpublishes a PREPARED, ACTIVE or RETIRED key at once, to be destroyed at once. */
         public Builder revoke(String kid, Instant now, String because) {
+            return revoke(kid, now, because, null);
+        }
+
+        /** Unpublishes a PREPARED, ACTIVE or RETIRED key at once, to be destroyed from {@code destroyAfter}. */
+        public Builder revoke(String kid, Instant now, String because, Instant destroyAfter) {
             int i = index(kid);
-            return put(i, checked(keys.get(i), KeyState.REVOKED).revoked(now, because));
+            return put(i, checked(keys.get(i), KeyState.REVOKED).revoked(now, because, destroyAfter));
+        }
+
+        /** Moves the destroy-after time of the REVOKED key {@code kid}. */
+        public Builder destroyAfter(String kid, Instant at) {
+            int i = indexIn(kid, KeyState.REVOKED);
+            return put(i, keys.get(i).destroyableAt(at));
         }
 
         /** Records that the backend no longer holds a REMOVED or REVOKED key. */

@@ -5,18 +5,26 @@ import dev.signet.spi.SigningAlgorithm;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
- * The journal's text form: a header line, a version line, then one tab-separated line per key with the
- * {@link KeyRecord} components in order, {@code -} for none. Plain text so operators can read it; every
- * {@link LifecycleStore} keeps this form.
+ * The journal's text form: a header line, a version line, one tab-separated line per key with the
+ * {@link KeyRecord} components in order ({@code -} for none), then an end line with the number of keys and
+ * the SHA-256 of everything before it. Plain text so operators can read it; every {@link LifecycleStore}
+ * keeps this form. The end line makes a journal cut short, even at a line boundary, or edited, fail to load
+ * instead of reading as a smaller journal.
  */
 public final class KeySetCodec {
 
-    static final String HEADER = "signet-keyset 1";
+    static final String HEADER = "signet-keyset 2";
+    /** Journals written before the end line: read (without the damage check) and rewritten at the next change. */
+    static final String HEADER_V1 = "signet-keyset 1";
+    private static final String END = "end";
     private static final String NONE = "-";
 
     private KeySetCodec() {
@@ -27,34 +35,68 @@ public final class KeySetCodec {
         for (KeyRecord k : set.keys()) {
             out.append(String.join("\t", k.kid(), k.algorithm().name(), k.state().name(), time(k.prepared()),
                     time(k.activates()), time(k.activated()), time(k.retires()), time(k.retired()),
-                    time(k.unpublishes()), time(k.unpublished()), time(k.destroyed()), text(k.forcedBecause()),
-                    text(k.revokedBecause()))).append('\n');
+                    time(k.unpublishes()), time(k.unpublished()), time(k.destroyAfter()), time(k.destroyed()),
+                    text(k.forcedBecause()), text(k.revokedBecause()))).append('\n');
         }
-        return out.toString();
+        String body = out.toString();
+        return body + END + '\t' + set.keys().size() + '\t' + sha256(body) + '\n';
     }
 
-    /** @throws IllegalArgumentException if the text is not a journal or breaks an invariant */
+    /** @throws IllegalArgumentException if the text is not a whole journal (cut short, edited) or breaks an invariant */
     public static KeySet decode(String text) {
-        String[] lines = text.split("\n");
-        if (lines.length < 2 || !lines[0].equals(HEADER) || !lines[1].startsWith("version\t")) {
+        boolean legacy = text.startsWith(HEADER_V1 + "\n");
+        if (!legacy && !text.startsWith(HEADER + "\n")) {
+            throw new IllegalArgumentException("not a Signet key journal");
+        }
+        String body = text;
+        int count = -1;
+        if (!legacy) {
+            int end = text.lastIndexOf("\n" + END + "\t");
+            if (end < 0 || !text.endsWith("\n")) {
+                throw new IllegalArgumentException("the journal has no end line: it was cut short");
+            }
+            body = text.substring(0, end + 1);
+            String[] trailer = text.substring(end + 1, text.length() - 1).split("\t", -1);
+            if (trailer.length != 3 || !trailer[2].equals(sha256(body))) {
+                throw new IllegalArgumentException("the journal's checksum does not match its contents: it was"
+                        + " edited or damaged");
+            }
+            count = Integer.parseInt(trailer[1]);
+        }
+        String[] lines = body.split("\n");
+        if (lines.length < 2 || !lines[1].startsWith("version\t")) {
             throw new IllegalArgumentException("not a Signet key journal");
         }
         long version = Long.parseLong(lines[1].substring("version\t".length()));
+        int fields = legacy ? 13 : 14;
         List<KeyRecord> keys = new ArrayList<>();
         for (int i = 2; i < lines.length; i++) {
             if (lines[i].isEmpty()) {
                 continue;
             }
             String[] f = lines[i].split("\t", -1);
-            if (f.length != 13) {
-                throw new IllegalArgumentException("journal line " + (i + 1) + " has " + f.length + " fields, not 13");
+            if (f.length != fields) {
+                throw new IllegalArgumentException("journal line " + (i + 1) + " has " + f.length + " fields, not " + fields);
             }
+            int d = legacy ? 0 : 1; // the destroy-after time, absent from version 1
             keys.add(new KeyRecord.Builder(f[0], SigningAlgorithm.parse(f[1]), KeyState.valueOf(f[2]), instant(f[3]))
                     .activates(instant(f[4])).activated(instant(f[5])).retires(instant(f[6])).retired(instant(f[7]))
-                    .unpublishes(instant(f[8])).unpublished(instant(f[9])).destroyed(instant(f[10]))
-                    .forcedBecause(string(f[11])).revokedBecause(string(f[12])).build());
+                    .unpublishes(instant(f[8])).unpublished(instant(f[9]))
+                    .destroyAfter(legacy ? null : instant(f[10])).destroyed(instant(f[10 + d]))
+                    .forcedBecause(string(f[11 + d])).revokedBecause(string(f[12 + d])).build());
+        }
+        if (count >= 0 && count != keys.size()) {
+            throw new IllegalArgumentException("the journal lists " + keys.size() + " keys but its end line says " + count);
         }
         return new KeySet(version, keys);
+    }
+
+    private static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is a required JDK algorithm", e);
+        }
     }
 
     private static String time(Instant t) {

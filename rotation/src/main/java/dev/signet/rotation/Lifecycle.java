@@ -84,7 +84,7 @@ public final class Lifecycle {
 
     /**
      * The due transitions, in the order that keeps every invariant: unpublish, forget, activate, then
-     * prepare. Keys to destroy are the REMOVED and REVOKED ones. With {@code fresh}, the successor asked for
+     * prepare. Keys to destroy are the REMOVED ones and the REVOKED ones whose destroy grace is over. With {@code fresh}, the successor asked for
      * is journaled PREPARED, to activate at the ACTIVE key's scheduled retirement but never before one lead
      * from now; the issuer's first key is ACTIVE at once, forced ({@link #BOOTSTRAP}).
      */
@@ -103,7 +103,7 @@ public final class Lifecycle {
         }
         KeySet next = b.build();
         List<String> destroy = next.inStates(EnumSet.of(KeyState.REMOVED, KeyState.REVOKED)).stream()
-                .map(KeyRecord::kid).toList();
+                .filter(k -> schedule.destroyDue(now, k)).map(KeyRecord::kid).toList();
         if (!shouldPrepareNext(now, next, policy)) {
             requireUnused(fresh);
             return new Plan(next, destroy, false);
@@ -152,10 +152,19 @@ public final class Lifecycle {
      * its lead has passed this is a forced activation, recorded in the journal: verifiers with older caches
      * reject its tokens until they refresh.
      *
-     * @throws SignetException NOT_FOUND for an unknown kid; FAILED_PRECONDITION if it is not PREPARED
+     * @throws SignetException NOT_FOUND for an unknown kid; FAILED_PRECONDITION if it is not PREPARED, or if
+     *                         the activation is forced while the JWKS holds {@link RotationPolicy#maxPublished()}
+     *                         keys
      */
     public static Plan activate(Instant now, KeySet set, RotationPolicy policy, String kid) {
         KeyRecord next = inState(set, kid, KeyState.PREPARED);
+        int published = set.published().size();
+        if (now.isBefore(policy.schedule().leadEnds(next.prepared())) && published >= policy.maxPublished()) {
+            throw new SignetException(SignetException.Code.FAILED_PRECONDITION, "the JWKS already holds " + published
+                    + " keys (rotation.max-published = " + policy.maxPublished() + "); a forced activation would"
+                    + " add to them. Wait until " + policy.schedule().leadEnds(next.prepared()) + " to activate "
+                    + kid + " without force, or until retired keys are unpublished; revoke is never refused");
+        }
         KeySet.Builder b = set.toBuilder();
         activate(b, next, now, OPERATOR_ACTIVATION, policy.schedule());
         return Plan.journal(b.build());
@@ -182,9 +191,10 @@ public final class Lifecycle {
     }
 
     /**
-     * Operator {@code revoke}, the emergency: {@code kid} is unpublished at once; tokens it signed stop
-     * verifying as caches refresh. If it was the key to sign with, another signs at once (forced): the
-     * PREPARED one, or a new one.
+     * Operator {@code revoke}, the emergency: {@code kid} is unpublished at once and never signs again; tokens
+     * it signed stop verifying as caches refresh. If it was the key to sign with, another signs at once
+     * (forced): the PREPARED one, or a new one. The key stays in the backend for the destroy grace (see
+     * {@link #destroyNow}). Never refused for the number of published keys.
      *
      * @throws SignetException NOT_FOUND for an unknown kid; FAILED_PRECONDITION if it is not published
      */
@@ -196,7 +206,7 @@ public final class Lifecycle {
         }
         Schedule schedule = policy.schedule();
         String because = "operator revoked " + kid;
-        KeySet.Builder b = set.toBuilder().revoke(kid, now, OPERATOR_REVOCATION);
+        KeySet.Builder b = set.toBuilder().revoke(kid, now, OPERATOR_REVOCATION, schedule.destroyAfterRevocation(now));
         boolean signerGone = k.state() == KeyState.ACTIVE || set.active().isEmpty();
         Optional<KeyRecord> successor = set.prepared().filter(p -> !p.kid().equals(kid));
         if (!signerGone || successor.isPresent()) {
@@ -236,6 +246,25 @@ public final class Lifecycle {
             return Plan.needKey(set);
         }
         return Plan.journal(b.prepare(fresh.kid(), fresh.algorithm(), now, policy.schedule().leadEnds(now)).build());
+    }
+
+    /**
+     * Operator {@code destroy --now}: a REVOKED key (or a REMOVED one) is deleted from the backend at once
+     * instead of after its destroy grace.
+     *
+     * @throws SignetException NOT_FOUND for an unknown kid; FAILED_PRECONDITION if it is published (revoke it
+     *                         first) or already destroyed
+     */
+    public static Plan destroyNow(Instant now, KeySet set, String kid) {
+        KeyRecord k = set.find(kid).orElseThrow(() -> notFound(kid));
+        return switch (k.state()) {
+            case REVOKED -> new Plan(set.toBuilder().destroyAfter(kid, now).build(), List.of(kid), false);
+            case REMOVED -> new Plan(set, List.of(kid), false);
+            case DESTROYED -> throw new SignetException(SignetException.Code.FAILED_PRECONDITION,
+                    "key " + kid + " was destroyed already, at " + k.destroyed());
+            default -> throw new SignetException(SignetException.Code.FAILED_PRECONDITION, "key " + kid + " is "
+                    + k.state() + " and published; revoke it first");
+        };
     }
 
     /** Records that the backend no longer holds the REMOVED or REVOKED key {@code kid}. */

@@ -21,6 +21,15 @@ public interface LifecycleStore {
     KeySet load();
 
     /**
+     * Whether an issuer was started in this store: a marker kept beside the journal since its first write,
+     * so a journal that {@link #load()} no longer finds (deleted, or its directory replaced) is told apart
+     * from one never written. Stores that cannot tell answer false.
+     */
+    default boolean issuerStarted() {
+        return false;
+    }
+
+    /**
      * Replaces the journal if its version is still {@code expectedVersion}. When this throws, the journal
      * was not replaced.
      *

@@ -61,12 +61,29 @@ public final class MasterKeyRing implements KeyRing {
      * @throws SignetException UNAVAILABLE if the store or backend cannot be reached
      */
     public static MasterKeyRing start(KeyBackend backend, LifecycleStore store, RotationPolicy policy,
-                                        Clock clock) {
+                                     Clock clock) {
+        return start(backend, store, policy, clock, false);
+    }
+
+    /**
+     * {@link #start}, saying whether a new issuer may be started where one existed.
+     *
+     * @param initIssuer the operator's explicit {@code --init-issuer}: with no journal, start a new issuer even
+     *                   though the store's marker or keys in the backend show that one existed (its outstanding
+     *                   tokens stop verifying)
+     * @throws SignetException FAILED_PRECONDITION without {@code initIssuer}, if there is no journal but the
+     *                         issuer existed; INTERNAL if the journal is damaged
+     */
+    public static MasterKeyRing start(KeyBackend backend, LifecycleStore store, RotationPolicy policy,
+                                     Clock clock, boolean initIssuer) {
         MasterKeyRing ring = new MasterKeyRing(backend, store, policy, clock);
         Instant now = clock.instant();
         LifecycleStore.Lock lock = store.lock();
         try {
             KeySet loaded = store.load();
+            if (loaded.unstarted() && !initIssuer) {
+                refuseIfIssuerExisted(store, backend);
+            }
             ring.bootstrapped = loaded.unstarted();
             KeySet set = ring.reconcile(now, loaded);
             ring.swap(ring.applyDue(now, set), now);
@@ -74,6 +91,28 @@ public final class MasterKeyRing implements KeyRing {
             lock.close();
         }
         return ring;
+    }
+
+    /**
+     * A journal that was never written starts a new issuer, and every token of an earlier one stops verifying;
+     * so when anything shows that the issuer existed, starting over needs the operator's word.
+     */
+    private static void refuseIfIssuerExisted(LifecycleStore store, KeyBackend backend) {
+        String evidence = null;
+        if (store.issuerStarted()) {
+            evidence = "the issuer marker in " + store + " shows this issuer was started there";
+        } else {
+            int keys = backend.list().size();
+            if (keys > 0) {
+                evidence = "the " + backend.type() + " backend holds " + keys + " key(s) of this issuer";
+            }
+        }
+        if (evidence != null) {
+            throw new SignetException(SignetException.Code.FAILED_PRECONDITION, "no key journal, but " + evidence
+                    + ". Restore the journal from a backup (ops/RUNBOOK.md, \"The key journal is missing or damaged\");"
+                    + " to start a new issuer instead, whose tokens replace every outstanding one, run"
+                    + " signet serve --init-issuer");
+        }
     }
 
     /** {@link #start} with the journal in {@code issuerDir} (one directory per issuer in the data dir). */
@@ -192,6 +231,11 @@ public final class MasterKeyRing implements KeyRing {
     /** Operator {@code revoke}, the emergency: see {@link Lifecycle#revoke}. */
     public List<KeyView> revoke(String kid) {
         return operate((now, set, fresh) -> Lifecycle.revoke(now, set, policy, kid, fresh));
+    }
+
+    /** Operator {@code destroy --now}: see {@link Lifecycle#destroyNow}. */
+    public List<KeyView> destroyNow(String kid) {
+        return operate((now, set, fresh) -> Lifecycle.destroyNow(now, set, kid));
     }
 
     /** One of {@link Lifecycle}'s functions with its arguments but the journal and the generated key bound. */

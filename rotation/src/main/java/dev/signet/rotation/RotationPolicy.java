@@ -17,20 +17,30 @@ import java.util.Objects;
  * @param jwksMaxAge     the JWKS {@code Cache-Control: max-age} (M)
  * @param retention      how long a retired key stays published (R)
  * @param checkInterval  how often each replica re-reads the journal and applies due transitions (C)
+ * @param destroyGrace   how long a revoked key is kept in the backend (unpublished, never signing) before it
+ *                       is destroyed, so a mistaken revocation can be investigated with the key intact; zero
+ *                       destroys at once (on KMS, whose ScheduleKeyDeletion has its own 7–30 day window)
+ * @param maxPublished   the most keys the JWKS may hold for a forced activation to be allowed; scheduled
+ *                       rotation and revocation are never refused
  */
 public record RotationPolicy(SigningAlgorithm algorithm, Duration rotationPeriod, Duration prepublishLead,
                              Duration maxTokenTtl, Duration clockSkew, Duration jwksMaxAge, Duration retention,
-                             Duration checkInterval) {
+                             Duration checkInterval, Duration destroyGrace, int maxPublished) {
 
     /** Go's lestrrat-go/jwx never refreshes a JWKS sooner than this, whatever max-age says. */
     public static final Duration SLOWEST_CONSUMER_REFRESH = Duration.ofMinutes(15);
     /** The least prepublish lead accepted: the slowest consumer must refresh at least once before a key signs. */
     public static final Duration MIN_PREPUBLISH_LEAD = SLOWEST_CONSUMER_REFRESH;
+    /** Time to investigate a revocation with the key intact. */
+    public static final Duration DEFAULT_DESTROY_GRACE = Duration.ofDays(7);
+    /** Room for a few forced activations above scheduled rotation's keys. */
+    public static final int DEFAULT_MAX_PUBLISHED = 6;
 
     /**
      * @throws IllegalArgumentException if a value is missing or not positive (skew may be zero), or:
      *     L &lt; 15 min; M &gt; L/2; L &lt; M + 15 min (a replica view stale by M plus the slowest consumer's
-     *     refresh must fit in the lead); R &lt; T + S + M; P &lt; 2L; C &gt; M/4
+     *     refresh must fit in the lead); R &lt; T + S + M; P &lt; 2L; C &gt; M/4; a negative destroy grace; a
+     *     max published below what scheduled rotation publishes (2 + ⌈R/P⌉ + 1)
      */
     public RotationPolicy {
         Objects.requireNonNull(algorithm, "algorithm");
@@ -64,10 +74,24 @@ public record RotationPolicy(SigningAlgorithm algorithm, Duration rotationPeriod
             throw new IllegalArgumentException("rotationPeriod " + rotationPeriod + " is shorter than twice the"
                     + " prepublishLead " + prepublishLead);
         }
+        Objects.requireNonNull(destroyGrace, "destroyGrace");
+        if (destroyGrace.isNegative()) {
+            throw new IllegalArgumentException("destroyGrace must not be negative");
+        }
+        long scheduled = scheduledMaxPublished(rotationPeriod, retention);
+        if (maxPublished < scheduled) {
+            throw new IllegalArgumentException("maxPublished " + maxPublished + " is below the " + scheduled
+                    + " keys scheduled rotation publishes at once with this period and retention");
+        }
         if (checkInterval.multipliedBy(4).compareTo(jwksMaxAge) > 0) {
             throw new IllegalArgumentException("checkInterval " + checkInterval + " exceeds a quarter of jwksMaxAge "
                     + jwksMaxAge + ": a replica missing a few reads would stop signing");
         }
+    }
+
+    /** Published at once by scheduled rotation: ACTIVE, PREPARED and the RETIRED keys of the last R. */
+    static long scheduledMaxPublished(Duration period, Duration retention) {
+        return 2 + (retention.toMillis() + period.toMillis() - 1) / period.toMillis() + 1;
     }
 
     /** The times this policy gives each transition. */
@@ -84,7 +108,10 @@ public record RotationPolicy(SigningAlgorithm algorithm, Duration rotationPeriod
         return new Builder();
     }
 
-    /** Fills what is not set: M = L/2, R = T + S + M, C = min(30 s, M/4). */
+    /**
+     * Fills what is not set: M = L/2, R = T + S + M, C = min(30 s, M/4), destroy grace 7 days, max published
+     * 6 (or two above what scheduled rotation publishes, if that is more).
+     */
     public static final class Builder {
         private SigningAlgorithm algorithm = SigningAlgorithm.ES256;
         private Duration rotationPeriod = Duration.ofDays(7);
@@ -94,6 +121,8 @@ public record RotationPolicy(SigningAlgorithm algorithm, Duration rotationPeriod
         private Duration jwksMaxAge;
         private Duration retention;
         private Duration checkInterval;
+        private Duration destroyGrace = DEFAULT_DESTROY_GRACE;
+        private Integer maxPublished;
 
         private Builder() {
         }
@@ -138,13 +167,26 @@ public record RotationPolicy(SigningAlgorithm algorithm, Duration rotationPeriod
             return this;
         }
 
+        public Builder destroyGrace(Duration v) {
+            destroyGrace = v;
+            return this;
+        }
+
+        public Builder maxPublished(int v) {
+            maxPublished = v;
+            return this;
+        }
+
         /** @throws IllegalArgumentException as {@link RotationPolicy#RotationPolicy} */
         public RotationPolicy build() {
             Duration m = jwksMaxAge != null ? jwksMaxAge : prepublishLead.dividedBy(2);
             Duration r = retention != null ? retention : maxTokenTtl.plus(clockSkew).plus(m);
             Duration c = checkInterval != null ? checkInterval
                     : min(Duration.ofSeconds(30), m.dividedBy(4));
-            return new RotationPolicy(algorithm, rotationPeriod, prepublishLead, maxTokenTtl, clockSkew, m, r, c);
+            int max = maxPublished != null ? maxPublished
+                    : (int) Math.max(DEFAULT_MAX_PUBLISHED, scheduledMaxPublished(rotationPeriod, r) + 2);
+            return new RotationPolicy(algorithm, rotationPeriod, prepublishLead, maxTokenTtl, clockSkew, m, r, c,
+                    destroyGrace, max);
         }
 
         private static Duration min(Duration a, Duration b) {

@@ -69,6 +69,16 @@ public record Schedule(RotationPolicy policy) {
         return unpublicationAfter(active.retires());
     }
 
+    /** When a key revoked at {@code revoked} may be deleted from the backend: after the destroy grace. */
+    public Instant destroyAfterRevocation(Instant revoked) {
+        return revoked.plus(policy.destroyGrace());
+    }
+
+    /** Whether the REMOVED or REVOKED key {@code k} may be deleted from the backend now. */
+    public boolean destroyDue(Instant now, KeyRecord k) {
+        return k.destroyAfter() == null || !now.isBefore(k.destroyAfter());
+    }
+
     /** When a DESTROYED record is forgotten, so the journal stays bounded. */
     public Instant pruneAt(KeyRecord destroyed) {
         return destroyed.destroyed().plus(policy.rotationPeriod());
@@ -86,8 +96,10 @@ public record Schedule(RotationPolicy policy) {
                 : k.state() == KeyState.PREPARED ? retirementIfActivatedAt(activates) : null;
         Instant unpublishes = k.unpublished() != null ? k.unpublished() : k.unpublishes() != null ? k.unpublishes()
                 : retires != null && k.state().published() ? unpublicationAfter(retires) : null;
+        Instant destroys = k.destroyed() != null ? k.destroyed()
+                : k.state() == KeyState.REVOKED ? (k.destroyAfter() != null ? k.destroyAfter() : k.unpublished()) : null;
         return new KeyRing.KeyView(k.kid(), k.algorithm().name(), k.state().name(), k.prepared(), activates, retires,
-                unpublishes);
+                unpublishes, destroys);
     }
 
     static Instant latest(Instant a, Instant b) {

@@ -160,6 +160,23 @@ class DelegatedKeyRingTest {
     }
 
     @Test
+    void aSubkeyRecordCutAtALineBoundaryStopsTheStartInsteadOfDroppingSubkeys() throws Exception {
+        DelegatedKeyRing first = open(countingBackend());
+        first.tick();
+        Path record;
+        try (var files = java.nio.file.Files.list(dir.resolve("subkeys"))) {
+            record = files.filter(f -> f.toString().endsWith(".subkeys")).findFirst().orElseThrow();
+        }
+        List<String> lines = java.nio.file.Files.readAllLines(record);
+        assertTrue(lines.size() >= 4, "header, two subkeys, end line: " + lines.size());
+        java.nio.file.Files.write(record, lines.subList(0, 2)); // the first subkey only
+        dev.signet.spi.SignetException e = assertThrows(dev.signet.spi.SignetException.class,
+                () -> open(countingBackend()));
+        assertEquals(dev.signet.spi.SignetException.Code.INTERNAL, e.code());
+        assertTrue(e.getMessage().contains("damaged subkey record file"), e.getMessage());
+    }
+
+    @Test
     void aSubkeyDropsItsPrivatePartWhenItRetiresAndStaysPublished() {
         DelegatedKeyRing ring = open(countingBackend());
         KeyRing.SigningSlot slot = ring.signingSlot();

@@ -80,6 +80,9 @@ class KeySetTest {
                 .revoke("b", T0, "why\tnot\n-").build();
         KeySet read = KeySetCodec.decode(KeySetCodec.encode(set));
         assertEquals(set, read);
+        String legacy = "signet-keyset 1\nversion\t1\na\tES256\tACTIVE\t" + T0 + "\t" + T0 + "\t" + T0 + "\t"
+                + T0.plus(POLICY.rotationPeriod()) + "\t-\t-\t-\t-\tbootstrap%3A+the+issuer%27s+first+key\t-\n";
+        assertEquals(started(), KeySetCodec.decode(legacy), "journals written before the end line still read");
         KeySet dash = started().toBuilder().prepare("c", SigningAlgorithm.ES256, T0, T0).revoke("c", T0, "-").build();
         assertEquals(dash, KeySetCodec.decode(KeySetCodec.encode(dash)));
     }

@@ -88,8 +88,8 @@ class LifecycleTest {
     static KeySet withHistory() {
         return new KeySet(7, List.of(
                 KeyRecord.prepared("x", SigningAlgorithm.ES256, T0, T0).activated(T0, T0, null).retired(T0, T0.plus(R)),
-                KeyRecord.prepared("y", SigningAlgorithm.ES256, T0, T0).revoked(T0, "r").destroyed(T0),
-                KeyRecord.prepared("z", SigningAlgorithm.ES256, T0, T0).revoked(T0, "r"),
+                KeyRecord.prepared("y", SigningAlgorithm.ES256, T0, T0).revoked(T0, "r", null).destroyed(T0),
+                KeyRecord.prepared("z", SigningAlgorithm.ES256, T0, T0).revoked(T0, "r", null),
                 KeyRecord.prepared("a", SigningAlgorithm.ES256, T0, T0).activated(T0, at(P), null)));
     }
 
@@ -251,6 +251,43 @@ class LifecycleTest {
                 () -> Lifecycle.revoke(T0, revoked, POLICY, "b", null)).code(), "not published any more");
         assertEquals(SignetException.Code.NOT_FOUND, assertThrows(SignetException.class,
                 () -> Lifecycle.revoke(T0, revoked, POLICY, "nope", null)).code());
+    }
+
+    @Test
+    void aRevokedKeyIsDestroyedAfterItsGraceOrAtOnceWhenAsked() {
+        Instant now = at(Duration.ofHours(3));
+        KeySet revoked = Lifecycle.revoke(now, WITH_NEXT, POLICY, "b", null).next();
+        Instant after = now.plus(POLICY.destroyGrace());
+        assertEquals(after, revoked.find("b").orElseThrow().destroyAfter());
+        assertEquals(List.of(), Lifecycle.step(after.minusSeconds(1), revoked, POLICY).destroy());
+        assertEquals(List.of("b"), Lifecycle.step(after, revoked, POLICY).destroy());
+
+        Lifecycle.Plan destroy = Lifecycle.destroyNow(now, revoked, "b");
+        assertEquals(List.of("b"), destroy.destroy());
+        assertEquals(now, destroy.next().find("b").orElseThrow().destroyAfter(), "journaled before the backend acts");
+        assertEquals(SignetException.Code.FAILED_PRECONDITION, assertThrows(SignetException.class,
+                () -> Lifecycle.destroyNow(now, revoked, "a")).code(), "a published key is revoked first");
+        assertNull(Lifecycle.revokeLost(now, WITH_NEXT, POLICY, List.of("a"), null).next().find("a").orElseThrow()
+                .destroyAfter(), "a key the backend lost has nothing to keep");
+    }
+
+    @Test
+    void aForcedActivationIsRefusedAtTheMaximumOfPublishedKeysButRevokeNeverIs() {
+        RotationPolicy capped = RotationPolicy.builder().rotationPeriod(P).maxPublished(4).build();
+        // a RETIRED, b RETIRED, c ACTIVE, d PREPARED: four published keys.
+        KeySet full = new KeySet(9, List.of(
+                KeyRecord.prepared("a", SigningAlgorithm.ES256, T0, T0).activated(T0, at(P), null).retired(T0, at(P)),
+                KeyRecord.prepared("b", SigningAlgorithm.ES256, T0, T0).activated(T0, at(P), null).retired(T0, at(P)),
+                KeyRecord.prepared("c", SigningAlgorithm.ES256, T0, T0).activated(T0, at(P), null),
+                KeyRecord.prepared("d", SigningAlgorithm.ES256, T0, at(P))));
+        SignetException e = assertThrows(SignetException.class, () -> Lifecycle.activate(T0, full, capped, "d"));
+        assertEquals(SignetException.Code.FAILED_PRECONDITION, e.code());
+        assertTrue(e.getMessage().contains("rotation.max-published = 4"), e.getMessage());
+        assertEquals("d", kid(Lifecycle.activate(T0.plus(L), full, capped, "d").next().active()),
+                "not forced once the lead has passed");
+        assertEquals("d", kid(Lifecycle.revoke(T0, full, capped, "c", null).next().active()), "revoke is never refused");
+        assertThrows(IllegalArgumentException.class, () -> RotationPolicy.builder().maxPublished(3).build(),
+                "below what scheduled rotation publishes");
     }
 
     @Test

@@ -51,9 +51,33 @@ class MasterKeyRingTest {
         assertNotEquals(first, next);
         assertEquals(next, view(views, "ACTIVE").kid());
         assertNotNull(ring.keySet().active().orElseThrow().forcedBecause(), "the forced activation is recorded");
-        assertTrue(backend.list().stream().noneMatch(k -> k.id().equals(first)), "and destroyed in the backend");
         assertEquals(SignetException.Code.FAILED_PRECONDITION,
                 assertThrows(SignetException.class, () -> ring.revoke(first)).code(), "not published any more");
+        assertTrue(backend.list().stream().anyMatch(k -> k.id().equals(first)),
+                "kept in the backend for the destroy grace, to investigate a mistaken revocation");
+        assertEquals(Fixtures.START.plus(Fixtures.DAILY.destroyGrace()), view(ring.describe(), "REVOKED").destroys());
+
+        clock.advance(Fixtures.DAILY.destroyGrace().minusSeconds(1));
+        ring.tick();
+        assertTrue(backend.list().stream().anyMatch(k -> k.id().equals(first)), "not before the grace is over");
+        clock.advance(Duration.ofSeconds(1));
+        ring.tick();
+        assertTrue(backend.list().stream().noneMatch(k -> k.id().equals(first)), "then destroyed in the backend");
+        assertEquals(KeyState.DESTROYED, ring.keySet().find(first).orElseThrow().state());
+    }
+
+    @Test
+    void destroyNowDeletesARevokedKeyAtOnceAndOnlyARevokedOne() {
+        assertEquals(SignetException.Code.FAILED_PRECONDITION,
+                assertThrows(SignetException.class, () -> ring.destroyNow(first)).code(), "revoke it first");
+        ring.revoke(first);
+        List<KeyRing.KeyView> views = ring.destroyNow(first);
+        assertEquals("DESTROYED", views.stream().filter(v -> v.kid().equals(first)).findFirst().orElseThrow().state());
+        assertTrue(backend.list().stream().noneMatch(k -> k.id().equals(first)));
+        assertEquals(SignetException.Code.FAILED_PRECONDITION,
+                assertThrows(SignetException.class, () -> ring.destroyNow(first)).code(), "destroyed already");
+        assertEquals(SignetException.Code.NOT_FOUND,
+                assertThrows(SignetException.class, () -> ring.destroyNow("unknown")).code());
     }
 
     @Test

@@ -1,0 +1,126 @@
+package dev.signet.rotation;
+
+import dev.signet.spi.SignetException;
+import dev.signet.spi.testing.MutableClock;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A lost or damaged journal never silently starts a new issuer (every outstanding token would stop verifying). */
+class JournalDamageTest {
+
+    @TempDir
+    Path dir;
+    final MutableClock clock = new MutableClock(Fixtures.START);
+
+    Path issuerDir() {
+        return dir.resolve("issuer");
+    }
+
+    Path journal() {
+        return issuerDir().resolve(FileLifecycleStore.JOURNAL);
+    }
+
+    MasterKeyRing start() {
+        return MasterKeyRing.start(Fixtures.backend(dir, clock), issuerDir(), Fixtures.DAILY, clock);
+    }
+
+    /** An issuer a day and a rotation old: three keys journaled. */
+    String startedIssuer() {
+        MasterKeyRing ring = start();
+        String first = ring.signingSlot().key().id();
+        ring.prepare();
+        clock.advance(Duration.ofHours(2));
+        ring.tick();
+        assertEquals(2, ring.keySet().keys().size());
+        return first;
+    }
+
+    static SignetException refused(Runnable start) {
+        return assertThrows(SignetException.class, start::run);
+    }
+
+    @Test
+    void aDeletedJournalIsRefusedUntilTheOperatorInitialisesANewIssuer() throws IOException {
+        String first = startedIssuer();
+        Files.delete(journal());
+
+        SignetException e = refused(this::start);
+        assertEquals(SignetException.Code.FAILED_PRECONDITION, e.code());
+        assertTrue(e.getMessage().contains("--init-issuer"), e.getMessage());
+        assertTrue(e.getMessage().contains("RUNBOOK"), e.getMessage());
+        assertTrue(Files.notExists(journal()), "nothing was written");
+
+        MasterKeyRing fresh = MasterKeyRing.start(Fixtures.backend(dir, clock), new FileLifecycleStore(issuerDir()),
+                Fixtures.DAILY, clock, true);
+        assertNotEquals(first, fresh.signingSlot().key().id(), "the operator's explicit new issuer");
+    }
+
+    @Test
+    void aJournalCutAtALineBoundaryIsDamageNotASmallerJournal() throws IOException {
+        startedIssuer();
+        List<String> lines = Files.readAllLines(journal());
+        Files.write(journal(), lines.subList(0, 2)); // head -2: header and version, no keys
+        SignetException e = refused(this::start);
+        assertEquals(SignetException.Code.INTERNAL, e.code());
+        assertTrue(e.getMessage().contains("cut short"), e.getMessage());
+
+        Files.write(journal(), lines.subList(0, lines.size() - 1)); // every key, but no end line
+        assertEquals(SignetException.Code.INTERNAL, refused(this::start).code());
+    }
+
+    @Test
+    void aJournalMissingOneKeyLineFailsItsChecksum() throws IOException {
+        startedIssuer();
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(journal()));
+        lines.remove(2); // the first key
+        Files.write(journal(), lines);
+        SignetException e = refused(this::start);
+        assertEquals(SignetException.Code.INTERNAL, e.code());
+        assertTrue(e.getMessage().contains("checksum"), e.getMessage());
+        assertTrue(e.getMessage().contains("restore"), e.getMessage());
+    }
+
+    @Test
+    void theIssuerMarkerAloneShowsTheIssuerExisted() throws IOException {
+        startedIssuer();
+        Files.delete(journal());
+        Files.delete(dir.resolve("keys.p12")); // the backend lost everything too
+        assertTrue(Files.exists(issuerDir().resolve(FileLifecycleStore.MARKER)));
+        SignetException e = refused(this::start);
+        assertEquals(SignetException.Code.FAILED_PRECONDITION, e.code());
+        assertTrue(e.getMessage().contains("marker"), e.getMessage());
+    }
+
+    @Test
+    void keysOfTheIssuerInTheBackendShowItExistedEvenWithoutItsDirectory() throws IOException {
+        startedIssuer();
+        try (var files = Files.list(issuerDir())) {
+            for (Path f : files.toList()) {
+                Files.delete(f);
+            }
+        }
+        Files.delete(issuerDir());
+        SignetException e = refused(this::start);
+        assertEquals(SignetException.Code.FAILED_PRECONDITION, e.code());
+        assertTrue(e.getMessage().contains("backend holds 2 key(s)"), e.getMessage());
+    }
+
+    @Test
+    void anEmptyDataDirJustStarts() {
+        MasterKeyRing ring = start();
+        assertEquals(Lifecycle.BOOTSTRAP, ring.keySet().active().orElseThrow().forcedBecause());
+        assertTrue(Files.exists(issuerDir().resolve(FileLifecycleStore.MARKER)));
+        assertEquals(ring.keySet(), start().keySet(), "and restarts on its own journal");
+    }
+}
