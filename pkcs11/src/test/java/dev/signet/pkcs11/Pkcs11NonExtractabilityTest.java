@@ -4,9 +4,7 @@ import dev.signet.spi.SigningAlgorithm;
 import dev.signet.spi.SigningKey;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.util.List;
 
@@ -18,9 +16,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class Pkcs11NonExtractabilityTest {
 
     private static SoftHsm.Token token;
-
-    @TempDir
-    Path dataDir;
 
     @BeforeAll
     static void token() throws Exception {
