@@ -11,7 +11,6 @@ import dev.signet.spi.KeyBackend;
 import dev.signet.store.postgres.PostgresLifecycleStore;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SignetException.Code;
-import dev.signet.issuance.CredentialHash;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -33,7 +32,7 @@ final class AdminService implements HttpService {
 
     private static final System.Logger LOG = System.getLogger(AdminService.class.getName());
 
-    private final CredentialHash adminCredential;
+    private final AdminAuthentication admins;
     private final ReplicaId replica;
     private final LifecycleStore store;
     private final KeyRing keyRing;
@@ -47,9 +46,9 @@ final class AdminService implements HttpService {
      * @param masters   the backend keys, which the operator verbs act on ({@code keyRing} itself in direct mode)
      * @param delegated true when {@code keyRing} signs with subkeys certified by {@code masters}
      */
-    AdminService(CredentialHash adminCredential, ReplicaId replica, LifecycleStore store, KeyRing keyRing,
+    AdminService(AdminAuthentication admins, ReplicaId replica, LifecycleStore store, KeyRing keyRing,
                  MasterKeyRing masters, boolean delegated, KeyBackend backend, AuditTrail audit) {
-        this.adminCredential = adminCredential;
+        this.admins = admins;
         this.replica = replica;
         this.store = store;
         this.keyRing = keyRing;
@@ -122,10 +121,7 @@ final class AdminService implements HttpService {
     }
 
     private void authenticate(ServerRequest req) {
-        String presented = RequestBodies.bearer(req);
-        if (presented == null || !adminCredential.matches(presented)) {
-            throw new SignetException(Code.UNAUTHENTICATED, "an admin credential is required");
-        }
+        admins.check(req);
     }
 
     private void send(ServerResponse res, List<KeyRing.KeyView> views) {

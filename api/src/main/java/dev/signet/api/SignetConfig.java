@@ -24,7 +24,7 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
                            long maxBodyBytes, int maxBatch, RotationPolicy rotation, Delegation delegation,
                            CredentialHash adminCredential, List<Minter> minters, String backendType,
                            Map<String, String> backendValues, String replicaId, Audit audit, Store store,
-                           HttpLimits http) {
+                           HttpLimits http, Tls tls) {
 
     /**
      * Bounds on slow and numerous clients, per socket ({@code signet.http.*}): a connection gets
@@ -53,6 +53,17 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
         Duration idleCheckPeriod() {
             return Duration.ofMillis(Math.clamp(idleTimeout.toMillis() / 4, 50, 10_000));
         }
+    }
+
+    /**
+     * TLS on the public ({@code signet.tls}) and admin ({@code signet.admin.tls}) sockets, each null for plain
+     * HTTP, and the client certificate the admin socket requires ({@code signet.admin.client-certificate}, null
+     * for none).
+     */
+    public record Tls(TlsSettings publicSocket, TlsSettings adminSocket,
+                      dev.signet.issuance.ClientCertificate adminClientCertificate) {
+
+        public static final Tls NONE = new Tls(null, null, null);
     }
 
     /**
@@ -111,8 +122,28 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
     /** @throws SignetException INVALID_ARGUMENT if a minter may ask for a longer ttl than the rotation allows */
     public SignetConfig {
         minters = List.copyOf(minters);
+        tls = tls == null ? Tls.NONE : tls;
         backendValues = Map.copyOf(backendValues);
+        if (adminCredential == null && tls.adminClientCertificate() == null) {
+            throw new SignetException(Code.INVALID_ARGUMENT, "signet.admin.credential-hash is required (or"
+                    + " signet.admin.client-certificate with signet.admin.tls.client-trust)");
+        }
+        if (tls.adminClientCertificate() != null && (tls.adminSocket() == null
+                || tls.adminSocket().clientTrust().isEmpty())) {
+            throw new SignetException(Code.INVALID_ARGUMENT, "signet.admin.client-certificate needs"
+                    + " signet.admin.tls with client-trust: without TLS no certificate reaches the admin socket");
+        }
         for (Minter m : minters) {
+            if (m.clientCertificate() != null && (tls.publicSocket() == null
+                    || tls.publicSocket().clientTrust().isEmpty())) {
+                throw new SignetException(Code.INVALID_ARGUMENT, "minter " + m.name() + " has a client-certificate,"
+                        + " which needs signet.tls with client-trust for its trust domain");
+            }
+            String domain = m.clientCertificate() == null ? null : m.clientCertificate().trustDomain();
+            if (domain != null && !tls.publicSocket().clientTrust().containsKey(domain)) {
+                throw new SignetException(Code.INVALID_ARGUMENT, "minter " + m.name() + " expects SPIFFE trust domain "
+                        + domain + ", which has no signet.tls.client-trust." + domain + " bundle");
+            }
             if (m.policy().maxTtl().compareTo(rotation.maxTokenTtl()) > 0) {
                 throw new SignetException(Code.INVALID_ARGUMENT, "minter " + m.name() + " has max-ttl "
                         + m.policy().maxTtl() + ", longer than signet.rotation.max-token-ttl " + rotation.maxTokenTtl()
@@ -139,14 +170,17 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
                 c.get("max-batch").asInt().orElse(100),
                 rotation(c.get("rotation"), type),
                 delegation(c),
-                CredentialHash.parse(required(c, "admin.credential-hash")),
+                c.get("admin.credential-hash").asString().filter(v -> !v.isBlank()).map(CredentialHash::parse)
+                        .orElse(null),
                 minters(c.get("minters")),
                 type,
                 values,
                 c.get("replica-id").asString().orElse(null),
                 audit(c),
                 store(c.get("store")),
-                httpLimits(c.get("http")));
+                httpLimits(c.get("http")),
+                new Tls(TlsSettings.from(c.get("tls")), TlsSettings.from(c.get("admin.tls")),
+                        clientCertificate(c.get("admin.client-certificate"))));
     }
 
     private static HttpLimits httpLimits(Config h) {
@@ -175,6 +209,24 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
                     + " most a plain path (letters, digits, . _ ~ -), no query, fragment or user info; not '" + text + "'");
         }
         return issuer;
+    }
+
+    /** {@code spiffe-id} or {@code subject}, exactly one; null when the node is absent. */
+    private static dev.signet.issuance.ClientCertificate clientCertificate(Config node) {
+        if (!node.exists()) {
+            return null;
+        }
+        var spiffe = node.get("spiffe-id").asString().filter(v -> !v.isBlank());
+        var subject = node.get("subject").asString().filter(v -> !v.isBlank());
+        if (spiffe.isPresent() == subject.isPresent()) {
+            throw new SignetException(Code.INVALID_ARGUMENT, node.key() + " needs spiffe-id or subject (one of them)");
+        }
+        try {
+            return spiffe.isPresent() ? dev.signet.issuance.ClientCertificate.spiffeId(spiffe.get())
+                    : dev.signet.issuance.ClientCertificate.subject(subject.get());
+        } catch (SignetException e) {
+            throw new SignetException(Code.INVALID_ARGUMENT, node.key() + ": " + e.getMessage());
+        }
     }
 
     private static Store store(Config s) {
@@ -295,7 +347,14 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
                 // Patterns are checked here, at load, so a policy the grammar refuses never starts (grammar/README.md).
                 throw new SignetException(Code.INVALID_ARGUMENT, m.key() + " (" + name + "): " + e.getMessage());
             }
-            return new Minter(name, CredentialHash.parse(required(m, "credential-hash")), policy);
+            var cert = clientCertificate(m.get("client-certificate"));
+            CredentialHash credential = m.get("credential-hash").asString().filter(v -> !v.isBlank())
+                    .map(CredentialHash::parse).orElse(null);
+            if (credential == null && cert == null) {
+                throw new SignetException(Code.INVALID_ARGUMENT, m.key() + " (" + name + ") needs credential-hash,"
+                        + " client-certificate, or both");
+            }
+            return new Minter(name, credential, cert, policy);
         }).toList();
     }
 

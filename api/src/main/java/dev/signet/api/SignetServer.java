@@ -34,10 +34,12 @@ public final class SignetServer implements AutoCloseable {
 
     private final WebServer server;
     private final ReadDeadlines deadlines;
+    private final TlsSockets tls;
 
-    private SignetServer(WebServer server, ReadDeadlines deadlines) {
+    private SignetServer(WebServer server, ReadDeadlines deadlines, TlsSockets tls) {
         this.server = server;
         this.deadlines = deadlines;
+        this.tls = tls;
     }
 
     /**
@@ -55,31 +57,36 @@ public final class SignetServer implements AutoCloseable {
         Minters minters = new Minters(config.minters());
         Issuance issuance = new Issuance(config.issuer(), keyRing, clock, audit);
         ReadDeadlines deadlines = new ReadDeadlines(config.http().headerTimeout(), config.http().bodyTimeout());
+        TlsSockets tls = TlsSockets.start(config.tls(), clock, System::getenv, null);
+        var health = HealthObserver.builder()
+                .details(true)
+                .addCheck(() -> backendHealth(backend), HealthCheckType.READINESS, "backend")
+                .addCheck(() -> auditHealth(audit), HealthCheckType.READINESS, "audit")
+                .addCheck(() -> storeHealth(config, replica, store), HealthCheckType.READINESS, "store");
+        tls.addHealth(health);
         ObserveFeature observe = ObserveFeature.builder()
                 .sockets(java.util.List.of(ADMIN_SOCKET))
-                .addObserver(HealthObserver.builder()
-                        .details(true)
-                        .addCheck(() -> backendHealth(backend), HealthCheckType.READINESS, "backend")
-                        .addCheck(() -> auditHealth(audit), HealthCheckType.READINESS, "audit")
-                        .addCheck(() -> storeHealth(config, replica, store), HealthCheckType.READINESS, "store")
-                        .build())
+                .addObserver(health.build())
                 .addObserver(MetricsObserver.create())
                 .build();
         WebServer server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())
                 .shutdownHook(false)
-                .update(b -> listener(b, config.http(), deadlines))
+                .update(b -> listener(b, config.http(), deadlines, tls.publicTls))
                 .addFeature(observe)
-                .routing(r -> publicRouting(r, minters, keyRing, issuance, audit, config, deadlines))
+                .routing(r -> publicRouting(r, minters, keyRing, issuance, audit, config, deadlines,
+                        tls::publicPeer))
                 .putSocket(ADMIN_SOCKET, s -> listener(s.host(config.adminHost()).port(config.adminPort()),
-                        config.http(), deadlines))
+                        config.http(), deadlines, tls.adminTls))
                 .routing(ADMIN_SOCKET, r -> adminRouting(r, config, replica, store, keyRing, masters,
-                        backend, audit))
+                        backend, audit, new AdminAuthentication(config.adminCredential(),
+                                config.tls().adminClientCertificate(), tls::adminPeer)))
                 .build()
                 .start();
         if (!server.isRunning()) {
             deadlines.close();
+            tls.close();
             // Helidon logged the cause; say which socket in terms of the configuration.
             checkBindable("public", "signet.port", config.host(), config.port());
             checkBindable("admin", "signet.admin.port", config.adminHost(), config.adminPort());
@@ -87,12 +94,15 @@ public final class SignetServer implements AutoCloseable {
                     + config.host() + ":" + config.port() + ", admin socket " + config.adminHost() + ":"
                     + config.adminPort() + "); the log above has Helidon's reason");
         }
-        return new SignetServer(server, deadlines);
+        return new SignetServer(server, deadlines, tls);
     }
 
     /** What both sockets share: problem bodies for refused requests, read deadlines and connection bounds. */
     private static <B extends io.helidon.webserver.ListenerConfig.BuilderBase<?, ?>> B listener(
-            B b, SignetConfig.HttpLimits limits, ReadDeadlines deadlines) {
+            B b, SignetConfig.HttpLimits limits, ReadDeadlines deadlines, ServingTls tls) {
+        if (tls != null) {
+            b.tls(tls.tls());
+        }
         // Responses go out in more than one write; Nagle plus delayed ACKs would add ~40 ms.
         b.connectionOptions(o -> o.tcpNoDelay(true))
                 .directHandlers(Problems.directHandlers())
@@ -124,10 +134,12 @@ public final class SignetServer implements AutoCloseable {
     }
 
     static void publicRouting(HttpRouting.Builder r, Minters minters, KeyRing keyRing, Issuance issuance,
-                              AuditTrail audit, SignetConfig config, ReadDeadlines deadlines) {
+                              AuditTrail audit, SignetConfig config, ReadDeadlines deadlines,
+                              java.util.function.Function<io.helidon.webserver.http.ServerRequest,
+                                      dev.signet.issuance.PeerIdentity> peers) {
         r.addFilter(RequestId::filter)
                 .register("/v1/tokens", new TokenService(minters, issuance, audit, config.maxBodyBytes(),
-                        config.maxBatch(), deadlines))
+                        config.maxBatch(), deadlines, peers))
                 .register(TokenExchangeService.PATH, new TokenExchangeService(new dev.signet.issuance.Exchange(issuance, minters), config.issuer(), config.maxBodyBytes(), deadlines));
         JwksService.register(r, keyRing, config.issuer());
         r.any(Problems::notFound);
@@ -136,9 +148,10 @@ public final class SignetServer implements AutoCloseable {
 
     static void adminRouting(HttpRouting.Builder r, SignetConfig config, ReplicaId replica, LifecycleStore store,
                              KeyRing keyRing,
-                             MasterKeyRing masters, KeyBackend backend, AuditTrail audit) {
+                             MasterKeyRing masters, KeyBackend backend, AuditTrail audit,
+                             AdminAuthentication admins) {
         r.addFilter(RequestId::filter)
-                .register("/v1", new AdminService(config.adminCredential(), replica, store, keyRing, masters,
+                .register("/v1", new AdminService(admins, replica, store, keyRing, masters,
                         config.delegation() != null, backend, audit));
         Problems.register(r);
     }
@@ -182,9 +195,15 @@ public final class SignetServer implements AutoCloseable {
         return server.port(ADMIN_SOCKET);
     }
 
+    /** The sockets' TLS, for tests that trigger a reload. */
+    TlsSockets tls() {
+        return tls;
+    }
+
     @Override
     public void close() {
         server.stop();
         deadlines.close();
+        tls.close();
     }
 }

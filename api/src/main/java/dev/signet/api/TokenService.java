@@ -30,14 +30,18 @@ final class TokenService implements HttpService {
     private final long maxBodyBytes;
     private final int maxBatch;
     private final ReadDeadlines deadlines;
+    private final java.util.function.Function<ServerRequest, dev.signet.issuance.PeerIdentity> peers;
     private final Counter issued = Metrics.globalRegistry().getOrCreate(
             Counter.builder("signet.tokens.issued").description("Tokens signed"));
     private final Counter refused = Metrics.globalRegistry().getOrCreate(
             Counter.builder("signet.tokens.refused").description("Token requests refused (any reason)"));
 
+    /** @param peers the verified client certificate of a request, re-checked per request; null when none */
     TokenService(Minters minters, Issuance issuance, AuditTrail audit, long maxBodyBytes, int maxBatch,
-                 ReadDeadlines deadlines) {
+                 ReadDeadlines deadlines,
+                 java.util.function.Function<ServerRequest, dev.signet.issuance.PeerIdentity> peers) {
         this.deadlines = deadlines;
+        this.peers = peers;
         this.minters = minters;
         this.issuance = issuance;
         this.audit = audit;
@@ -111,7 +115,7 @@ final class TokenService implements HttpService {
     /** Unauthenticated refusals are counted per source and reason, not recorded one by one (see AuditTrail). */
     private Minter authenticate(ServerRequest req) {
         try {
-            return minters.authenticate(RequestBodies.bearer(req));
+            return minters.authenticate(RequestBodies.bearer(req), peers.apply(req));
         } catch (SignetException e) {
             refused.increment();
             audit.countUnauthenticated(req.remotePeer().host(), e.code().name());
