@@ -140,6 +140,64 @@ class RotationApiTest {
     }
 
     @Test
+    void aRevokedKeyIsKeptForTheGraceUnlessDestroyedNow() {
+        String k1 = signet.daemon.keyRing().signingSlot().key().id();
+        Map<String, Object> revoked = key(keys(admin("/v1/keys/" + k1 + "/revoke")), k1);
+        assertEquals("REVOKED", revoked.get("state"));
+        assertEquals(clock.instant().plus(Duration.ofDays(7)), Instant.parse((String) revoked.get("destroys")));
+        assertTrue(signet.daemon.backend().list().stream().anyMatch(k -> k.id().equals(k1)), "kept in the backend");
+
+        HttpResponse<String> notNow = admin("/v1/keys/" + k1 + "/destroy");
+        assertEquals(422, notNow.statusCode(), notNow.body());
+        assertTrue(notNow.body().contains("now=true"), notNow.body());
+        assertEquals("DESTROYED", key(keys(admin("/v1/keys/" + k1 + "/destroy?now=true")), k1).get("state"));
+        assertTrue(signet.daemon.backend().list().stream().noneMatch(k -> k.id().equals(k1)), "gone from the backend");
+    }
+
+    @Test
+    void aForcedActivationIsRefusedWhenTheJwksIsFull() {
+        // Forced rotations, each adding a published key, until rotation.max-published (6) is reached.
+        for (int i = 0; i < 5; i++) {
+            String next = keys(admin("/v1/keys/prepare")).stream().filter(k -> "PREPARED".equals(k.get("state")))
+                    .findFirst().orElseThrow().get("kid").toString();
+            HttpResponse<String> forced = admin("/v1/keys/" + next + "/activate");
+            if (forced.statusCode() != 200) {
+                assertEquals(409, forced.statusCode(), forced.body());
+                assertTrue(forced.body().contains("rotation.max-published"), forced.body());
+                assertEquals(6, jwksSize(), "refused with the JWKS full");
+                String active = signet.daemon.keyRing().signingSlot().key().id();
+                assertEquals(200, admin("/v1/keys/" + active + "/revoke").statusCode(), "revoke is never refused");
+                return;
+            }
+        }
+        throw new AssertionError("six forced activations were allowed");
+    }
+
+    @Test
+    void aDeletedJournalStopsTheStartUntilTheOperatorInitialisesANewIssuer() throws Exception {
+        String before = kid(mint());
+        signet.close();
+        java.nio.file.Files.delete(Daemon.issuerDir(signet.config).resolve("keyset"));
+        dev.signet.spi.SignetException e = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.signet.spi.SignetException.class, () -> Daemon.start(signet.config, clock).close());
+        assertEquals(dev.signet.spi.SignetException.Code.FAILED_PRECONDITION, e.code());
+        assertTrue(e.getMessage().contains("--init-issuer"), e.getMessage());
+        try (Daemon fresh = Daemon.start(signet.config, clock, true)) {
+            assertNotEquals(before, fresh.keyRing().signingSlot().key().id(), "a new issuer, on the operator's word");
+        }
+        signet = new TestDaemon(dataDir, Map.of("signet.rotation.prepublish-lead", "PT1H",
+                "signet.rotation.period", "P1D"), clock); // for stop()
+    }
+
+    int jwksSize() {
+        try {
+            return jwks().getKeys().size();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void operatorVerbsNeedTheAdminCredential() {
         HttpResponse<String> res = signet.send(HttpRequest.newBuilder(URI.create(signet.adminBase() + "/v1/keys/rotate"))
                 .header("Authorization", "Bearer " + ALPHA).POST(HttpRequest.BodyPublishers.noBody()).build());
