@@ -107,7 +107,8 @@ final class AdminService implements HttpService {
             audit.append(requested).await(); // fail closed: no unrecorded key operation
         }
         action.apply(kid);
-        LOG.log(System.Logger.Level.WARNING, "admin: keys " + name + (kid == null ? "" : " " + kid) + " done");
+        LOG.log(System.Logger.Level.WARNING, "admin: keys " + name + (kid == null ? "" : " " + kid) + " done (request "
+                + RequestId.of(req) + ")");
         try {
             audit.append(AuditEvent.of("operator").put("verb", "keys " + name).put("kid", kid).put("from", from)
                     .put("by", "admin").put("phase", "done").put("request_id", RequestId.of(req)).build());
