@@ -322,6 +322,41 @@ class SigningApiTest {
     }
 
     @Test
+    void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+        String sized = request("one", "https://alpha.example", 60, "repo:alpha/1", "read");
+        String chunkedBody = request("two", "https://alpha.example", 60, "repo:alpha/2", "read");
+        String chunked = Integer.toHexString(10) + "\r\n" + chunkedBody.substring(0, 10) + "\r\n"
+                + Integer.toHexString(chunkedBody.length() - 10) + "\r\n" + chunkedBody.substring(10) + "\r\n0\r\n\r\n";
+        String head = "POST /v1/tokens HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + ALPHA
+                + "\r\nContent-Type: application/json\r\n";
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", signet.daemon.server().port())) {
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write((head + "X-Request-Id: r1\r\nContent-Length: " + sized.length() + "\r\n\r\n" + sized
+                    + head + "X-Request-Id: r2\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked
+                    + "GET /nowhere HTTP/1.1\r\nHost: x\r\nX-Request-Id: r3\r\n\r\n"
+                    + "GET /.well-known/jwks.json HTTP/1.1\r\nHost: x\r\nX-Request-Id: r4\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            StringBuilder got = new StringBuilder();
+            byte[] buf = new byte[8192];
+            while (got.indexOf("X-Request-Id: r4") < 0 || got.indexOf("\"keys\"", got.indexOf("X-Request-Id: r4")) < 0) {
+                int n = s.getInputStream().read(buf);
+                assertTrue(n > 0, "all four are answered: " + got);
+                got.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+            }
+            String all = got.toString();
+            int[] at = new int[4];
+            for (int i = 0; i < 4; i++) {
+                at[i] = all.indexOf("X-Request-Id: r" + (i + 1));
+                assertTrue(at[i] >= 0 && (i == 0 || at[i] > at[i - 1]), "answer " + (i + 1) + " in order: " + all);
+            }
+            assertTrue(all.startsWith("HTTP/1.1 201"), all);
+            assertTrue(all.substring(at[0], at[1]).contains("HTTP/1.1 201"), "the chunked mint succeeded: " + all);
+            assertTrue(all.substring(at[1], at[2]).contains("HTTP/1.1 404"), all);
+            assertTrue(all.substring(at[2], at[3]).contains("HTTP/1.1 200"), all);
+        }
+    }
+
+    @Test
     void anIssuerWithAPathHasItsMetadataWhereRfc8414PutsIt(@TempDir Path other) {
         try (TestDaemon tenant = new TestDaemon(other, Map.of("signet.issuer", "https://signet.test/tenant-a/"))) {
             Map<String, Object> doc = json(tenant.get(tenant.base() + "/.well-known/oauth-authorization-server/tenant-a"));
