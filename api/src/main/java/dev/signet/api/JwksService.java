@@ -117,18 +117,23 @@ final class JwksService {
     }
 
     /**
-     * RFC 8414 metadata with honest values: Signet serves no OAuth authorization or token endpoint (minters use
-     * its own API), so it lists no response or grant types rather than letting the RFC's defaults claim
-     * {@code authorization_code} and {@code implicit}. The algorithms are those of the keys published now (in
-     * delegated mode, master and subkeys); no registered name means "algorithms of issued access tokens", so
-     * that one is Signet's own.
+     * RFC 8414 metadata with honest values. Signet has no authorization endpoint, so no response types; its one
+     * OAuth endpoint is the RFC 8693 token exchange (no client authentication: the parent token and its DPoP proof
+     * are the proof), so that is the only grant type, which also keeps the RFC's default ({@code authorization_code},
+     * {@code implicit}) from applying. Minting ({@code /v1/tokens}) is Signet's own API, not an OAuth grant. The
+     * algorithms are those of the keys published now (in delegated mode, master and subkeys); no registered name
+     * means "algorithms of issued access tokens", so that one is Signet's own.
      */
     private byte[] metadata(List<SigningKey> keys) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("issuer", issuer);
         doc.put("jwks_uri", issuer + JWKS);
+        doc.put("token_endpoint", issuer + TokenExchangeService.PATH);
         doc.put("response_types_supported", List.of());
-        doc.put("grant_types_supported", List.of());
+        doc.put("grant_types_supported", List.of(dev.signet.issuance.Exchange.GRANT_TYPE));
+        doc.put("token_endpoint_auth_methods_supported", List.of("none"));
+        doc.put("dpop_signing_alg_values_supported", dev.signet.verifier.Signatures.ALGORITHMS.stream()
+                .map(a -> a.getName()).sorted().toList());
         doc.put("signet_token_signing_alg_values_supported",
                 keys.stream().map(k -> k.algorithm().jwsName()).distinct().sorted().toList());
         return JSONObjectUtils.toJSONString(doc).getBytes(StandardCharsets.UTF_8);

@@ -314,7 +314,11 @@ class SigningApiTest {
         assertEquals("https://signet.test", doc.get("issuer"));
         assertEquals("https://signet.test/.well-known/jwks.json", doc.get("jwks_uri"));
         assertEquals(List.of(), doc.get("response_types_supported"), "no authorization endpoint, so no response type");
-        assertEquals(List.of(), doc.get("grant_types_supported"), "the RFC's default would claim code and implicit");
+        assertEquals(List.of("urn:ietf:params:oauth:grant-type:token-exchange"), doc.get("grant_types_supported"),
+                "the one OAuth grant; the RFC's default would claim code and implicit");
+        assertEquals("https://signet.test/v1/token-exchange", doc.get("token_endpoint"));
+        assertEquals(List.of("none"), doc.get("token_endpoint_auth_methods_supported"));
+        assertTrue(((List<?>) doc.get("dpop_signing_alg_values_supported")).contains("ES256"));
         assertEquals(List.of("ES256"), doc.get("signet_token_signing_alg_values_supported"), "the published key's alg");
         assertFalse(doc.containsKey("id_token_signing_alg_values_supported"), "Signet issues no ID tokens");
         assertFalse(doc.containsKey("token_signing_alg_values_supported"), "not a registered name");
