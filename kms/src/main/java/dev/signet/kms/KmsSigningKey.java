@@ -1,15 +1,12 @@
 package dev.signet.kms;
 
+import dev.signet.spi.AbstractSigningKey;
 import dev.signet.spi.EcdsaSignatures;
-import dev.signet.spi.JcaSigningKey;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SigningAlgorithm;
-import dev.signet.spi.SigningKey;
 import software.amazon.awssdk.services.kms.model.SigningAlgorithmSpec;
 
-import java.security.GeneralSecurityException;
 import java.security.PublicKey;
-import java.security.Signature;
 import java.util.Optional;
 
 /**
@@ -17,15 +14,12 @@ import java.util.Optional;
  * KMS {@code Sign} request with {@code MessageType=RAW} (KMS hashes the input, and Ed25519 only accepts RAW),
  * addressed by key ARN rather than alias so that re-pointing an alias cannot swap the key under a kid.
  */
-final class KmsSigningKey implements SigningKey {
+final class KmsSigningKey extends AbstractSigningKey {
 
     /** KMS's limit for a RAW message. A JWS signing input of a few KB of claims fits. */
     static final int MAX_RAW_MESSAGE = 4096;
     private static final int P256_COORDINATE = 32;
 
-    private final String kid;
-    private final SigningAlgorithm algorithm;
-    private final PublicKey publicKey;
     private final String keyArn;
     private final KmsApi kms;
     private final KmsCalls calls;
@@ -34,29 +28,12 @@ final class KmsSigningKey implements SigningKey {
 
     KmsSigningKey(String kid, SigningAlgorithm algorithm, PublicKey publicKey, String keyArn, KmsApi kms,
                   KmsCalls calls, KeyHealth health, boolean verifySignatures) {
-        this.kid = kid;
-        this.algorithm = algorithm;
-        this.publicKey = publicKey;
+        super(kid, algorithm, publicKey);
         this.keyArn = keyArn;
         this.kms = kms;
         this.calls = calls;
         this.health = health;
         this.verifySignatures = verifySignatures;
-    }
-
-    @Override
-    public String id() {
-        return kid;
-    }
-
-    @Override
-    public SigningAlgorithm algorithm() {
-        return algorithm;
-    }
-
-    @Override
-    public PublicKey publicKey() {
-        return publicKey;
     }
 
     String keyArn() {
@@ -79,7 +56,7 @@ final class KmsSigningKey implements SigningKey {
         health.attempt(this);
         byte[] raw;
         try {
-            raw = calls.call("Sign", () -> kms.sign(keyArn, signingSpec(algorithm), signingInput));
+            raw = calls.call("Sign", () -> kms.sign(keyArn, signingSpec(algorithm()), signingInput));
         } catch (SignetException e) {
             Optional<String> unusable = KmsCalls.keyUnusable(e);
             if (unusable.isPresent()) {
@@ -88,10 +65,10 @@ final class KmsSigningKey implements SigningKey {
             throw e;
         }
         health.usable(this);
-        byte[] jws = algorithm == SigningAlgorithm.ES256 ? EcdsaSignatures.derToConcat(raw, P256_COORDINATE) : raw;
-        if (verifySignatures && !verifies(publicKey, algorithm, signingInput, jws)) {
-            throw new SignetException(SignetException.Code.INTERNAL, "AWS KMS returned a " + algorithm
-                    + " signature that does not verify with key " + kid + " (wrong PSS salt length or key mix-up)");
+        byte[] jws = algorithm() == SigningAlgorithm.ES256 ? EcdsaSignatures.derToConcat(raw, P256_COORDINATE) : raw;
+        if (verifySignatures && !verifies(signingInput, jws)) {
+            throw new SignetException(SignetException.Code.INTERNAL, "AWS KMS returned a " + algorithm()
+                    + " signature that does not verify with key " + id() + " (wrong PSS salt length or key mix-up)");
         }
         return jws;
     }
@@ -103,30 +80,5 @@ final class KmsSigningKey implements SigningKey {
             case RS256 -> SigningAlgorithmSpec.RSASSA_PKCS1_V1_5_SHA_256;
             case EdDSA -> SigningAlgorithmSpec.ED25519_SHA_512;
         };
-    }
-
-    /**
-     * Verifies JWS signature bytes exactly as a JOSE verifier would: PS256 with the RFC 7518 32-byte salt,
-     * which also catches an emulator or device that signs PSS with another salt length.
-     */
-    static boolean verifies(PublicKey key, SigningAlgorithm algorithm, byte[] input, byte[] jwsSignature) {
-        try {
-            Signature v = Signature.getInstance(JcaSigningKey.jcaName(algorithm));
-            if (algorithm == SigningAlgorithm.PS256) {
-                JcaSigningKey.setPssParameters(v);
-            }
-            v.initVerify(key);
-            v.update(input);
-            return v.verify(jwsSignature);
-        } catch (java.security.SignatureException e) {
-            return false;
-        } catch (GeneralSecurityException e) {
-            throw new SignetException(SignetException.Code.INTERNAL, "cannot verify a " + algorithm + " signature", e);
-        }
-    }
-
-    @Override
-    public String toString() {
-        return "KmsSigningKey[" + algorithm + " " + kid + "]";
     }
 }

@@ -1,5 +1,6 @@
 package dev.signet.kms;
 
+import dev.signet.spi.JcaSigningKey;
 import dev.signet.spi.Jwks;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SigningAlgorithm;
@@ -98,7 +99,7 @@ class KmsBackendMotoTest extends KmsBackendTestBase {
     void motoSignsWithADisabledKey() {
         SigningKey key = backend.generate(SigningAlgorithm.ES256);
         admin().disable(((KmsSigningKey) key).keyArn());
-        assertTrue(KmsSigningKey.verifies(key.publicKey(), key.algorithm(), INPUT, key.sign(INPUT)),
+        assertTrue(JcaSigningKey.verifies(key.publicKey(), key.algorithm(), INPUT, key.sign(INPUT)),
                 "KMS would refuse with DisabledException; the key check is what notices here");
     }
 

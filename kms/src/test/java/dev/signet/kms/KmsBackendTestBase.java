@@ -2,6 +2,7 @@ package dev.signet.kms;
 
 import dev.signet.spi.testing.MutableClock;
 import dev.signet.spi.BackendSettings;
+import dev.signet.spi.JcaSigningKey;
 import dev.signet.spi.Jwks;
 import dev.signet.spi.KeyBackend;
 import dev.signet.spi.KeyBackendContract;
@@ -249,7 +250,7 @@ abstract class KmsBackendTestBase extends KeyBackendContract {
         byte[] max = new byte[KmsSigningKey.MAX_RAW_MESSAGE];
         Arrays.fill(max, (byte) 'a');
         byte[] sig = key.sign(max);
-        assertTrue(KmsSigningKey.verifies(key.publicKey(), key.algorithm(), max, sig));
+        assertTrue(JcaSigningKey.verifies(key.publicKey(), key.algorithm(), max, sig));
         SignetException e = assertThrows(SignetException.class,
                 () -> key.sign(new byte[KmsSigningKey.MAX_RAW_MESSAGE + 1]));
         assertEquals(SignetException.Code.PAYLOAD_TOO_LARGE, e.code());
@@ -337,7 +338,7 @@ abstract class KmsBackendTestBase extends KeyBackendContract {
 
         SigningKey replacement = backend.generate(firstAlgorithm());
         assertTrue(kms().degraded().isPresent(), "generating is not signing yet");
-        assertTrue(KmsSigningKey.verifies(replacement.publicKey(), replacement.algorithm(), INPUT,
+        assertTrue(JcaSigningKey.verifies(replacement.publicKey(), replacement.algorithm(), INPUT,
                 replacement.sign(INPUT)));
         assertTrue(kms().degraded().isEmpty(), "the replacement signs: " + kms().degraded());
     }
@@ -359,7 +360,7 @@ abstract class KmsBackendTestBase extends KeyBackendContract {
         admin().enable(keyId);
         kms().checkKeys();
         assertTrue(kms().degraded().isEmpty(), "enabled again: " + kms().degraded());
-        assertTrue(KmsSigningKey.verifies(key.publicKey(), key.algorithm(), INPUT, key.sign(INPUT)));
+        assertTrue(JcaSigningKey.verifies(key.publicKey(), key.algorithm(), INPUT, key.sign(INPUT)));
     }
 
     @Test
@@ -413,7 +414,7 @@ abstract class KmsBackendTestBase extends KeyBackendContract {
             assertEquals(SignetException.Code.UNAVAILABLE, e.code());
             assertTrue(endedByTimeout(e), "the call timeout ended the call: " + chain(e));
             assertTrue(took.compareTo(HANG_DEADLINE) < 0, "waited " + took);
-            assertTrue(KmsSigningKey.verifies(key.publicKey(), key.algorithm(), INPUT, key.sign(INPUT)));
+            assertTrue(JcaSigningKey.verifies(key.publicKey(), key.algorithm(), INPUT, key.sign(INPUT)));
         }
     }
 

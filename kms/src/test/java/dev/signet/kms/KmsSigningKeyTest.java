@@ -37,9 +37,9 @@ class KmsSigningKeyTest {
         KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
         g.initialize(2048);
         KeyPair pair = g.generateKeyPair();
-        assertTrue(KmsSigningKey.verifies(pair.getPublic(), SigningAlgorithm.PS256, INPUT, pss(pair, 32)));
-        assertFalse(KmsSigningKey.verifies(pair.getPublic(), SigningAlgorithm.PS256, INPUT, pss(pair, 256 - 32 - 2)));
-        assertFalse(KmsSigningKey.verifies(pair.getPublic(), SigningAlgorithm.PS256, "other".getBytes(),
+        assertTrue(JcaSigningKey.verifies(pair.getPublic(), SigningAlgorithm.PS256, INPUT, pss(pair, 32)));
+        assertFalse(JcaSigningKey.verifies(pair.getPublic(), SigningAlgorithm.PS256, INPUT, pss(pair, 256 - 32 - 2)));
+        assertFalse(JcaSigningKey.verifies(pair.getPublic(), SigningAlgorithm.PS256, "other".getBytes(),
                 pss(pair, 32)));
     }
 
@@ -48,8 +48,8 @@ class KmsSigningKeyTest {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(256);
         KeyPair pair = g.generateKeyPair();
-        assertFalse(KmsSigningKey.verifies(pair.getPublic(), SigningAlgorithm.ES256, INPUT, new byte[64]));
-        assertFalse(KmsSigningKey.verifies(pair.getPublic(), SigningAlgorithm.ES256, INPUT, new byte[3]));
+        assertFalse(JcaSigningKey.verifies(pair.getPublic(), SigningAlgorithm.ES256, INPUT, new byte[64]));
+        assertFalse(JcaSigningKey.verifies(pair.getPublic(), SigningAlgorithm.ES256, INPUT, new byte[3]));
     }
 
     @Test
@@ -72,7 +72,7 @@ class KmsSigningKeyTest {
             }
             s.initSign(pair.getPrivate());
             s.update(INPUT);
-            assertTrue(KmsSigningKey.verifies(parsed, alg, INPUT, s.sign()), alg.name());
+            assertTrue(JcaSigningKey.verifies(parsed, alg, INPUT, s.sign()), alg.name());
         }
     }
 

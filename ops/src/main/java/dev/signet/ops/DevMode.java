@@ -3,13 +3,14 @@ package dev.signet.ops;
 import dev.signet.api.SignetConfig;
 import dev.signet.pkcs11.SoftHsmDevToken;
 import dev.signet.issuance.CredentialHash;
+import dev.signet.spi.StateFiles;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 
 import java.io.IOException;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Deque;
@@ -186,7 +187,6 @@ final class DevMode {
                 }
             }
             if (changed) {
-                Files.createDirectories(dataDir);
                 Properties persist = new Properties();
                 for (String k : new String[]{"minter", "admin"}) {
                     String env = k.equals("minter") ? "SIGNET_DEV_MINTER_TOKEN" : "SIGNET_DEV_ADMIN_TOKEN";
@@ -194,12 +194,9 @@ final class DevMode {
                         persist.setProperty(k, p.getProperty(k));
                     }
                 }
-                if (!Files.exists(file)) {
-                    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                }
-                try (var out = Files.newBufferedWriter(file)) {
-                    persist.store(out, "signet dev credentials (development only)");
-                }
+                StringWriter text = new StringWriter();
+                persist.store(text, "signet dev credentials (development only)");
+                StateFiles.writeString(file, text.toString());
             }
             return p;
         } catch (IOException e) {

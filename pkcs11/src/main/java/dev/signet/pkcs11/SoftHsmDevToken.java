@@ -1,12 +1,12 @@
 package dev.signet.pkcs11;
 
 import dev.signet.spi.SignetException;
+import dev.signet.spi.StateFiles;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
@@ -51,7 +51,8 @@ public final class SoftHsmDevToken {
      * Creates the dev token under {@code <dataDir>/softhsm/} unless it exists, and says how to use it.
      *
      * @throws SignetException INVALID_ARGUMENT if SoftHSM2 is not installed (saying how to install it), or the
-     *                         directory cannot be written or the token not initialised
+     *                         directory cannot be written or the token not initialised; FAILED_PRECONDITION if the
+     *                         directory or a file in it is open to group or others
      */
     public Setup ensure(Path dataDir) {
         Path util = findUtil(env).orElseThrow(() -> notInstalled("softhsm2-util is not on the PATH"));
@@ -61,15 +62,15 @@ public final class SoftHsmDevToken {
         Path tokens = dir.resolve("tokens");
         Path pinFile = dir.resolve("pin");
         try {
-            Files.createDirectories(tokens);
+            StateFiles.createDirectories(tokens);
+            StateFiles.requireOwnerOnly(dir, "SoftHSM2 dev token directory");
             if (!Files.exists(conf)) {
-                Files.writeString(conf, softhsmConf(tokens));
+                StateFiles.writeString(conf, softhsmConf(tokens));
             }
             if (!Files.exists(pinFile)) {
                 String pin = randomPin();
                 // PIN file first: a token must never exist without it (a retry would make a second one).
-                Files.createFile(pinFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                Files.writeString(pinFile, pin + "\n", StandardCharsets.UTF_8);
+                StateFiles.writeString(pinFile, pin + "\n");
                 try {
                     // The PIN is passed on softhsm2-util's command line, briefly visible to local users: dev only.
                     init(util, conf, pin, randomPin());

@@ -2,11 +2,8 @@ package dev.signet.pkcs11;
 
 import dev.signet.spi.JcaSigningKey;
 import dev.signet.spi.SignetException;
-import dev.signet.spi.SigningAlgorithm;
 
-import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
-import java.security.Signature;
 
 /**
  * One of the issuer's keys within one login: its entry, the token's handle on its private part, and a signer. The
@@ -43,26 +40,12 @@ final class TokenKey {
     byte[] sign(byte[] input) {
         byte[] sig = signer.sign(input);
         if (!pairChecked) {
-            if (!verifies(input, sig)) {
+            if (!JcaSigningKey.verifies(entry.publicKey(), entry.algorithm(), input, sig)) {
                 throw new SignetException(SignetException.Code.INTERNAL, "the private key labelled " + id()
                         + " does not match its certificate; refusing to sign with it");
             }
             pairChecked = true;
         }
         return sig;
-    }
-
-    private boolean verifies(byte[] input, byte[] sig) {
-        try {
-            Signature v = Signature.getInstance(JcaSigningKey.jcaName(entry.algorithm()));
-            if (entry.algorithm() == SigningAlgorithm.PS256) {
-                JcaSigningKey.setPssParameters(v);
-            }
-            v.initVerify(entry.publicKey());
-            v.update(input);
-            return v.verify(sig);
-        } catch (GeneralSecurityException e) {
-            return false;
-        }
     }
 }

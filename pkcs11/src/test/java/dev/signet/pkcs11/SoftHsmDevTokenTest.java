@@ -50,6 +50,24 @@ class SoftHsmDevTokenTest {
         try (var dirs = Files.list(dir.resolve("tokens"))) {
             assertEquals(1, dirs.count(), "exactly one token was initialised");
         }
+        // Everything is owner-only: Signet's files and directories, and SoftHSM2's token files within.
+        try (var all = Files.walk(dataDir.resolve("softhsm"))) {
+            for (Path p : all.toList()) {
+                assertEquals(Files.isDirectory(p) ? "rwx------" : "rw-------",
+                        PosixFilePermissions.toString(Files.getPosixFilePermissions(p)), p.toString());
+            }
+        }
+    }
+
+    @Test
+    void aDevTokenOthersCanReadRefusesToStartAndSaysHowToFixIt() throws Exception {
+        SoftHsm.require();
+        new SoftHsmDevToken(System::getenv).ensure(dataDir);
+        Path pin = dataDir.resolve("softhsm").resolve("pin").toAbsolutePath();
+        Files.setPosixFilePermissions(pin, PosixFilePermissions.fromString("rw-r--r--"));
+        SignetException e = assertThrows(SignetException.class, () -> new SoftHsmDevToken(System::getenv).ensure(dataDir));
+        assertEquals(SignetException.Code.FAILED_PRECONDITION, e.code());
+        assertTrue(e.getMessage().contains("chmod 600 " + pin), e.getMessage());
     }
 
     @Test

@@ -6,16 +6,13 @@ import dev.signet.spi.Jwks;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SigningAlgorithm;
 import dev.signet.spi.SigningKey;
+import dev.signet.spi.StateFiles;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
 import java.security.cert.CertificateFactory;
@@ -88,6 +85,8 @@ public final class DelegatedKeyRing implements KeyRing {
     private final Map<String, X509Certificate> masterCertificates = new ConcurrentHashMap<>();
     private volatile List<Subkey> publishedView = List.of();
     private volatile Subkey signer;
+    /** What {@link #share} last wrote to {@link #own}. */
+    private String lastShared;
 
     /**
      * Opens the master ring and certifies the first subkey while holding the subkey directory's lock, so a
@@ -102,23 +101,16 @@ public final class DelegatedKeyRing implements KeyRing {
      */
     public static DelegatedKeyRing start(Supplier<MasterKeyRing> openMaster, EphemeralKeys subkeys,
                                          SigningAlgorithm algorithm, Duration lifetime, Path dir, Clock clock) {
-        try {
-            Files.createDirectories(dir);
-            try (FileChannel ch = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE); FileLock ignored = ch.lock()) {
-                MasterKeyRing master = openMaster.get();
-                try {
-                    DelegatedKeyRing ring = new DelegatedKeyRing(master, subkeys, algorithm, lifetime, dir, clock);
-                    ring.tickLocked(master.bootstrapped());
-                    return ring;
-                } catch (RuntimeException e) {
-                    master.close();
-                    throw e;
-                }
+        try (StateFiles.Lock ignored = StateFiles.lock(dir.resolve(LOCK), StateFiles.LOCK_TIMEOUT)) {
+            MasterKeyRing master = openMaster.get();
+            try {
+                DelegatedKeyRing ring = new DelegatedKeyRing(master, subkeys, algorithm, lifetime, dir, clock);
+                ring.tickLocked(master.bootstrapped());
+                return ring;
+            } catch (RuntimeException e) {
+                master.close();
+                throw e;
             }
-        } catch (IOException e) {
-            throw new SignetException(SignetException.Code.UNAVAILABLE, "cannot lock the subkey directory " + dir
-                    + ": " + e.getMessage(), e);
         }
     }
 
@@ -182,12 +174,16 @@ public final class DelegatedKeyRing implements KeyRing {
     /** Ticks the master ring, then prepares, activates and drops subkeys as due. */
     @Override
     public synchronized void tick() {
-        try (FileChannel ch = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE); FileLock ignored = ch.lock()) {
-            tickLocked(false);
-        } catch (IOException e) {
+        StateFiles.Lock lock;
+        try {
+            lock = StateFiles.lock(dir.resolve(LOCK), StateFiles.LOCK_TIMEOUT);
+        } catch (SignetException e) {
             // Subkeys still rotate here; sharing them is best effort (see share).
-            LOG.log(System.Logger.Level.WARNING, "cannot lock the subkey directory " + dir + ": " + e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "cannot lock the subkey directory: " + e.getMessage());
+            tickLocked(false);
+            return;
+        }
+        try (lock) {
             tickLocked(false);
         }
     }
@@ -298,9 +294,10 @@ public final class DelegatedKeyRing implements KeyRing {
             }
             String checksum = sha256(text.toString());
             text.append(END).append(' ').append(mine.size()).append(' ').append(checksum).append('\n');
-            Path tmp = own.resolveSibling(own.getFileName() + ".tmp");
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, own, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            if (!text.toString().equals(lastShared)) { // a durable write per change, not per tick
+                StateFiles.writeString(own, text);
+                lastShared = text.toString();
+            }
             Map<String, Subkey> all = new LinkedHashMap<>();
             try (var files = Files.list(dir)) {
                 for (Path f : files.filter(f -> f.getFileName().toString().endsWith(SUFFIX)).sorted().toList()) {

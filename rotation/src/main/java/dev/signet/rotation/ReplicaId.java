@@ -1,17 +1,14 @@
 package dev.signet.rotation;
 
 import dev.signet.spi.SignetException;
+import dev.signet.spi.StateFiles;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Locale;
@@ -70,25 +67,10 @@ public record ReplicaId(String value) {
         }
     }
 
-    /** Written to a private temporary file and linked into place, so two processes agree on one id. */
+    /** Of two processes creating it at once, one id wins; resolve then reads that one. */
     private static void create(Path file, ReplicaId id) {
-        Path tmp = file.resolveSibling(FILE + "." + ProcessHandle.current().pid() + ".tmp");
         try {
-            Files.createDirectories(file.getParent());
-            Files.deleteIfExists(tmp);
-            try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rw-------")))) {
-                ch.write(StandardCharsets.UTF_8.encode(id.value() + "\n"));
-                ch.force(true);
-            }
-            try {
-                Files.createLink(file, tmp);
-            } catch (FileAlreadyExistsException e) {
-                // another process kept its id first; resolve reads that one
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            StateFiles.create(file, (id.value() + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new SignetException(SignetException.Code.UNAVAILABLE, "cannot write " + file, e);
         }

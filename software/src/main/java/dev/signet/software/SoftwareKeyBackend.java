@@ -7,18 +7,14 @@ import dev.signet.spi.KeyBackend;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SigningAlgorithm;
 import dev.signet.spi.SigningKey;
+import dev.signet.spi.StateFiles;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -63,16 +59,23 @@ public final class SoftwareKeyBackend implements KeyBackend {
     /**
      * Opens (or creates) the keystore at {@code file}.
      *
-     * @throws SignetException INVALID_ARGUMENT if the file exists but cannot be read with this password
+     * @throws SignetException INVALID_ARGUMENT if the file exists but cannot be read with this password;
+     *                         FAILED_PRECONDITION if group or others may read or write it
      */
     public SoftwareKeyBackend(Path file, char[] password, Clock clock) {
         this.file = file;
         this.password = password.clone();
         this.clock = clock;
-        this.lockFile = file.resolveSibling(file.getFileName() + ".lock");
+        this.lockFile = lockFile(file);
+        StateFiles.requireOwnerOnly(file, "software keystore");
         reloadIfChanged();
         LOG.log(System.Logger.Level.WARNING, "software key backend at {0}: keys are NOT hardware-protected; "
                 + "use the pkcs11 or kms backend in production", file);
+    }
+
+    /** The file whose lock serialises changes to {@code keystore} across processes. */
+    static Path lockFile(Path keystore) {
+        return keystore.resolveSibling(keystore.getFileName() + ".lock");
     }
 
     @Override
@@ -123,15 +126,9 @@ public final class SoftwareKeyBackend implements KeyBackend {
 
     /** Runs a change under the cross-process lock, on the latest file. */
     private <T> T locked(java.util.function.Supplier<T> change) {
-        try {
-            Files.createDirectories(lockFile.toAbsolutePath().getParent());
-            try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock ignored = ch.lock()) {
-                reloadIfChanged();
-                return change.get();
-            }
-        } catch (IOException e) {
-            throw new SignetException(SignetException.Code.UNAVAILABLE, "cannot lock " + lockFile + ": " + e.getMessage(), e);
+        try (StateFiles.Lock ignored = StateFiles.lock(lockFile, StateFiles.LOCK_TIMEOUT)) {
+            reloadIfChanged();
+            return change.get();
         }
     }
 
@@ -216,22 +213,12 @@ public final class SoftwareKeyBackend implements KeyBackend {
         return SigningAlgorithm.parse(subject.substring(at + ALGORITHM_CN_PREFIX.length()).split(",")[0]);
     }
 
-    /** Write-then-rename, so a crash leaves either the old or the new keystore, never half of one. */
+    /** Replaced atomically, so a crash leaves either the old or the new keystore, never half of one. */
     private void save() throws GeneralSecurityException {
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                store.store(out, password);
-            }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            store.store(out, password);
+            StateFiles.write(file, out.toByteArray());
             loadedVersion = Files.getLastModifiedTime(file);
         } catch (IOException e) {
             throw new SignetException(SignetException.Code.UNAVAILABLE,

@@ -2,6 +2,7 @@ package dev.signet.software;
 
 import dev.signet.spi.SigningKey;
 
+import dev.signet.spi.BackendSettings;
 import dev.signet.spi.KeyBackend;
 import dev.signet.spi.KeyBackendContract;
 import dev.signet.spi.SignetException;
@@ -9,14 +10,19 @@ import dev.signet.spi.SigningAlgorithm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class SoftwareKeyBackendTest extends KeyBackendContract {
 
@@ -58,5 +64,57 @@ class SoftwareKeyBackendTest extends KeyBackendContract {
         SignetException e = assertThrows(SignetException.class,
                 () -> new SoftwareKeyBackend(dir.resolve("keys.p12"), "wrong".toCharArray(), Clock.systemUTC()));
         assertEquals(SignetException.Code.INVALID_ARGUMENT, e.code());
+    }
+
+    static String mode(Path p) throws Exception {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+    }
+
+    @Test
+    void theKeystoreItsPasswordAndTheirDirectoriesAreOwnerOnlyWhateverTheUmask() throws Exception {
+        Path control = Files.createFile(dir.resolve("control"));
+        assumeTrue(mode(control).equals("rw-r--r--"), "needs umask 022 to mean anything; files get " + mode(control));
+        Path data = dir.resolve("data");
+        KeyBackend opened = new SoftwareKeyBackendProvider().open(new BackendSettings(Map.of(), data, "https://issuer",
+                Clock.systemUTC(), name -> null));
+        opened.generate(SigningAlgorithm.ES256);
+        Path keys = data.resolve("keys");
+        assertEquals("rwx------", mode(data));
+        assertEquals("rwx------", mode(keys));
+        try (var files = Files.list(keys)) {
+            List<Path> all = files.sorted().toList();
+            assertEquals(List.of("software.p12", "software.p12.lock", "software.p12.pass"),
+                    all.stream().map(f -> f.getFileName().toString()).toList());
+            for (Path f : all) {
+                assertEquals("rw-------", mode(f), f.toString());
+            }
+        }
+    }
+
+    @Test
+    void theDefaultKeyDirectoryOpenToOthersRefusesToOpenAndSaysHowToFixIt() throws Exception {
+        BackendSettings settings = new BackendSettings(Map.of(), dir.resolve("data"), "https://issuer",
+                Clock.systemUTC(), name -> null);
+        new SoftwareKeyBackendProvider().open(settings).generate(SigningAlgorithm.ES256);
+        Path keys = dir.resolve("data").resolve("keys");
+        Files.setPosixFilePermissions(keys, PosixFilePermissions.fromString("rwxr-xr-x"));
+        SignetException e = assertThrows(SignetException.class, () -> new SoftwareKeyBackendProvider().open(settings));
+        assertEquals(SignetException.Code.FAILED_PRECONDITION, e.code());
+        assertTrue(e.getMessage().contains("chmod 700 " + keys.toAbsolutePath()), e.getMessage());
+        Files.setPosixFilePermissions(keys, PosixFilePermissions.fromString("rwx------"));
+        assertEquals(1, new SoftwareKeyBackendProvider().open(settings).list().size(), "owner-only again, it opens");
+    }
+
+    @Test
+    void aKeystoreOthersCanReadRefusesToOpenAndSaysHowToFixIt() throws Exception {
+        backend.generate(SigningAlgorithm.ES256);
+        Path keystore = dir.resolve("keys.p12");
+        Files.setPosixFilePermissions(keystore, PosixFilePermissions.fromString("rw-r--r--"));
+        SignetException e = assertThrows(SignetException.class, this::open);
+        assertEquals(SignetException.Code.FAILED_PRECONDITION, e.code());
+        assertTrue(e.getMessage().contains("chmod 600 " + keystore.toAbsolutePath()), e.getMessage());
+
+        Files.setPosixFilePermissions(keystore, PosixFilePermissions.fromString("rw-------"));
+        assertEquals(1, open().list().size(), "owner-only again, it opens");
     }
 }

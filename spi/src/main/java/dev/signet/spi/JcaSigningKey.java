@@ -15,11 +15,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * thread-safe and costly to create, so initialised ones are pooled rather than kept per thread
  * (request threads are virtual and short-lived).
  */
-public class JcaSigningKey implements SigningKey {
+public class JcaSigningKey extends AbstractSigningKey {
 
-    private final String id;
-    private final SigningAlgorithm algorithm;
-    private final PublicKey publicKey;
     private final PrivateKey privateKey;
     private final Provider provider;
     private final String jcaName;
@@ -37,27 +34,10 @@ public class JcaSigningKey implements SigningKey {
      */
     public JcaSigningKey(String id, SigningAlgorithm algorithm, PublicKey publicKey, PrivateKey privateKey,
                          Provider provider, String jcaName) {
-        this.id = id;
-        this.algorithm = algorithm;
-        this.publicKey = publicKey;
+        super(id, algorithm, publicKey);
         this.privateKey = privateKey;
         this.provider = provider;
         this.jcaName = jcaName;
-    }
-
-    @Override
-    public String id() {
-        return id;
-    }
-
-    @Override
-    public SigningAlgorithm algorithm() {
-        return algorithm;
-    }
-
-    @Override
-    public PublicKey publicKey() {
-        return publicKey;
     }
 
     /** The private key handle, for backends that must sign other things (e.g. certificates) with it. */
@@ -85,7 +65,7 @@ public class JcaSigningKey implements SigningKey {
     /** Maps a provider failure to a Signet error; backends override to classify device errors. */
     protected SignetException signingFailed(Exception e) {
         return new SignetException(SignetException.Code.INTERNAL,
-                "signing with key " + id + " failed: " + e.getClass().getSimpleName(), e);
+                "signing with key " + id() + " failed: " + e.getClass().getSimpleName(), e);
     }
 
     /** Drops pooled {@link Signature} objects, e.g. after the backend's sessions were lost. */
@@ -95,7 +75,7 @@ public class JcaSigningKey implements SigningKey {
 
     private Signature newSignature() throws GeneralSecurityException {
         Signature s = provider == null ? Signature.getInstance(jcaName) : Signature.getInstance(jcaName, provider);
-        if (algorithm == SigningAlgorithm.PS256) {
+        if (algorithm() == SigningAlgorithm.PS256) {
             setPssParameters(s);
         }
         s.initSign(privateKey);
@@ -112,13 +92,30 @@ public class JcaSigningKey implements SigningKey {
         };
     }
 
+    /**
+     * Verifies JWS signature bytes exactly as a JOSE verifier would: PS256 with the RFC 7518 32-byte salt, which
+     * also catches a device or emulator that signs PSS with another salt length.
+     *
+     * @throws SignetException INTERNAL if this JDK cannot verify the algorithm at all
+     */
+    public static boolean verifies(PublicKey key, SigningAlgorithm algorithm, byte[] input, byte[] jwsSignature) {
+        try {
+            Signature v = Signature.getInstance(jcaName(algorithm));
+            if (algorithm == SigningAlgorithm.PS256) {
+                setPssParameters(v);
+            }
+            v.initVerify(key);
+            v.update(input);
+            return v.verify(jwsSignature);
+        } catch (java.security.SignatureException e) {
+            return false;
+        } catch (GeneralSecurityException e) {
+            throw new SignetException(SignetException.Code.INTERNAL, "cannot verify a " + algorithm + " signature", e);
+        }
+    }
+
     /** RFC 7518 §3.5: PS256 is PSS with SHA-256, MGF1 with SHA-256 and a 32-byte salt. */
     public static void setPssParameters(Signature s) throws InvalidAlgorithmParameterException {
         s.setParameter(new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1));
-    }
-
-    @Override
-    public String toString() {
-        return getClass().getSimpleName() + "[" + algorithm + " " + id + "]";
     }
 }

@@ -1,8 +1,8 @@
 package dev.signet.software.openssl;
 
+import dev.signet.spi.AbstractSigningKey;
 import dev.signet.spi.EcdsaSignatures;
 import dev.signet.spi.SigningAlgorithm;
-import dev.signet.spi.SigningKey;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -19,7 +19,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * (request threads are virtual and short-lived) and re-initialised for each signature. The native key and its
  * contexts are freed by a {@link Cleaner} once this object is unreachable; EVP_PKEY_free clears the key material.
  */
-final class OpenSslKey implements SigningKey {
+final class OpenSslKey extends AbstractSigningKey {
 
     private static final Cleaner CLEANER = Cleaner.create(r -> {
         Thread t = new Thread(r, "signet-openssl-cleaner");
@@ -31,9 +31,6 @@ final class OpenSslKey implements SigningKey {
     private static final int P256_COORDINATE = 32;
     private static final MemorySegment SHA256 = LibCrypto.sha256();
 
-    private final String id;
-    private final SigningAlgorithm algorithm;
-    private final PublicKey publicKey;
     private final Native state;
 
     /** Everything the cleaner frees; it must not refer back to the key. */
@@ -49,26 +46,9 @@ final class OpenSslKey implements SigningKey {
 
     /** Takes ownership of {@code pkey}. */
     OpenSslKey(String id, SigningAlgorithm algorithm, PublicKey publicKey, MemorySegment pkey) {
-        this.id = id;
-        this.algorithm = algorithm;
-        this.publicKey = publicKey;
+        super(id, algorithm, publicKey);
         this.state = new Native(pkey, new ConcurrentLinkedQueue<>());
         CLEANER.register(this, state);
-    }
-
-    @Override
-    public String id() {
-        return id;
-    }
-
-    @Override
-    public SigningAlgorithm algorithm() {
-        return algorithm;
-    }
-
-    @Override
-    public PublicKey publicKey() {
-        return publicKey;
     }
 
     @Override
@@ -83,11 +63,11 @@ final class OpenSslKey implements SigningKey {
             MemorySegment.copy(signingInput, 0, input, JAVA_BYTE, 0, signingInput.length);
             MemorySegment signature = arena.allocate(MAX_SIGNATURE);
             MemorySegment length = arena.allocate(JAVA_LONG);
-            int n = LibCrypto.digestSign(ctx, algorithm == SigningAlgorithm.ES256 ? SHA256 : MemorySegment.NULL,
+            int n = LibCrypto.digestSign(ctx, algorithm() == SigningAlgorithm.ES256 ? SHA256 : MemorySegment.NULL,
                     state.pkey(), signature, length, input, signingInput.length);
             byte[] out = signature.asSlice(0, n).toArray(JAVA_BYTE);
             reusable = true;
-            return algorithm == SigningAlgorithm.ES256 ? EcdsaSignatures.derToConcat(out, P256_COORDINATE) : out;
+            return algorithm() == SigningAlgorithm.ES256 ? EcdsaSignatures.derToConcat(out, P256_COORDINATE) : out;
         } finally {
             if (reusable) {
                 state.contexts().offer(ctx);
@@ -97,10 +77,5 @@ final class OpenSslKey implements SigningKey {
             }
             Reference.reachabilityFence(this);
         }
-    }
-
-    @Override
-    public String toString() {
-        return "OpenSslKey[" + algorithm + " " + id + "]";
     }
 }
