@@ -118,6 +118,7 @@ public final class Daemon implements AutoCloseable {
             scheduler = RotationScheduler.start(Map.of(config.issuer(), ring), config.rotation().checkInterval());
             // Another replica's change (a revocation above all) is applied at once, not at the next tick.
             store.subscribe(ring::tick);
+            replicaMetrics(replica, masters);
             AuditTrail trail = AuditTrail.NONE;
             if (config.audit() == null) {
                 LOG.log(System.Logger.Level.WARNING, "signet.audit.durability is none: NOTHING IS AUDITED;"
@@ -175,6 +176,17 @@ public final class Daemon implements AutoCloseable {
                 }
             }
         }, clock);
+    }
+
+    /** Per-replica gauges: which replica this is, and the journal version it serves (compare across replicas). */
+    private static void replicaMetrics(ReplicaId replica, MasterKeyRing masters) {
+        var tags = java.util.List.of(io.helidon.metrics.api.Tag.create("replica", replica.value()));
+        var registry = io.helidon.metrics.api.Metrics.globalRegistry();
+        registry.getOrCreate(io.helidon.metrics.api.Gauge.builder("signet.replica", () -> 1)
+                .description("This replica (the replica tag); always 1").tags(tags));
+        registry.getOrCreate(io.helidon.metrics.api.Gauge.builder("signet.journal.version",
+                        () -> masters.keySet().version())
+                .description("The key journal version this replica serves").tags(tags));
     }
 
     public AuditLog audit() {

@@ -437,6 +437,9 @@ class SigningApiTest {
         HttpResponse<String> metrics = signet.get(signet.adminBase() + "/observe/metrics", "Accept", "text/plain");
         assertEquals(200, metrics.statusCode());
         assertTrue(metrics.body().contains("signet_tokens_issued_total"), "Prometheus text has the token counter");
+        assertTrue(metrics.body().contains("signet_journal_version{"), "and the journal version per replica");
+        assertTrue(metrics.body().contains("replica=\"" + dev.signet.rotation.ReplicaId.resolve(null, dataDir).value()
+                + "\""), "tagged with the replica id");
         assertEquals(404, signet.get(signet.base() + "/observe/health").statusCode(), "observability is not public");
     }
 

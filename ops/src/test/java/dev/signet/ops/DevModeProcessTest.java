@@ -92,11 +92,17 @@ class DevModeProcessTest {
         reader.start();
         // Many times a normal start (about 2 s): a loaded 2-core machine can take a minute to start a JVM.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-        while (lines.stream().noneMatch(l -> l.contains(ready)) && System.nanoTime() < deadline) {
+        // The reader appends while we look: streams over a synchronized list need its lock.
+        java.util.function.BooleanSupplier isReady = () -> {
+            synchronized (lines) {
+                return lines.stream().anyMatch(l -> l.contains(ready));
+            }
+        };
+        while (!isReady.getAsBoolean() && System.nanoTime() < deadline) {
             assertTrue(p.isAlive(), "exited early: " + lines);
             Thread.sleep(100);
         }
-        assertTrue(lines.stream().anyMatch(l -> l.contains(ready)), "never ready: " + lines);
+        assertTrue(isReady.getAsBoolean(), "never ready: " + lines);
         return new Started(p, lines, reader);
     }
 

@@ -94,8 +94,10 @@ public final class PostgresStore implements AutoCloseable {
         long statementMillis = settings.statementTimeout().toMillis();
         p.setProperty("options", "-c statement_timeout=" + statementMillis
                 + " -c idle_in_transaction_session_timeout=" + Math.max(60_000, 3 * statementMillis));
-        p.setProperty("connectTimeout", Long.toString(Math.max(1, settings.statementTimeout().toSeconds())));
-        p.setProperty("loginTimeout", Long.toString(Math.max(1, settings.statementTimeout().toSeconds())));
+        // Connecting forks a server process and runs SCRAM: slower than a statement on a busy host.
+        long connectSeconds = Math.max(10, 2 * settings.statementTimeout().toSeconds());
+        p.setProperty("connectTimeout", Long.toString(connectSeconds));
+        p.setProperty("loginTimeout", Long.toString(connectSeconds));
         p.setProperty("socketTimeout", Long.toString(Math.max(1, 3 * settings.statementTimeout().toSeconds())));
         p.setProperty("tcpKeepAlive", "true");
         p.setProperty("ApplicationName", "signet " + settings.replica());
@@ -112,7 +114,7 @@ public final class PostgresStore implements AutoCloseable {
     public static PostgresStore open(Settings settings) {
         PostgresStore store = new PostgresStore(settings);
         try {
-            int before = store.pool.inTransaction("migrate the schema", Schema::migrate);
+            int before = store.migrateWithin(OPEN_PATIENCE);
             if (before < Schema.latest()) {
                 LOG.log(System.Logger.Level.INFO, "PostgreSQL schema {0} migrated from version {1} to {2}",
                         Schema.NAME, before, Schema.latest());
@@ -123,6 +125,29 @@ public final class PostgresStore implements AutoCloseable {
         }
         store.listener.start();
         return store;
+    }
+
+    /** A database that is still starting (or a replica started with it) is waited for this long at open. */
+    private static final Duration OPEN_PATIENCE = Duration.ofSeconds(30);
+
+    private int migrateWithin(Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (true) {
+            try {
+                return pool.inTransaction("migrate the schema", Schema::migrate);
+            } catch (SignetException e) {
+                if (e.code() != SignetException.Code.UNAVAILABLE || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                LOG.log(System.Logger.Level.WARNING, "waiting for PostgreSQL: {0}", e.getMessage());
+                try {
+                    Thread.sleep(RECONNECT_PAUSE.toMillis());
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     /** The journal of one issuer in this database. */

@@ -1,0 +1,159 @@
+package dev.signet.ops;
+
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.util.JSONObjectUtils;
+import com.nimbusds.jwt.SignedJWT;
+import dev.signet.issuance.CredentialHash;
+import dev.signet.spi.testing.JwsVerification;
+import dev.signet.store.postgres.testing.PostgresCluster;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static dev.signet.ops.DevModeProcessTest.ADMIN;
+import static dev.signet.ops.DevModeProcessTest.MINTER;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Three {@code signet serve} processes, each with its own data dir and ports, sharing nothing but PostgreSQL
+ * and the key backend (one software keystore outside their data dirs, standing in for KMS or a network HSM).
+ */
+class PostgresReplicasProcessTest {
+
+    @TempDir
+    Path dir;
+    final HttpClient http = HttpClient.newHttpClient();
+
+    record Replica(String name, int port, int adminPort, DevModeProcessTest.Started process) {
+        String base() {
+            return "http://127.0.0.1:" + port;
+        }
+
+        String admin() {
+            return "http://127.0.0.1:" + adminPort;
+        }
+    }
+
+    Replica start(String name, String url, PostgresCluster pg) throws Exception {
+        int port = DevModeProcessTest.freePort();
+        int adminPort = DevModeProcessTest.freePort();
+        Path secret = dir.resolve("pg-password");
+        String yaml = """
+                signet:
+                  issuer: "https://signet.example.com"
+                  port: %d
+                  admin:
+                    port: %d
+                    credential-hash: "%s"
+                  data-dir: "%s"
+                  replica-id: %s
+                  store:
+                    type: postgres
+                    url: "%s"
+                    user: %s
+                    password-file: "%s"
+                  backend:
+                    type: software
+                    keystore: "%s"
+                    password-file: "%s"
+                  minters:
+                    - name: agent
+                      credential-hash: "%s"
+                      audiences: ["https://api.example.com"]
+                      resources: ["repo:acme/*"]
+                      actions: ["read"]
+                      max-ttl: 600
+                """.formatted(port, adminPort, CredentialHash.of(ADMIN).text(), dir.resolve(name), name, url,
+                pg.user(), secret, dir.resolve("shared-backend/keys.p12"), dir.resolve("keystore-password"),
+                CredentialHash.of(MINTER).text());
+        Path config = dir.resolve(name + ".yaml");
+        Files.writeString(config, yaml);
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                Signet.class.getName(), "serve", "--config", config.toString()));
+        return new Replica(name, port, adminPort, DevModeProcessTest.launch(command,
+                // One signer, not measured at start: each JVM would spend seconds choosing on a loaded machine.
+                Map.of("SIGNET_INMEMORY_SIGNER", "bc"), "signet: backend"));
+    }
+
+    String jwks(Replica r) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(r.base() + "/.well-known/jwks.json")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    Set<String> kids(Replica r) throws Exception {
+        Set<String> kids = new HashSet<>();
+        JWKSet.parse(jwks(r)).getKeys().forEach(k -> kids.add(k.getKeyID()));
+        return kids;
+    }
+
+    @Test
+    void threeReplicasPublishOneJwksAndARotationOnOneIsPublishedByAll() throws Exception {
+        PostgresCluster pg = PostgresCluster.shared();
+        String url = pg.newDatabase();
+        Files.writeString(dir.resolve("pg-password"), pg.password());
+        Files.writeString(dir.resolve("keystore-password"), "replicas-test-keystore-password");
+        List<Replica> replicas = new ArrayList<>();
+        // One after another: three JVMs starting at once on a loaded 2-core machine overrun the start deadline.
+        try {
+            for (String name : List.of("az-a", "az-b", "az-c")) {
+                replicas.add(start(name, url, pg));
+            }
+            Set<String> first = kids(replicas.getFirst());
+            assertEquals(1, first.size(), "one bootstrap key for three replicas");
+            for (Replica r : replicas) {
+                assertEquals(first, kids(r), r.name());
+            }
+
+            String listed = DevModeProcessTest.cli("keys", "rotate", "--admin", replicas.get(1).admin());
+            assertTrue(listed.contains("PREPARED"), listed);
+            String listedElsewhere = DevModeProcessTest.cli("keys", "list", "--admin", replicas.get(2).admin());
+            assertTrue(listedElsewhere.contains("replica: az-c") && listedElsewhere.contains("store: postgres")
+                    && listedElsewhere.contains("written by az-b"), listedElsewhere);
+            // The check interval is 30 s; the change notification brings it well before this deadline.
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!replicas.stream().allMatch(r -> {
+                try {
+                    return kids(r).size() == 2;
+                } catch (Exception e) {
+                    return false;
+                }
+            })) {
+                assertTrue(System.nanoTime() < deadline, "the rotation on az-b is not published by all");
+                Thread.sleep(50);
+            }
+            Set<String> after = kids(replicas.getFirst());
+            for (Replica r : replicas) {
+                assertEquals(after, kids(r), r.name());
+            }
+
+            for (Replica signer : replicas) {
+                HttpResponse<String> res = DevModeProcessTest.mint(http, signer.base());
+                assertEquals(201, res.statusCode(), res.body());
+                String token = (String) JSONObjectUtils.parse(res.body()).get("token");
+                String kid = SignedJWT.parse(token).getHeader().getKeyID();
+                for (Replica verifier : replicas) {
+                    assertTrue(JwsVerification.verifies(token, JWKSet.parse(jwks(verifier)).getKeyByKeyId(kid)),
+                            signer.name() + "'s token against " + verifier.name() + "'s JWKS");
+                }
+            }
+        } finally {
+            for (Replica r : replicas) {
+                DevModeProcessTest.stop(r.process());
+            }
+        }
+    }
+}
