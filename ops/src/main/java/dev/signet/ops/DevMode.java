@@ -40,8 +40,13 @@ final class DevMode {
         String subkeyAlgorithm = null;
         String kmsEndpoint = null;
         Map<String, String> overrides = new LinkedHashMap<>();
+        boolean tls = false;
         while (!args.isEmpty()) {
             String a = args.pop();
+            if (a.equals("--tls")) {
+                tls = true;
+                continue;
+            }
             if (args.isEmpty()) {
                 Signet.fail("dev: option " + a + " needs a value\n" + Signet.USAGE);
             }
@@ -80,7 +85,15 @@ final class DevMode {
         Properties creds = credentials(dir);
         String minter = creds.getProperty("minter");
         String admin = creds.getProperty("admin");
-        String issuer = "http://localhost:" + port;
+        String issuer = (tls ? "https" : "http") + "://localhost:" + port;
+        DevTls.Files5 certs = null;
+        if (tls) {
+            try {
+                certs = DevTls.ensure(dir);
+            } catch (IOException e) {
+                Signet.fail("dev: " + e.getMessage());
+            }
+        }
 
         Map<String, String> c = new LinkedHashMap<>();
         c.put("signet.issuer", issuer);
@@ -100,10 +113,20 @@ final class DevMode {
         c.put("signet.minters.0.resources.0", "**");       // any resource in the grammar
         c.put("signet.minters.0.actions.0", "*");
         c.put("signet.minters.0.max-ttl", "3600");
+        if (certs != null) {
+            for (String socket : new String[] {"signet.tls.", "signet.admin.tls."}) {
+                c.put(socket + "certificate", certs.server().toString());
+                c.put(socket + "private-key", certs.serverKey().toString());
+            }
+            c.put("signet.tls.client-trust." + DevTls.TRUST_DOMAIN, certs.ca().toString());
+            // The dev minter then needs both its bearer credential and its certificate.
+            c.put("signet.minters.0.client-certificate.spiffe-id", DevTls.MINTER_ID);
+        }
         c.putAll(overrides);
         SignetConfig config = SignetConfig.from(Config.builder().disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource().addSource(ConfigSources.create(c)).build());
 
+        DevTls.Files5 shown = certs;
         Signet.runUntilStopped(config, freshDataDir, () -> {
             System.out.println("signet: DEV MODE — keys, state and dev credentials in " + dir.toAbsolutePath()
                     + "; not for production");
@@ -113,7 +136,14 @@ final class DevMode {
                     signet: try it:
                       curl -s -X POST %s/v1/tokens -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\
                         -d '{"sub":"agent-7","aud":"https://api.example.com","ttl":600,"scope":[{"resource":"repo:acme/widgets","actions":["read"]}]}'
-                    """.formatted(issuer, minter));
+                    """.formatted(issuer, minter).replace("curl -s ", shown == null ? "curl -s "
+                    : "curl -s --cacert " + shown.ca() + " --cert " + shown.minter() + " --key " + shown.minterKey()
+                    + " "));
+            if (shown != null) {
+                System.out.println("signet: TLS on both sockets (throwaway CA " + shown.ca() + "); the dev minter"
+                        + " also needs its client certificate " + DevTls.MINTER_ID + "; keys: signet keys list"
+                        + " --admin https://localhost:" + config.adminPort() + " --cacert " + shown.ca());
+            }
         });
     }
 

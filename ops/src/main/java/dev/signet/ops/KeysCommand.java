@@ -28,8 +28,12 @@ final class KeysCommand {
     private KeysCommand() {
     }
 
+    /** Set from --cacert/--cert/--key for this run; null for the JDK's defaults. */
+    static javax.net.ssl.SSLContext tls;
+
     static final String USAGE = "keys list | prepare | rotate | activate KID | retire KID | revoke KID"
-            + " | destroy KID --now [--admin http://127.0.0.1:9090] [--json]";
+            + " | destroy KID --now [--admin http://127.0.0.1:9090] [--json]"
+            + " [--cacert PEM] [--cert PEM --key PEM]";
 
     private static final List<String> TIME_COLUMNS = List.of("activates", "retires", "unpublishes");
 
@@ -39,10 +43,19 @@ final class KeysCommand {
         String kid = null;
         boolean json = false;
         boolean now = false;
+        java.nio.file.Path cacert = null;
+        java.nio.file.Path cert = null;
+        java.nio.file.Path key = null;
         while (!args.isEmpty()) {
             String a = args.pop();
             if (a.equals("--admin") && !args.isEmpty()) {
                 admin = args.pop();
+            } else if (a.equals("--cacert") && !args.isEmpty()) {
+                cacert = java.nio.file.Path.of(args.pop());
+            } else if (a.equals("--cert") && !args.isEmpty()) {
+                cert = java.nio.file.Path.of(args.pop());
+            } else if (a.equals("--key") && !args.isEmpty()) {
+                key = java.nio.file.Path.of(args.pop());
             } else if (a.equals("--json")) {
                 json = true;
             } else if (a.equals("--now") && verb.equals("destroy")) {
@@ -66,6 +79,14 @@ final class KeysCommand {
                     + " --now destroys it at once and cannot be undone");
         }
         URI base = adminBase(admin);
+        if ((cert == null) != (key == null)) {
+            Signet.fail("keys: --cert and --key go together");
+        }
+        try {
+            tls = cacert == null && cert == null ? null : TlsClient.context(cacert, cert, key);
+        } catch (IOException e) {
+            Signet.fail("keys: " + e.getMessage());
+        }
         String token = System.getenv("SIGNET_ADMIN_TOKEN");
         if (token == null || token.isBlank()) {
             Signet.fail("keys: set SIGNET_ADMIN_TOKEN to the admin credential (signet dev prints it)");
@@ -208,7 +229,11 @@ final class KeysCommand {
     /** The response body of a 200, or a one-line failure naming what went wrong and where. */
     static String call(URI base, String path, String token, boolean post) {
         URI url = URI.create(base + path);
-        try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
+        try (HttpClient client = builder.build()) {
             HttpRequest.Builder b = HttpRequest.newBuilder(url)
                     .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30));
             HttpResponse<String> res = client.send(post ? b.POST(HttpRequest.BodyPublishers.noBody()).build() : b.GET().build(),

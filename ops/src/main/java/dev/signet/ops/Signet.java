@@ -25,7 +25,7 @@ public final class Signet {
 
     static final String USAGE = """
             usage: signet <command> [options]
-              dev [--port 8080] [--admin-port 9090] [--data-dir .signet/dev] [--backend software|softhsm|kms] [--kms-endpoint URL]
+              dev [--tls] [--port 8080] [--admin-port 9090] [--data-dir .signet/dev] [--backend software|softhsm|kms] [--kms-endpoint URL]
                   [--algorithm ES256|EdDSA|PS256|RS256] [--mode direct|delegated] [--subkey-algorithm ES256|EdDSA]
                   [--set signet.KEY=VALUE ...]  (any configuration key, e.g. signet.backend.signing-threads=2)
                                     start on the embedded default (software keys, dev credentials)
@@ -33,7 +33,7 @@ public final class Signet {
                                     start from a configuration file; --init-issuer starts a new issuer although
                                     the data dir or backend shows one existed and its key journal is gone
               keys list | prepare | rotate | activate KID | retire KID | revoke KID | destroy KID --now
-                   [--admin http://127.0.0.1:9090] [--json]
+                   [--admin http://127.0.0.1:9090] [--json] [--cacert PEM] [--cert PEM --key PEM]
                                     show keys and their timeline, or move a key through its lifecycle
                                     (admin credential in SIGNET_ADMIN_TOKEN; --json prints the admin API's answer)
               audit verify DIR [--pin KID]          check a replica's audit log offline (every hash link and checkpoint)
