@@ -106,6 +106,20 @@ class ExchangeApiTest {
         assertFalse(r.body().contains("eyJ"), why + ": no token in the error");
     }
 
+    /** The audit lines with {@code field = value}, polled until {@code atLeast} of them pass {@code counted} (10 s deadline). */
+    List<String> auditLines(String field, String value, java.util.function.Predicate<String> counted, int atLeast) throws Exception {
+        Path log = AuditTrailApiTest.replicaLog(dir.resolve("audit"));
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            List<String> lines = new ArrayList<>();
+            AuditSearch.find(log, Map.of(field, value), lines::add);
+            if (lines.stream().filter(counted).count() >= atLeast || System.nanoTime() > deadline) {
+                return lines;
+            }
+            Thread.sleep(20);
+        }
+    }
+
     @Test
     void chainsOfDepthOneToFiveEachNarrowerAndVerifiableOffline() throws Exception {
         ECKey holder = newKey();
@@ -153,9 +167,8 @@ class ExchangeApiTest {
         }
         HttpResponse<String> sixth = post(signet, form(token, newKey(), clock, "agent-6"), proof(holder, clock, "POST", ENDPOINT, token));
         assertRefused(sixth, "invalid_target", "depth 6 is past the hard cap");
-        Path log = AuditTrailApiTest.replicaLog(dir.resolve("audit"));
-        List<String> lines = new ArrayList<>();
-        AuditSearch.find(log, Map.of("client_id", "alpha"), lines::add);
+        // Exchanges are durable before the answer; a refusal's record is appended without waiting, so poll for it.
+        List<String> lines = auditLines("client_id", "alpha", l -> l.contains("\"type\":\"exchange_refusal\""), 1);
         assertEquals(5, lines.stream().filter(l -> l.contains("\"type\":\"exchange\"")).count(), lines.toString());
         assertEquals(1, lines.stream().filter(l -> l.contains("\"type\":\"exchange_refusal\"") && l.contains("invalid_target")).count());
     }
@@ -231,13 +244,8 @@ class ExchangeApiTest {
         assertRefused(post(signet, form(parent, newKey(), clock, "a"), proof(holder, clock, "POST", ENDPOINT, parent)),
                 "invalid_grant", "expired parent");
 
-        Path log = AuditTrailApiTest.replicaLog(dir.resolve("audit"));
-        List<String> refusals = new ArrayList<>();
-        AuditSearch.find(log, Map.of("parent_jti", jti(parent)), l -> {
-            if (l.contains("\"type\":\"exchange_refusal\"")) {
-                refusals.add(l);
-            }
-        });
+        List<String> refusals = auditLines("parent_jti", jti(parent), l -> l.contains("\"type\":\"exchange_refusal\""), 14)
+                .stream().filter(l -> l.contains("\"type\":\"exchange_refusal\"")).toList();
         // 5 widenings, 6 unproven possessions, 3 malformed requests of a verified parent; the others name no parent
         assertEquals(5 + 6 + 3, refusals.size(), "refusals after the parent verified are audited with its jti");
     }

@@ -161,14 +161,15 @@ public final class Exchange {
         if (left < TokenIssuer.MIN_LIFETIME.toSeconds()) {
             throw new ExchangeException(ExchangeException.INVALID_GRANT, "the subject_token expires now");
         }
-        long ttl = left;
+        // Unrequested, the child lives as long as the parent has left, within the current max-ttl; a requested ttl
+        // past either is refused below, never shortened.
+        long ttl = Math.min(left, minter.policy().maxTtl().toSeconds());
         if (form.containsKey("requested_ttl")) {
             ttl = ttl(form.get("requested_ttl"));
             if (ttl > left) {
                 throw invalidTarget("requested_ttl " + ttl + "s outlives the subject_token, which has " + left + "s left");
             }
         }
-        ttl = Math.min(ttl, minter.policy().maxTtl().toSeconds());
         TokenRequest request = new TokenRequest(parent.subject(), audience, Duration.ofSeconds(ttl), scope,
                 parent.task(), actor.jkt());
         try {
