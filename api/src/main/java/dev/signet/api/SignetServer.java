@@ -1,5 +1,6 @@
 package dev.signet.api;
 
+import dev.signet.revocation.StatusLists;
 import dev.signet.rotation.KeyRing;
 import dev.signet.rotation.LifecycleStore;
 import dev.signet.rotation.MasterKeyRing;
@@ -55,7 +56,10 @@ public final class SignetServer implements AutoCloseable {
         checkBindable("public", "signet.port", config.host(), config.port());
         checkBindable("admin", "signet.admin.port", config.adminHost(), config.adminPort());
         Minters minters = new Minters(config.minters());
-        Issuance issuance = new Issuance(config.issuer(), keyRing, clock, audit);
+        StatusLists statusLists = new StatusLists(config.issuer(), replica.value(),
+                Daemon.issuerDir(config).resolve("status"),
+                StatusLists.Settings.defaults(config.rotation().maxTokenTtl()), clock, () -> masters.signingSlot().key());
+        Issuance issuance = new Issuance(config.issuer(), keyRing, clock, audit, statusLists);
         ReadDeadlines deadlines = new ReadDeadlines(config.http().headerTimeout(), config.http().bodyTimeout());
         TlsSockets tls = TlsSockets.start(config.tls(), clock, System::getenv, null);
         var health = HealthObserver.builder()
@@ -75,13 +79,18 @@ public final class SignetServer implements AutoCloseable {
                 .shutdownHook(false)
                 .update(b -> listener(b, config.http(), deadlines, tls.publicTls))
                 .addFeature(observe)
-                .routing(r -> publicRouting(r, minters, keyRing, issuance, audit, config, deadlines,
-                        tls::publicPeer))
+                .routing(r -> {
+                    StatusListService.register(r, statusLists, config.issuer());
+                    publicRouting(r, minters, keyRing, issuance, audit, config, deadlines, tls::publicPeer);
+                })
                 .putSocket(ADMIN_SOCKET, s -> listener(s.host(config.adminHost()).port(config.adminPort()),
                         config.http(), deadlines, tls.adminTls))
-                .routing(ADMIN_SOCKET, r -> adminRouting(r, config, replica, store, keyRing, masters,
-                        backend, audit, new AdminAuthentication(config.adminCredential(),
-                                config.tls().adminClientCertificate(), tls::adminPeer)))
+                .routing(ADMIN_SOCKET, r -> {
+                    AdminAuthentication admins = new AdminAuthentication(config.adminCredential(),
+                            config.tls().adminClientCertificate(), tls::adminPeer);
+                    r.register("/v1/revocations", new RevocationService(admins, statusLists, audit, deadlines));
+                    adminRouting(r, config, replica, store, keyRing, masters, backend, audit, admins);
+                })
                 .build()
                 .start();
         if (!server.isRunning()) {

@@ -181,9 +181,10 @@ public final class Exchange {
         List<String> actors = new ArrayList<>();
         actors.add(actor.id());
         actors.addAll(parent.actors());
+        refuseRevoked(parent);
         KeyRing.SigningSlot slot = issuance.keyRing().signingSlot();
         MintedToken token = issuance.tokenIssuer().issue(slot.key(), parent.clientId(), request, slot.publishedUntil(),
-                new TokenIssuer.Chain(actors, parent.jti(), depth, parent.expiresAt()));
+                new TokenIssuer.Chain(actors, parent.jti(), depth, parent.expiresAt()), issuance.statusLists());
         List<Map<String, Object>> audited = new ArrayList<>(scope.size());
         for (ScopeItem item : scope) {
             audited.add(Map.of("resource", item.resource(), "actions", item.actions()));
@@ -193,9 +194,26 @@ public final class Exchange {
                 .put("iat", token.issuedAt().getEpochSecond()).put("exp", token.expiresAt().getEpochSecond())
                 .put("sub", parent.subject()).put("aud", audience).put("client_id", parent.clientId())
                 .put("task", parent.task().orElse(null)).put("scope", audited).put("kid", token.kid())
-                .put("cnf_jkt", actor.jkt().orElse(null)).put("actor_proven", actor.jkt().isPresent()).build());
+                .put("cnf_jkt", actor.jkt().orElse(null)).put("actor_proven", actor.jkt().isPresent())
+                .put("status_list", token.status().list()).put("status_idx", token.status().idx()).build());
         receipt.await();
         return new Result(token, actor.jkt().isPresent(), depth);
+    }
+
+    /** A revoked parent (its bit, or a rule on its task, agent, minter or jti) has no children. */
+    private void refuseRevoked(VerifiedToken parent) {
+        try {
+            issuance.statusLists().checkMinting(parent.clientId(), parent.subject(), parent.task().orElse(null),
+                    parent.jti());
+            Object status = parent.claims().getClaim("status");
+            if (status instanceof Map<?, ?> m && m.get("status_list") instanceof Map<?, ?> sl
+                    && sl.get("idx") instanceof Number idx && sl.get("uri") instanceof String uri
+                    && issuance.statusLists().isRevoked(uri, idx.intValue())) {
+                throw new SignetException(SignetException.Code.PERMISSION_DENIED, "the subject token is revoked");
+            }
+        } catch (SignetException e) {
+            throw new ExchangeException(ExchangeException.INVALID_GRANT, e.getMessage());
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.signet.issuance;
 
 import dev.signet.audit.AuditEvent;
 import dev.signet.audit.AuditTrail;
+import dev.signet.revocation.StatusLists;
 import dev.signet.rotation.KeyRing;
 import dev.signet.spi.SignetException;
 
@@ -22,12 +23,21 @@ public final class Issuance {
     private final TokenIssuer issuer;
     private final AuditTrail audit;
     private final Clock clock;
+    private final StatusLists statusLists;
 
+    /** With status lists kept in memory only (tests): indices start over at restart. */
     public Issuance(String issuer, KeyRing keyRing, Clock clock, AuditTrail audit) {
+        this(issuer, keyRing, clock, audit, new StatusLists(issuer, "mem", null,
+                StatusLists.Settings.defaults(java.time.Duration.ofDays(1)), clock, () -> keyRing.signingSlot().key()));
+    }
+
+    /** @param statusLists gives every token its {@code status} claim and holds the revocation rules */
+    public Issuance(String issuer, KeyRing keyRing, Clock clock, AuditTrail audit, StatusLists statusLists) {
         this.keyRing = keyRing;
         this.clock = clock;
         this.issuer = new TokenIssuer(issuer, clock);
         this.audit = audit;
+        this.statusLists = statusLists;
     }
 
     /**
@@ -89,8 +99,9 @@ public final class Issuance {
     private Signed sign(Minter minter, Map<String, Object> fields) {
         TokenRequest request = TokenRequests.parse(fields);
         minter.policy().check(request);
+        statusLists.checkMinting(minter.name(), request.subject(), request.task().orElse(null), null);
         KeyRing.SigningSlot slot = keyRing.signingSlot();
-        MintedToken token = issuer.issue(slot.key(), minter.name(), request, slot.publishedUntil());
+        MintedToken token = issuer.issue(slot.key(), minter.name(), request, slot.publishedUntil(), null, statusLists);
         List<Map<String, Object>> scope = new ArrayList<>(request.scope().size());
         for (ScopeItem item : request.scope()) {
             scope.add(Map.of("resource", item.resource(), "actions", item.actions()));
@@ -99,12 +110,17 @@ public final class Issuance {
                 .put("iat", token.issuedAt().getEpochSecond()).put("exp", token.expiresAt().getEpochSecond())
                 .put("sub", request.subject()).put("aud", request.audience()).put("client_id", minter.name())
                 .put("task", request.task().orElse(null)).put("scope", scope).put("kid", token.kid())
-                .put("cnf_jkt", request.boundJkt().orElse(null)).build());
+                .put("cnf_jkt", request.boundJkt().orElse(null))
+                .put("status_list", token.status().list()).put("status_idx", token.status().idx()).build());
         return new Signed(token, receipt);
     }
 
     public String issuer() {
         return issuer.issuer();
+    }
+
+    public StatusLists statusLists() {
+        return statusLists;
     }
 
     KeyRing keyRing() {

@@ -1,5 +1,7 @@
 package dev.signet.issuance;
 
+import dev.signet.revocation.StatusLists;
+import dev.signet.revocation.StatusRef;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SigningKey;
 
@@ -19,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code iss}, {@code sub}, {@code aud}, {@code client_id} (the minter), {@code iat}, {@code nbf},
  * {@code exp}, {@code jti} (128 random bits), {@code authorization_details} (RFC 9396, one entry of type
  * {@value #DETAIL_TYPE} per scope item), {@code task} when given, {@code cnf: {jkt}} for a bound token, and for a
- * child of a token exchange {@code act} (RFC 8693 §4.1), {@code signet_parent_jti} and {@code signet_depth}.
+ * child of a token exchange {@code act} (RFC 8693 §4.1), {@code signet_parent_jti} and {@code signet_depth}, and
+ * {@code status: {status_list: {idx, uri}}} (draft-ietf-oauth-status-list) when the issuer keeps status lists.
  */
 public final class TokenIssuer {
 
@@ -54,7 +57,7 @@ public final class TokenIssuer {
      * @throws SignetException UNAVAILABLE if the key is too close to the end of its publication to sign
      */
     public MintedToken issue(SigningKey key, String minter, TokenRequest request, Instant keyPublishedUntil) {
-        return issue(key, minter, request, keyPublishedUntil, null);
+        return issue(key, minter, request, keyPublishedUntil, null, null);
     }
 
     /**
@@ -74,8 +77,12 @@ public final class TokenIssuer {
         }
     }
 
-    /** As {@link #issue(SigningKey, String, TokenRequest, Instant)}, for a child of a token exchange when {@code chain} is not null. */
-    MintedToken issue(SigningKey key, String minter, TokenRequest request, Instant keyPublishedUntil, Chain chain) {
+    /**
+     * As {@link #issue(SigningKey, String, TokenRequest, Instant)}, for a child of a token exchange when
+     * {@code chain} is not null, with a {@code status} claim from {@code status} when it is not null.
+     */
+    MintedToken issue(SigningKey key, String minter, TokenRequest request, Instant keyPublishedUntil, Chain chain,
+                      StatusLists status) {
         Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         Instant exp = now.plus(request.ttl());
         if (exp.isAfter(keyPublishedUntil)) {
@@ -92,6 +99,8 @@ public final class TokenIssuer {
         byte[] id = new byte[16];
         random.nextBytes(id);
         String jti = B64.encodeToString(id);
+        StatusRef ref = status == null ? null : status.allocate(new StatusLists.Token(jti, exp,
+                request.task().orElse(null), request.subject(), minter, chain == null ? null : chain.parentJti()));
 
         StringBuilder claims = new StringBuilder(256 + 64 * request.scope().size()).append('{');
         Json.field(claims, "iss", issuer);
@@ -122,6 +131,9 @@ public final class TokenIssuer {
             Json.field(claims, "signet_parent_jti", chain.parentJti());
             Json.field(claims, "signet_depth", chain.depth());
         }
+        if (ref != null) {
+            claims.append("\"status\":").append(ref.claimJson()).append(',');
+        }
         claims.append("\"authorization_details\":[");
         for (int i = 0; i < request.scope().size(); i++) {
             ScopeItem item = request.scope().get(i);
@@ -148,7 +160,7 @@ public final class TokenIssuer {
         String signingInput = encodedHeaders.computeIfAbsent(key.id(), k -> header(key)) + '.'
                 + B64.encodeToString(claims.toString().getBytes(StandardCharsets.UTF_8));
         byte[] signature = key.sign(signingInput.getBytes(StandardCharsets.US_ASCII));
-        return new MintedToken(signingInput + '.' + B64.encodeToString(signature), key.id(), jti, now, exp);
+        return new MintedToken(signingInput + '.' + B64.encodeToString(signature), key.id(), jti, now, exp, ref);
     }
 
     private static String header(SigningKey key) {

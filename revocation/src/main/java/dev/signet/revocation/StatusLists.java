@@ -1,0 +1,595 @@
+package dev.signet.revocation;
+
+import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SignetException.Code;
+import dev.signet.spi.SigningKey;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import java.util.zip.Deflater;
+
+/**
+ * This replica's token status lists (draft-ietf-oauth-status-list): allocates each token's bit, keeps the few
+ * facts rules need about every live token in flat arrays (no per-token object, no per-token write), applies
+ * revocation rules, and renders each list as a status list token signed by the master key at most once per
+ * change and at most once per {@link Settings#minResign()}. See the module README for the design.
+ */
+public final class StatusLists {
+
+    public static final String PATH = "/v1/status-lists/";
+    public static final String MEDIA_TYPE = "application/statuslist+jwt";
+
+    /** The kinds of rule; each names the claim it matches. */
+    public enum Kind {
+        JTI("jti"), TASK("task"), SUB("sub"), CLIENT_ID("client_id");
+
+        public final String claim;
+
+        Kind(String claim) {
+            this.claim = claim;
+        }
+    }
+
+    /**
+     * @param window      a list takes the tokens issued in one window (it rolls over after it, or when full)
+     * @param capacity    bits per list; fixed, so a list's size never changes and a verifier's cached copy
+     *                    covers every index handed out in it
+     * @param maxLifetime the longest a token may live; a list is unpublished this long after its window, and a
+     *                    rule refuses new tokens for this long
+     * @param ttl         the {@code ttl} claim: how long verifiers may cache a list
+     * @param minResign   at most one backend signature per list in this interval (changes in between wait)
+     */
+    public record Settings(Duration window, int capacity, Duration maxLifetime, Duration ttl, Duration minResign) {
+        public static Settings defaults(Duration maxLifetime) {
+            return new Settings(Duration.ofHours(1), 1 << 20, maxLifetime, Duration.ofSeconds(60), Duration.ofSeconds(1));
+        }
+
+        public Settings {
+            if (capacity <= 0 || capacity % 8 != 0 || capacity % RESERVE != 0) {
+                throw new IllegalArgumentException("capacity must be a positive multiple of " + RESERVE);
+            }
+        }
+    }
+
+    /** What a rule needs about one token. {@code parentJti} is null for a minted token. */
+    public record Token(String jti, Instant exp, String task, String sub, String clientId, String parentJti) {
+    }
+
+    /** A revocation rule in force; {@code covered} is how many live tokens it revoked when it was made. */
+    public record Rule(String id, Kind kind, String value, String reason, Instant created, Instant expires,
+                       int covered) {
+        public Map<String, Object> json() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", id);
+            m.put(kind.claim, value);
+            if (reason != null) {
+                m.put("reason", reason);
+            }
+            m.put("created", created.toString());
+            m.put("expires", expires.toString());
+            m.put("covered", covered);
+            if (kind != Kind.JTI) {
+                m.put("refuses_new_tokens_until", expires.toString());
+            }
+            if (kind == Kind.CLIENT_ID) {
+                m.put("note", "a compromised minter must also be removed from signet.minters: this rule does not"
+                        + " disable it after it expires");
+            }
+            return m;
+        }
+    }
+
+    /** A rendered status list token; {@code etag} is a hash of {@code body}. */
+    public record Served(byte[] body, String etag, Duration ttl) {
+    }
+
+    static final int RESERVE = 4096;
+    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+    private static final Base64.Decoder B64D = Base64.getUrlDecoder();
+
+    private final String issuer;
+    private final Path dir;
+    private final Settings settings;
+    private final Clock clock;
+    private final Supplier<SigningKey> signer;
+    private final String prefix;
+
+    private final TreeMap<Long, StatusList> lists = new TreeMap<>(); // by creation order
+    private final Map<String, StatusList> byId = new HashMap<>();
+    private final Map<String, Integer> names = new HashMap<>();
+    private final List<String> nameById = new ArrayList<>(List.of(""));
+    private final List<Rule> rules = new ArrayList<>();
+    private long nextSeq;
+    private StatusList current;
+
+    /**
+     * @param dir    where allocations and rules are journaled (created 0700, files 0600); null keeps nothing
+     *               across restarts (tests and benchmarks only)
+     * @param prefix names this replica's lists so replicas never share an index
+     * @param signer the issuer's master (backend) key
+     */
+    public StatusLists(String issuer, String prefix, Path dir, Settings settings, Clock clock,
+                       Supplier<SigningKey> signer) {
+        this.issuer = issuer.endsWith("/") ? issuer.substring(0, issuer.length() - 1) : issuer;
+        this.prefix = prefix.replaceAll("[^A-Za-z0-9_-]", "_");
+        this.dir = dir;
+        this.settings = settings;
+        this.clock = clock;
+        this.signer = signer;
+        if (dir != null) {
+            load();
+        }
+    }
+
+    /** Gives {@code token} its bit. Every {@value #RESERVE} tokens of a list, one fsynced journal line. */
+    public synchronized StatusRef allocate(Token token) {
+        Instant now = clock.instant();
+        StatusList l = current;
+        if (l == null || l.next >= settings.capacity() || !now.isBefore(l.windowEnd)) {
+            l = current = newList(now);
+        }
+        if (l.next >= l.reserved) {
+            l.reserved = Math.min(settings.capacity(), l.reserved + RESERVE);
+            journal("allocations", "{\"list\":\"" + l.id + "\",\"seq\":" + l.seq + ",\"window_end\":"
+                    + l.windowEnd.getEpochSecond() + ",\"reserved\":" + l.reserved + "}");
+        }
+        int idx = l.next++;
+        l.facts.add(idx, jti8(token.jti()), token.parentJti() == null ? 0 : jti8(token.parentJti()),
+                name(token.task()), name(token.sub()), name(token.clientId()), token.exp().getEpochSecond());
+        return new StatusRef(l.id, idx, uri(l.id));
+    }
+
+    public String uri(String listId) {
+        return issuer + PATH + listId;
+    }
+
+    /**
+     * Refuses a new token that a rule in force covers.
+     *
+     * @throws SignetException PERMISSION_DENIED naming the rule
+     */
+    public synchronized void checkMinting(String clientId, String sub, String task, String parentJti) {
+        Instant now = clock.instant();
+        for (Rule r : rules) {
+            if (!now.isBefore(r.expires())) {
+                continue;
+            }
+            String v = switch (r.kind()) {
+                case TASK -> task;
+                case SUB -> sub;
+                case CLIENT_ID -> clientId;
+                case JTI -> parentJti;
+            };
+            if (r.value().equals(v)) {
+                throw new SignetException(Code.PERMISSION_DENIED, r.kind().claim + " " + v + " is revoked (rule "
+                        + r.id() + ") until " + r.expires());
+            }
+        }
+    }
+
+    /**
+     * Revokes every live token the rule names and, transitively, every token exchanged from one; the rule is
+     * journaled (fsynced) before this returns.
+     *
+     * @throws SignetException INVALID_ARGUMENT for an empty value, NOT_FOUND for a jti of no live token here,
+     *                         FAILED_PRECONDITION for a jti whose token has expired
+     */
+    public synchronized Rule revoke(Kind kind, String value, String reason) {
+        if (value == null || value.isBlank()) {
+            throw new SignetException(Code.INVALID_ARGUMENT, kind.claim + " must not be empty");
+        }
+        Instant now = clock.instant();
+        long nowSec = now.getEpochSecond();
+        Set<Long> revokedJtis = new HashSet<>();
+        long jti8 = 0;
+        int match = 0;
+        if (kind == Kind.JTI) {
+            jti8 = parseJti(value);
+        } else {
+            Integer n = names.get(value);
+            match = n == null ? -1 : n;
+        }
+        Map<StatusList, List<Integer>> hits = new LinkedHashMap<>();
+        long latestExp = 0;
+        boolean expiredMatch = false;
+        for (StatusList l : lists.values()) {
+            Facts f = l.facts;
+            for (int i = 0; i < f.size; i++) {
+                if (f.jti[i] == 0) {
+                    continue; // a gap left by a restart
+                }
+                boolean hit = switch (kind) {
+                    case JTI -> f.jti[i] == jti8;
+                    case TASK -> f.task[i] == match;
+                    case SUB -> f.sub[i] == match;
+                    case CLIENT_ID -> f.client[i] == match;
+                } || (f.parent[i] != 0 && revokedJtis.contains(f.parent[i]));
+                if (!hit) {
+                    continue;
+                }
+                revokedJtis.add(f.jti[i]);
+                if (f.exp[i] <= nowSec) {
+                    expiredMatch = true;
+                    continue;
+                }
+                latestExp = Math.max(latestExp, f.exp[i]);
+                hits.computeIfAbsent(l, k -> new ArrayList<>()).add(i);
+            }
+        }
+        if (kind == Kind.JTI && hits.isEmpty()) {
+            throw expiredMatch
+                    ? new SignetException(Code.FAILED_PRECONDITION, "the token " + value + " has already expired")
+                    : new SignetException(Code.NOT_FOUND, "no live token with jti " + value + " was issued here");
+        }
+        Instant expires = kind == Kind.JTI ? Instant.ofEpochSecond(latestExp) : now.plus(settings.maxLifetime());
+        int covered = hits.values().stream().mapToInt(List::size).sum();
+        Rule rule = new Rule(ruleId(), kind, value, reason, now, expires, covered);
+        StringBuilder line = new StringBuilder(JSONObjectUtils.toJSONString(ruleJson(rule)));
+        line.setLength(line.length() - 1);
+        line.append(",\"bits\":{");
+        boolean first = true;
+        for (var e : hits.entrySet()) {
+            line.append(first ? "" : ",").append('"').append(e.getKey().id).append("\":\"").append(ranges(e.getValue()))
+                    .append('"');
+            first = false;
+        }
+        line.append("}}");
+        journal("revocations", line.toString());
+        rules.add(rule);
+        hits.forEach((l, idxs) -> idxs.forEach(l::revoke));
+        return rule;
+    }
+
+    /** Whether the bit at {@code uri}, {@code idx} is set; false for a list not issued here. */
+    public synchronized boolean isRevoked(String uri, int idx) {
+        if (!uri.startsWith(issuer + PATH)) {
+            return false;
+        }
+        StatusList l = byId.get(uri.substring((issuer + PATH).length()));
+        return l != null && idx >= 0 && idx < settings.capacity() && l.bit(idx);
+    }
+
+    /** The rules in force now. */
+    public synchronized List<Rule> rules() {
+        Instant now = clock.instant();
+        rules.removeIf(r -> !now.isBefore(r.expires()));
+        return List.copyOf(rules);
+    }
+
+    /**
+     * The status list token for {@code id}, re-signed when its bits changed and the last signature is at least
+     * {@link Settings#minResign()} old, or when its {@code exp} is near; empty for a list unknown or unpublished.
+     */
+    public Optional<Served> served(String id) {
+        StatusList l;
+        synchronized (this) {
+            unpublishExpired();
+            l = byId.get(id);
+        }
+        return l == null ? Optional.empty() : Optional.of(l.render());
+    }
+
+    /** Ids of the lists served now, oldest first. */
+    public synchronized List<String> published() {
+        unpublishExpired();
+        return lists.values().stream().map(l -> l.id).toList();
+    }
+
+    private void unpublishExpired() {
+        Instant now = clock.instant();
+        lists.values().removeIf(l -> {
+            boolean gone = !now.isBefore(l.windowEnd.plus(settings.maxLifetime()));
+            if (gone) {
+                byId.remove(l.id);
+                if (l == current) {
+                    current = null;
+                }
+            }
+            return gone;
+        });
+    }
+
+    private StatusList newList(Instant now) {
+        long w = settings.window().toSeconds();
+        long start = now.getEpochSecond() / w * w;
+        StatusList l = new StatusList(nextSeq++, prefix + "-" + start + "-" + (nextSeq - 1),
+                Instant.ofEpochSecond(start + w));
+        lists.put(l.seq, l);
+        byId.put(l.id, l);
+        return l;
+    }
+
+    private int name(String value) {
+        if (value == null) {
+            return 0;
+        }
+        return names.computeIfAbsent(value, v -> {
+            nameById.add(v);
+            return nameById.size() - 1;
+        });
+    }
+
+    private long jti8(String jti) {
+        byte[] b = B64D.decode(jti);
+        long v = ByteBuffer.wrap(Arrays.copyOf(b, 8)).getLong();
+        return v == 0 ? 1 : v; // 0 marks a gap
+    }
+
+    private long parseJti(String jti) {
+        try {
+            byte[] b = B64D.decode(jti);
+            if (b.length != 16 || !B64.encodeToString(b).equals(jti)) {
+                throw new IllegalArgumentException();
+            }
+        } catch (IllegalArgumentException e) {
+            throw new SignetException(Code.INVALID_ARGUMENT, "jti must be a Signet token id (22 base64url characters)");
+        }
+        return jti8(jti);
+    }
+
+    private String ruleId() {
+        byte[] b = new byte[9];
+        new java.security.SecureRandom().nextBytes(b);
+        return B64.encodeToString(b);
+    }
+
+    private static Map<String, Object> ruleJson(Rule r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", r.id());
+        m.put("kind", r.kind().name());
+        m.put("value", r.value());
+        m.put("reason", r.reason());
+        m.put("created", r.created().getEpochSecond());
+        m.put("expires", r.expires().getEpochSecond());
+        m.put("covered", r.covered());
+        return m;
+    }
+
+    /** Sorted indices as "a-b,c,d-e". */
+    private static String ranges(List<Integer> idxs) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < idxs.size(); ) {
+            int j = i;
+            while (j + 1 < idxs.size() && idxs.get(j + 1) == idxs.get(j) + 1) {
+                j++;
+            }
+            s.append(s.isEmpty() ? "" : ",").append(idxs.get(i));
+            if (j > i) {
+                s.append('-').append(idxs.get(j));
+            }
+            i = j + 1;
+        }
+        return s.toString();
+    }
+
+    private void journal(String name, String line) {
+        if (dir == null) {
+            return;
+        }
+        try (FileChannel ch = FileChannel.open(dir.resolve(name + ".jsonl"), StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8)));
+            ch.force(true);
+        } catch (IOException e) {
+            throw new SignetException(Code.UNAVAILABLE, "cannot journal " + name + " under " + dir + ": "
+                    + e.getMessage() + "; fix the disk or permissions", e);
+        }
+    }
+
+    /** Replays the journals: lists resume after their last reservation (the rest of that block is a gap). */
+    private void load() {
+        try {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            for (String name : List.of("allocations", "revocations")) {
+                Path p = dir.resolve(name + ".jsonl");
+                if (!Files.exists(p)) {
+                    Files.createFile(p, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                }
+            }
+            Instant now = clock.instant();
+            for (String line : Files.readAllLines(dir.resolve("allocations.jsonl"))) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                Map<String, Object> m = parse(line, "allocations");
+                String id = (String) m.get("list");
+                long seq = ((Number) m.get("seq")).longValue();
+                StatusList l = byId.get(id);
+                if (l == null) {
+                    l = new StatusList(seq, id, Instant.ofEpochSecond(((Number) m.get("window_end")).longValue()));
+                    lists.put(seq, l);
+                    byId.put(id, l);
+                }
+                l.reserved = ((Number) m.get("reserved")).intValue();
+                l.next = l.reserved;
+                l.facts.gap(l.reserved);
+                nextSeq = Math.max(nextSeq, seq + 1);
+            }
+            for (String line : Files.readAllLines(dir.resolve("revocations.jsonl"))) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                Map<String, Object> m = parse(line, "revocations");
+                Rule r = new Rule((String) m.get("id"), Kind.valueOf((String) m.get("kind")), (String) m.get("value"),
+                        (String) m.get("reason"), Instant.ofEpochSecond(((Number) m.get("created")).longValue()),
+                        Instant.ofEpochSecond(((Number) m.get("expires")).longValue()),
+                        ((Number) m.get("covered")).intValue());
+                if (now.isBefore(r.expires())) {
+                    rules.add(r);
+                }
+                @SuppressWarnings("unchecked")
+                Map<String, Object> bits = (Map<String, Object>) m.get("bits");
+                bits.forEach((list, spec) -> {
+                    StatusList l = byId.get(list);
+                    if (l != null) {
+                        for (String range : ((String) spec).split(",")) {
+                            String[] ab = range.split("-");
+                            int a = Integer.parseInt(ab[0]);
+                            int b = ab.length == 1 ? a : Integer.parseInt(ab[1]);
+                            for (int i = a; i <= b; i++) {
+                                l.revoke(i);
+                            }
+                        }
+                    }
+                });
+            }
+            unpublishExpired();
+        } catch (IOException e) {
+            throw new SignetException(Code.UNAVAILABLE, "cannot read the status list journals under " + dir + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static Map<String, Object> parse(String line, String name) {
+        try {
+            return JSONObjectUtils.parse(line);
+        } catch (java.text.ParseException e) {
+            throw new SignetException(Code.INTERNAL, "the status list journal " + name + ".jsonl is damaged ("
+                    + e.getMessage() + "); restore it from backup: starting without it would re-use indices or"
+                    + " forget revocations");
+        }
+    }
+
+    /** Per-token facts as parallel arrays: 36 bytes a token, grown in place. */
+    static final class Facts {
+        long[] jti = new long[0];
+        long[] parent = new long[0];
+        int[] task = new int[0];
+        int[] sub = new int[0];
+        int[] client = new int[0];
+        long[] exp = new long[0];
+        int size;
+
+        void add(int idx, long jti8, long parent8, int task, int sub, int client, long exp) {
+            ensure(idx + 1);
+            this.jti[idx] = jti8;
+            this.parent[idx] = parent8;
+            this.task[idx] = task;
+            this.sub[idx] = sub;
+            this.client[idx] = client;
+            this.exp[idx] = exp;
+            size = Math.max(size, idx + 1);
+        }
+
+        /** Indices below {@code n} were handed out before a restart; their facts are not here. */
+        void gap(int n) {
+            ensure(n);
+            size = Math.max(size, n);
+        }
+
+        private void ensure(int n) {
+            if (n > jti.length) {
+                int cap = Math.max(n, jti.length + (jti.length >> 1) + 16);
+                jti = Arrays.copyOf(jti, cap);
+                parent = Arrays.copyOf(parent, cap);
+                task = Arrays.copyOf(task, cap);
+                sub = Arrays.copyOf(sub, cap);
+                client = Arrays.copyOf(client, cap);
+                exp = Arrays.copyOf(exp, cap);
+            }
+        }
+    }
+
+    private final class StatusList {
+        final long seq;
+        final String id;
+        final Instant windowEnd;
+        final byte[] bits = new byte[settings.capacity() / 8];
+        final Facts facts = new Facts();
+        int next;
+        int reserved;
+        long version;
+        private long renderedVersion = -1;
+        private Instant signedAt = Instant.MIN;
+        private Served served;
+
+        StatusList(long seq, String id, Instant windowEnd) {
+            this.seq = seq;
+            this.id = id;
+            this.windowEnd = windowEnd;
+        }
+
+        void revoke(int idx) {
+            synchronized (this) {
+                bits[idx >> 3] |= (byte) (1 << (idx & 7));
+                version++;
+            }
+        }
+
+        synchronized boolean bit(int idx) {
+            return (bits[idx >> 3] & (1 << (idx & 7))) != 0;
+        }
+
+        synchronized Served render() {
+            Instant now = clock.instant();
+            boolean changed = version != renderedVersion;
+            boolean mayResign = !now.isBefore(signedAt.plus(settings.minResign()));
+            if (served == null || (changed && mayResign)) {
+                served = sign(now);
+                renderedVersion = version;
+                signedAt = now;
+            }
+            return served;
+        }
+
+        private Served sign(Instant now) {
+            SigningKey key = signer.get();
+            Deflater d = new Deflater(Deflater.BEST_COMPRESSION);
+            d.setInput(bits);
+            d.finish();
+            ByteArrayOutputStream z = new ByteArrayOutputStream();
+            byte[] buf = new byte[8192];
+            while (!d.finished()) {
+                z.write(buf, 0, d.deflate(buf));
+            }
+            d.end();
+            Instant exp = windowEnd.plus(settings.maxLifetime());
+            long iat = now.getEpochSecond();
+            String header = "{\"alg\":\"" + key.algorithm().jwsName() + "\",\"kid\":\"" + key.id()
+                    + "\",\"typ\":\"statuslist+jwt\"}";
+            String payload = "{\"sub\":\"" + uri(id) + "\",\"iat\":" + iat + ",\"exp\":" + exp.getEpochSecond()
+                    + ",\"ttl\":" + settings.ttl().toSeconds() + ",\"status_list\":{\"bits\":1,\"lst\":\""
+                    + B64.encodeToString(z.toByteArray()) + "\"}}";
+            String input = B64.encodeToString(header.getBytes(StandardCharsets.UTF_8)) + '.'
+                    + B64.encodeToString(payload.getBytes(StandardCharsets.UTF_8));
+            byte[] sig = key.sign(input.getBytes(StandardCharsets.US_ASCII));
+            byte[] body = (input + '.' + B64.encodeToString(sig)).getBytes(StandardCharsets.US_ASCII);
+            return new Served(body, etag(body), settings.ttl());
+        }
+    }
+
+    private static String etag(byte[] body) {
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(body);
+            return "\"" + B64.encodeToString(Arrays.copyOf(h, 16)) + "\"";
+        } catch (NoSuchAlgorithmException e) {
+            throw new UncheckedIOException(new IOException(e));
+        }
+    }
+}
