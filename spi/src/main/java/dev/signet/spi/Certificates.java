@@ -10,6 +10,7 @@ import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.operator.DefaultSignatureAlgorithmIdentifierFinder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
@@ -75,11 +76,17 @@ public final class Certificates {
             X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(new X500Name(issuerName),
                     new BigInteger(127, RANDOM), Date.from(notBefore), Date.from(notAfter), new X500Name(subjectName),
                     subjectKey);
+            // RFC 5280 §4.2.1.1-2: strict validators (openssl -x509_strict, pyca/cryptography) require both key
+            // identifiers; the subkey's AKI equals its master's SKI, both SHA-1 of the master's public key (method 1).
+            JcaX509ExtensionUtils ids = new JcaX509ExtensionUtils();
+            builder.addExtension(Extension.subjectKeyIdentifier, false, ids.createSubjectKeyIdentifier(subjectKey));
+            builder.addExtension(Extension.authorityKeyIdentifier, false,
+                    ids.createAuthorityKeyIdentifier(issuer.publicKey()));
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(ca
                     ? KeyUsage.keyCertSign | KeyUsage.digitalSignature : KeyUsage.digitalSignature));
             return new JcaX509CertificateConverter().getCertificate(builder.build(new BackendContentSigner(issuer)));
-        } catch (CertificateException | IOException e) {
+        } catch (CertificateException | IOException | java.security.NoSuchAlgorithmException e) {
             throw new SignetException(SignetException.Code.INTERNAL, "cannot issue a certificate for " + subjectName, e);
         }
     }
