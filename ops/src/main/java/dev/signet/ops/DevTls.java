@@ -1,5 +1,6 @@
 package dev.signet.ops;
 
+import dev.signet.spi.StateFiles;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -59,7 +60,7 @@ final class DevTls {
                 && Files.exists(f.minter()) && Files.exists(f.minterKey())) {
             return f;
         }
-        Files.createDirectories(f.dir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        StateFiles.createDirectories(f.dir());
         Files.setPosixFilePermissions(f.dir(), PosixFilePermissions.fromString("rwx------"));
         try {
             KeyPair caKeys = ecKeys();
@@ -122,8 +123,6 @@ final class DevTls {
     }
 
     private static void write(Path file, String text) throws IOException {
-        Files.deleteIfExists(file);
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(file, text);
+        StateFiles.writeString(file, text);
     }
 }
