@@ -147,7 +147,9 @@ final class TestPki {
     private static X509Certificate build(String cn, KeyPair kp, Issued issuer, boolean isCa, List<GeneralName> sans,
                                          Instant from, Instant to, KeyPurposeId purpose) {
         try {
-            X500Name subject = new X500Name(cn.contains("=") ? cn : "CN=" + cn);
+            // Through the JDK, so the text is read as RFC 4514 (last RDN first in the encoding), as openssl writes it.
+            X500Name subject = X500Name.getInstance(new javax.security.auth.x500.X500Principal(
+                    cn.contains("=") ? cn : "CN=" + cn).getEncoded());
             X500Name issuerName = issuer == null ? subject
                     : X500Name.getInstance(issuer.cert().getSubjectX500Principal().getEncoded());
             var b = new JcaX509v3CertificateBuilder(issuerName, BigInteger.valueOf(SERIAL.incrementAndGet()),

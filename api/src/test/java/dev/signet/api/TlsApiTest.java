@@ -66,7 +66,7 @@ class TlsApiTest {
         c.put("signet.tls.reload-interval", "PT1H"); // the tests trigger reloads themselves
         minter(c, 2, "gamma", null, "spiffe-id", "spiffe://prod.example/ns/web/*");
         minter(c, 3, "delta", DELTA, "spiffe-id", "spiffe://prod.example/ns/batch");
-        minter(c, 4, "epsilon", null, "subject", "O=Example, CN=legacy-minter");
+        minter(c, 4, "epsilon", null, "subject", "CN=legacy-minter, O=Example");
         signet = new TestDaemon(dir.resolve("data"), c);
     }
 
