@@ -36,6 +36,8 @@ public final class Signet {
                    [--admin http://127.0.0.1:9090] [--json] [--cacert PEM] [--cert PEM --key PEM]
                                     show keys and their timeline, or move a key through its lifecycle
                                     (admin credential in SIGNET_ADMIN_TOKEN; --json prints the admin API's answer)
+              revoke --jti J | --task T | --sub S | --client-id M [--reason R] [--admin URL]
+                                    revoke tokens (and every token exchanged from them); prints the rule
               audit verify DIR [--pin KID]          check a replica's audit log offline (every hash link and checkpoint)
               audit find DIR --task T | --sub S | --jti J | --client-id M    records that match
               hash-credential       read a credential on stdin, print its sha256: hash for the config
@@ -59,6 +61,7 @@ public final class Signet {
                 case "serve" -> serve(rest);
                 case "dev" -> DevMode.run(rest);
                 case "keys" -> KeysCommand.run(rest);
+                case "revoke" -> RevokeCommand.run(rest);
                 case "audit" -> exitWith(auditCommand(rest));
                 case "hash-credential" -> hashCredential();
                 case "new-credential" -> newCredential();

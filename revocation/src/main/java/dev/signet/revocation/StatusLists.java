@@ -460,6 +460,9 @@ public final class StatusLists {
                 });
             }
             unpublishExpired();
+            if (!lists.isEmpty()) {
+                current = lists.lastEntry().getValue(); // allocate() starts a new one if it is full or past
+            }
         } catch (IOException e) {
             throw new SignetException(Code.UNAVAILABLE, "cannot read the status list journals under " + dir + ": "
                     + e.getMessage(), e);
