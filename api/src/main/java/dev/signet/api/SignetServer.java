@@ -52,9 +52,10 @@ public final class SignetServer implements AutoCloseable {
      */
     public static SignetServer start(SignetConfig config, ReplicaId replica, KeyBackend backend,
                                      LifecycleStore store, KeyRing keyRing, MasterKeyRing masters,
-                                     AuditTrail audit, Clock clock) {
+                                     AuditTrail trail, Clock clock) {
         checkBindable("public", "signet.port", config.host(), config.port());
         checkBindable("admin", "signet.admin.port", config.adminHost(), config.adminPort());
+        AuditTrail audit = ObservedAuditTrail.wrap(trail);
         Minters minters = new Minters(config.minters());
         StatusLists statusLists = new StatusLists(config.issuer(), replica.value(),
                 Daemon.issuerDir(config).resolve("status"),
@@ -146,7 +147,7 @@ public final class SignetServer implements AutoCloseable {
                               AuditTrail audit, SignetConfig config, ReadDeadlines deadlines,
                               java.util.function.Function<io.helidon.webserver.http.ServerRequest,
                                       dev.signet.issuance.PeerIdentity> peers) {
-        r.addFilter(RequestId::filter)
+        r.addFilter(RequestId::filter).addFilter(AccessLog::filter)
                 .register("/v1/tokens", new TokenService(minters, issuance, audit, config.maxBodyBytes(),
                         config.maxBatch(), deadlines, peers))
                 .register(TokenExchangeService.PATH, new TokenExchangeService(new dev.signet.issuance.Exchange(issuance, minters), config.issuer(), config.maxBodyBytes(), deadlines));
@@ -159,7 +160,7 @@ public final class SignetServer implements AutoCloseable {
                              KeyRing keyRing,
                              MasterKeyRing masters, KeyBackend backend, AuditTrail audit,
                              AdminAuthentication admins) {
-        r.addFilter(RequestId::filter)
+        r.addFilter(RequestId::filter).addFilter(AccessLog::filter)
                 .register("/v1", new AdminService(admins, replica, store, keyRing, masters,
                         config.delegation() != null, backend, audit));
         Problems.register(r);

@@ -94,6 +94,7 @@ public final class Signet {
         Config config = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
                 .addSource(ConfigSources.file(file)).build();
         SignetConfig signet = SignetConfig.from(config);
+        dev.signet.api.LogFormat.apply(config);
         if (!signet.issuer().startsWith("https://")) {
             // RFC 8414 §3 wants https; verifiers fetching the JWKS over http can be fed other keys.
             System.err.println("signet: WARNING: signet.issuer " + signet.issuer() + " is not https; verifiers"

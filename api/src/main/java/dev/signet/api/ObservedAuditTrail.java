@@ -1,0 +1,55 @@
+package dev.signet.api;
+
+import dev.signet.audit.AuditEvent;
+import dev.signet.audit.AuditTrail;
+
+/**
+ * The audit trail as the place every issuance and refusal already passes: counts them per minter and reason and
+ * adds minter and kid to the request's log line, without the HTTP layer knowing.
+ */
+final class ObservedAuditTrail implements AuditTrail {
+
+    private final AuditTrail trail;
+
+    private ObservedAuditTrail(AuditTrail trail) {
+        this.trail = trail;
+    }
+
+    static AuditTrail wrap(AuditTrail trail) {
+        return trail instanceof ObservedAuditTrail ? trail : new ObservedAuditTrail(trail);
+    }
+
+    @Override
+    public Receipt append(AuditEvent event) {
+        Receipt receipt = trail.append(event);
+        Object minter = event.fields().get("client_id");
+        if (minter != null) {
+            switch (event.type()) {
+                case "token" -> {
+                    SignetMetrics.token(minter.toString(), "issued", "none");
+                    AccessLog.note("minter", minter);
+                    AccessLog.note("kid", event.fields().get("kid"));
+                }
+                case "refusal" -> {
+                    Object reason = event.fields().get("reason");
+                    SignetMetrics.token(minter.toString(), "refused", reason == null ? "unknown" : reason.toString());
+                    AccessLog.note("minter", minter);
+                }
+                default -> {
+                }
+            }
+        }
+        return receipt;
+    }
+
+    @Override
+    public void countUnauthenticated(String source, String reason) {
+        SignetMetrics.token("unauthenticated", "refused", reason);
+        trail.countUnauthenticated(source, reason);
+    }
+
+    @Override
+    public String failure() {
+        return trail.failure();
+    }
+}
