@@ -218,22 +218,28 @@ public final class StatusLists {
         Map<StatusList, List<Integer>> hits = new LinkedHashMap<>();
         long latestExp = 0;
         boolean expiredMatch = false;
+        boolean chains = lists.values().stream().anyMatch(l -> l.facts.parents > 0);
         for (StatusList l : lists.values()) {
             Facts f = l.facts;
+            long[] key = kind == Kind.JTI ? f.jti : null;
+            int[] column = switch (kind) {
+                case JTI -> null;
+                case TASK -> f.task;
+                case SUB -> f.sub;
+                case CLIENT_ID -> f.client;
+            };
             for (int i = 0; i < f.size; i++) {
+                // one array compared per token; parent links only once some token was exchanged
+                boolean hit = key != null ? key[i] == jti8 : column[i] == match;
+                if (!hit && !(chains && f.parent[i] != 0 && revokedJtis.contains(f.parent[i]))) {
+                    continue;
+                }
                 if (f.jti[i] == 0) {
                     continue; // a gap left by a restart
                 }
-                boolean hit = switch (kind) {
-                    case JTI -> f.jti[i] == jti8;
-                    case TASK -> f.task[i] == match;
-                    case SUB -> f.sub[i] == match;
-                    case CLIENT_ID -> f.client[i] == match;
-                } || (f.parent[i] != 0 && revokedJtis.contains(f.parent[i]));
-                if (!hit) {
-                    continue;
+                if (chains) {
+                    revokedJtis.add(f.jti[i]);
                 }
-                revokedJtis.add(f.jti[i]);
                 if (f.exp[i] <= nowSec) {
                     expiredMatch = true;
                     continue;
@@ -488,11 +494,15 @@ public final class StatusLists {
         int[] client = new int[0];
         long[] exp = new long[0];
         int size;
+        int parents;
 
         void add(int idx, long jti8, long parent8, int task, int sub, int client, long exp) {
             ensure(idx + 1);
             this.jti[idx] = jti8;
             this.parent[idx] = parent8;
+            if (parent8 != 0) {
+                parents++;
+            }
             this.task[idx] = task;
             this.sub[idx] = sub;
             this.client[idx] = client;
