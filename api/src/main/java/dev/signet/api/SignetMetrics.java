@@ -4,8 +4,18 @@ import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.metrics.api.Timer;
 
+import dev.signet.rotation.KeyRing;
+import dev.signet.rotation.LifecycleStore;
+import dev.signet.rotation.MasterKeyRing;
+import dev.signet.spi.KeyBackend;
+import io.helidon.metrics.api.Gauge;
+
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Signet's own meters in Helidon's global registry, which the admin socket serves at {@code /observe/metrics}
@@ -21,7 +31,72 @@ final class SignetMetrics {
             Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
             Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(5)};
 
+    /** What the gauges read: the latest started server's (the registry is global, tests start several). */
+    private record Sources(KeyRing keys, MasterKeyRing masters, KeyBackend backend, LifecycleStore store,
+                           Clock clock) {
+    }
+
+    private static final AtomicReference<Sources> SOURCES = new AtomicReference<>();
+    private static final List<String> STATES = List.of("PREPARED", "ACTIVE", "RETIRED", "REVOKED");
+
     private SignetMetrics() {
+    }
+
+    /**
+     * Registers the state gauges: signet_key_next_transition_seconds{state} (the soonest of that state's keys;
+     * NaN when none), signet_keys{state}, signet_rotation_lead_seconds, signet_backend_up, signet_store_up.
+     */
+    static void watch(KeyRing keys, MasterKeyRing masters, KeyBackend backend, LifecycleStore store, Clock clock) {
+        SOURCES.set(new Sources(keys, masters, backend, store, clock));
+        for (String state : STATES) {
+            Metrics.getOrCreate(Gauge.builder("signet.key.next.transition.seconds", () -> nextTransition(state))
+                    .description("Seconds until the soonest next transition of a key in this state")
+                    .tags(Metrics.tags("state", state)));
+            Metrics.getOrCreate(Gauge.builder("signet.keys", () -> count(state))
+                    .description("Keys in this state").tags(Metrics.tags("state", state)));
+        }
+        Metrics.getOrCreate(Gauge.builder("signet.rotation.lead.seconds", () -> {
+            Sources s = SOURCES.get();
+            return s == null ? Double.NaN : (double) s.masters().policy().prepublishLead().toSeconds();
+        }).description("How long before activation a key must be published"));
+        Metrics.getOrCreate(Gauge.builder("signet.backend.up", () -> {
+            Sources s = SOURCES.get();
+            return s == null ? Double.NaN : s.backend().degraded().isEmpty() ? 1.0 : 0.0;
+        }).description("1 while the key backend answers, 0 while degraded (circuit open)"));
+        Metrics.getOrCreate(Gauge.builder("signet.store.up", () -> {
+            Sources s = SOURCES.get();
+            return s == null ? Double.NaN : s.store().degraded().isEmpty() ? 1.0 : 0.0;
+        }).description("1 while the journal store answers, 0 while it is degraded (the journal goes stale)"));
+    }
+
+    private static double count(String state) {
+        Sources s = SOURCES.get();
+        return s == null ? Double.NaN : s.masters().describe().stream().filter(k -> k.state().equals(state)).count();
+    }
+
+    private static double nextTransition(String state) {
+        Sources s = SOURCES.get();
+        if (s == null) {
+            return Double.NaN;
+        }
+        Instant now = s.clock().instant();
+        double soonest = Double.NaN;
+        for (KeyRing.KeyView k : s.masters().describe()) {
+            if (!k.state().equals(state)) {
+                continue;
+            }
+            Instant next = switch (state) {
+                case "PREPARED" -> k.activates();
+                case "ACTIVE" -> k.retires();
+                case "RETIRED" -> k.unpublishes();
+                default -> k.destroys();
+            };
+            if (next != null) {
+                double secs = Duration.between(now, next).toMillis() / 1000.0;
+                soonest = Double.isNaN(soonest) ? secs : Math.min(soonest, secs);
+            }
+        }
+        return soonest;
     }
 
     static String endpoint(String path) {

@@ -56,6 +56,7 @@ public final class SignetServer implements AutoCloseable {
         checkBindable("public", "signet.port", config.host(), config.port());
         checkBindable("admin", "signet.admin.port", config.adminHost(), config.adminPort());
         AuditTrail audit = ObservedAuditTrail.wrap(trail);
+        SignetMetrics.watch(keyRing, masters, backend, store, clock);
         Minters minters = new Minters(config.minters());
         StatusLists statusLists = new StatusLists(config.issuer(), replica.value(),
                 Daemon.issuerDir(config).resolve("status"),

@@ -156,5 +156,8 @@ class ObservabilityTest {
         assertTrue(scrape.matches("(?s).*signet_http_request_seconds_bucket\\{[^}]*endpoint=\"/v1/tokens\"[^}]*outcome=\"ok\".*"),
                 scrape);
         assertTrue(scrape.contains("outcome=\"unauthenticated\""), scrape);
+        assertTrue(scrape.matches("(?s).*signet_keys\\{[^}]*state=\"ACTIVE\"[^}]*} 1\\.0.*"), scrape);
+        assertTrue(scrape.matches("(?s).*signet_key_next_transition_seconds\\{[^}]*state=\"ACTIVE\"[^}]*} [1-9].*"), scrape);
+        assertTrue(scrape.matches("(?s).*signet_backend_up\\{[^}]*} 1\\.0.*"), scrape);
     }
 }
