@@ -10,8 +10,6 @@ import dev.signet.audit.AuditTrail;
 import dev.signet.issuance.Issuance;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
-import io.helidon.metrics.api.Counter;
-import io.helidon.metrics.api.Metrics;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -31,10 +29,6 @@ final class TokenService implements HttpService {
     private final int maxBatch;
     private final ReadDeadlines deadlines;
     private final java.util.function.Function<ServerRequest, dev.signet.issuance.PeerIdentity> peers;
-    private final Counter issued = Metrics.globalRegistry().getOrCreate(
-            Counter.builder("signet.tokens.issued").description("Tokens signed"));
-    private final Counter refused = Metrics.globalRegistry().getOrCreate(
-            Counter.builder("signet.tokens.refused").description("Token requests refused (any reason)"));
 
     /** @param peers the verified client certificate of a request, re-checked per request; null when none */
     TokenService(Minters minters, Issuance issuance, AuditTrail audit, long maxBodyBytes, int maxBatch,
@@ -63,11 +57,9 @@ final class TokenService implements HttpService {
         try {
             token = issuance.mint(minter, RequestBodies.jsonObject(req, maxBodyBytes, deadlines));
         } catch (SignetException e) {
-            refused.increment();
             issuance.refused(minter, e);
             throw e;
         }
-        issued.increment();
         res.status(Status.CREATED_201);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
@@ -88,18 +80,15 @@ final class TokenService implements HttpService {
             }
             minted = issuance.mintAll(minter, requests);
         } catch (SignetException e) {
-            refused.increment();
             issuance.refused(minter, e);
             throw e;
         }
         StringBuilder results = new StringBuilder(minted.size() * 700).append("{\"results\":[");
         for (Object result : minted) {
             if (result instanceof MintedToken token) {
-                issued.increment();
-                results.append(json(token));
+                        results.append(json(token));
             } else {
-                refused.increment();
-                results.append(JSONObjectUtils.toJSONString(
+                    results.append(JSONObjectUtils.toJSONString(
                         Map.of("problem", Problems.body((SignetException) result, RequestId.of(req)))));
             }
             results.append(',');
@@ -117,7 +106,6 @@ final class TokenService implements HttpService {
         try {
             return minters.authenticate(RequestBodies.bearer(req), peers.apply(req));
         } catch (SignetException e) {
-            refused.increment();
             audit.countUnauthenticated(req.remotePeer().host(), e.code().name());
             throw e;
         }

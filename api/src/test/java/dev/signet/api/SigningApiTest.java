@@ -436,7 +436,7 @@ class SigningApiTest {
         signet.mint(ALPHA, request("a", "https://alpha.example", 60, "repo:alpha/x", "read"));
         HttpResponse<String> metrics = signet.get(signet.adminBase() + "/observe/metrics", "Accept", "text/plain");
         assertEquals(200, metrics.statusCode());
-        assertTrue(metrics.body().contains("signet_tokens_issued_total"), "Prometheus text has the token counter");
+        assertTrue(metrics.body().contains("signet_tokens_total{"), "Prometheus text has the token counter");
         assertTrue(metrics.body().contains("signet_journal_version{"), "and the journal version per replica");
         assertTrue(metrics.body().contains("replica=\"" + dev.signet.rotation.ReplicaId.resolve(null, dataDir).value()
                 + "\""), "tagged with the replica id");
