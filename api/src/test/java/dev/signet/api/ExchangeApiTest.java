@@ -10,6 +10,7 @@ import dev.signet.verifier.Decision;
 import dev.signet.verifier.DpopVerifier;
 import dev.signet.verifier.JwksCache;
 import dev.signet.verifier.ReplayCache;
+import dev.signet.verifier.StatusListCache;
 import dev.signet.verifier.TokenVerifier;
 import dev.signet.verifier.VerifiedToken;
 import dev.signet.verifier.VerifierVectorsTest;
@@ -285,5 +286,41 @@ class ExchangeApiTest {
     @Test
     void theDaemonRunsTheVerifierConformanceVectors() throws Exception {
         assertTrue(VerifierVectorsTest.run(Path.of("..", "verifier", "vectors", "verifier-vectors.json")) >= 20);
+        assertTrue(VerifierVectorsTest.run(Path.of("..", "verifier", "vectors", "status-vectors.json")) >= 12);
+    }
+
+    @Test
+    void aRevokedParentOrTaskHasNoChildrenAndAServiceSeesTheChildRevoked() throws Exception {
+        ECKey holder = newKey();
+        String parent = mint(ALPHA, "https://alpha.example", "repo:alpha/**", "\"read\"", 3600, holder);
+        String sibling = mint(ALPHA, "https://alpha.example", "repo:alpha/**", "\"read\"", 3600, holder);
+        HttpResponse<String> r = post(signet, form(parent, newKey(), clock, "agent-1"),
+                proof(holder, clock, "POST", ENDPOINT, parent));
+        assertEquals(200, r.statusCode(), r.body());
+        String child = (String) json(r).get("access_token");
+        HttpClient http = HttpClient.newHttpClient();
+        StatusListCache status = new StatusListCache("https://signet.test", new JwksCache(URI.create(signet.jwksUrl()), http,
+                clock, Duration.ofMinutes(1), Duration.ofSeconds(10)),
+                uri -> StatusListCache.http(http).fetch(URI.create(signet.base() + uri.getRawPath())), clock,
+                Duration.ofSeconds(60), Duration.ZERO);
+        TokenVerifier service = alphaService.withStatus(status);
+        assertTrue(service.authorize(child, new TokenVerifier.Request("GET", "https://alpha.example/x",
+                null), "repo:alpha/x", "read").reason().startsWith("dpop"), "not revoked: only the proof is missing");
+
+        HttpResponse<String> revoked = RevocationApiTest.admin(signet, "POST", "/v1/revocations",
+                "{\"jti\":\"" + jti(parent) + "\"}");
+        assertEquals(201, revoked.statusCode(), revoked.body());
+        assertEquals(2, ((Number) json(revoked).get("covered")).intValue(), "the parent and its child: " + revoked.body());
+        assertRefused(post(signet, form(parent, newKey(), clock, "agent-2"), proof(holder, clock, "POST", ENDPOINT, parent)),
+                "invalid_grant", "revoked parent");
+        clock.advance(Duration.ofSeconds(61)); // the service's cached list is older than its ttl
+        Decision d = service.authorize(child, new TokenVerifier.Request("GET", "https://alpha.example/x", null),
+                "repo:alpha/x", "read");
+        assertEquals("revoked", d.reason(), "the child of a revoked parent is revoked: " + d);
+
+        assertEquals(201, RevocationApiTest.admin(signet, "POST", "/v1/revocations", "{\"task\":\"task-9\"}")
+                .statusCode());
+        assertRefused(post(signet, form(sibling, newKey(), clock, "agent-3"), proof(holder, clock, "POST", ENDPOINT,
+                sibling)), "invalid_grant", "parent of a revoked task");
     }
 }

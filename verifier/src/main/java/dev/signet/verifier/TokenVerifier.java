@@ -38,6 +38,7 @@ public final class TokenVerifier {
     private final Clock clock;
     private final Duration skew;
     private final DpopVerifier dpop;
+    private final StatusListCache status;
 
     /**
      * @param audience this service's audience, compared exactly; null only for the issuer itself, which checks a
@@ -45,12 +46,26 @@ public final class TokenVerifier {
      * @param dpop     checks proofs for bound tokens
      */
     public TokenVerifier(String issuer, String audience, KeySource keys, Clock clock, Duration skew, DpopVerifier dpop) {
+        this(issuer, audience, keys, clock, skew, dpop, null);
+    }
+
+    private TokenVerifier(String issuer, String audience, KeySource keys, Clock clock, Duration skew, DpopVerifier dpop,
+                          StatusListCache status) {
+        this.status = status;
         this.issuer = issuer;
         this.audience = audience;
         this.keys = keys;
         this.clock = clock;
         this.skew = skew;
         this.dpop = dpop;
+    }
+
+    /**
+     * This verifier, also checking each token's {@code status} claim in {@link #authorize} with {@code status}
+     * (reasons {@code revoked}, {@code status_unavailable}, {@code bad_status}).
+     */
+    public TokenVerifier withStatus(StatusListCache status) {
+        return new TokenVerifier(issuer, audience, keys, clock, skew, dpop, status);
     }
 
     /** An HTTP request as DPoP sees it: method, the URI the client addressed, and the {@code DPoP} header (or null). */
@@ -64,6 +79,9 @@ public final class TokenVerifier {
     public Decision authorize(String token, Request request, String resource, String action) {
         try {
             VerifiedToken t = verify(token);
+            if (status != null) {
+                status.check(t);
+            }
             if (t.boundJkt().isPresent()) {
                 dpop.check(request == null ? null : request.dpopProof(), request == null ? "" : request.method(),
                         request == null ? "" : request.uri(), token, t.boundJkt().get());

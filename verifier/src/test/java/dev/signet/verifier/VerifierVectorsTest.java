@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,10 +27,18 @@ public class VerifierVectorsTest {
         JWKSet jwks = JWKSet.parse((Map<String, Object>) v.get("jwks"));
         Clock clock = Clock.fixed(Instant.ofEpochSecond(((Number) v.get("now")).longValue()), ZoneOffset.UTC);
         List<Map<String, Object>> cases = (List<Map<String, Object>>) v.get("cases");
+        Map<String, Object> lists = (Map<String, Object>) v.get("status_lists");
         for (Map<String, Object> c : cases) {
             TokenVerifier verifier = new TokenVerifier((String) v.get("issuer"), (String) v.get("audience"),
                     jwks::getKeyByKeyId, clock, Duration.ZERO,
                     new DpopVerifier(clock, Duration.ofSeconds(60), new ReplayCache(clock, 100)));
+            if (lists != null) {
+                verifier = verifier.withStatus(new StatusListCache((String) v.get("issuer"), jwks::getKeyByKeyId,
+                        uri -> lists.get(uri.toString()) instanceof String body
+                                ? new StatusListCache.Response(200, body, Optional.empty())
+                                : new StatusListCache.Response(404, "", Optional.empty()),
+                        clock, Duration.ofSeconds(60), Duration.ZERO));
+            }
             Map<String, Object> r = (Map<String, Object>) c.get("request");
             Map<String, Object> expected = (Map<String, Object>) c.get("expected");
             String token = (String) c.get("token");
@@ -51,5 +60,10 @@ public class VerifierVectorsTest {
     @Test
     void everyVectorReachesItsDecision() throws Exception {
         assertTrue(run(Path.of("vectors/verifier-vectors.json")) >= 20);
+    }
+
+    @Test
+    void everyStatusVectorReachesItsDecision() throws Exception {
+        assertTrue(run(Path.of("vectors/status-vectors.json")) >= 12);
     }
 }
