@@ -61,6 +61,10 @@ public final class SignetServer implements AutoCloseable {
         StatusLists statusLists = new StatusLists(config.issuer(), replica.value(),
                 Daemon.issuerDir(config).resolve("status"),
                 StatusLists.Settings.defaults(config.rotation().maxTokenTtl()), clock, () -> masters.signingSlot().key());
+        if (config.audit() != null) {
+            RevocationFacts.restore(statusLists, config.audit().dir().resolve(replica.value()),
+                    config.rotation().maxTokenTtl(), clock);
+        }
         Issuance issuance = new Issuance(config.issuer(), keyRing, clock, audit, statusLists);
         ReadDeadlines deadlines = new ReadDeadlines(config.http().headerTimeout(), config.http().bodyTimeout());
         TlsSockets tls = TlsSockets.start(config.tls(), clock, System::getenv, null);

@@ -4,6 +4,7 @@ import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.signet.spi.testing.MutableClock;
 import dev.signet.spi.testing.RealBackends;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -107,6 +109,7 @@ class RevocationApiTest {
     void eachKindRevokesExactlyItsTokensInTheServedListAndSurvivesRestart() throws Exception {
         Map<Minted, Boolean> expected = new LinkedHashMap<>();
         Minted byJti;
+        Minted t7;
         try (TestDaemon d = new TestDaemon(dir)) {
             byJti = alpha(d, "a1", "t1");
             expected.put(byJti, true);
@@ -116,6 +119,7 @@ class RevocationApiTest {
             expected.put(alpha(d, "a5", "t4"), true);
             expected.put(alpha(d, "a4", "t3"), false);
             expected.put(alpha(d, "a1", "t1"), false);
+            t7 = alpha(d, "a7", "t7"); // revoked after the restart
             assertTrue(expected.keySet().stream().allMatch(m -> m.uri().startsWith("https://signet.test/v1/status-lists/")));
 
             revoke(d, "jti", byJti.jti(), 1);
@@ -149,13 +153,35 @@ class RevocationApiTest {
             assertEquals(403, d.mint(ALPHA, TestDaemon.request("a9", "https://alpha.example", 60, "repo:alpha/x",
                     "read").replace("}]}", "}],\"task\":\"t2\"}")).statusCode(), "the task rule survives restart");
             assertEquals(4, ((List<?>) json(admin(d, "GET", "/v1/revocations", null)).get("revocations")).size());
+
+            // The audit log gave back the facts of tokens issued before the restart: new rules cover them.
+            revoke(d, "task", "t7", 1);
+            expected.put(t7, true);
+            Minted a4 = expected.keySet().stream().filter(m -> !expected.get(m)).findFirst().orElseThrow();
+            revoke(d, "jti", a4.jti(), 1);
+            expected.put(a4, true);
+            // A list is re-signed at most once a second: poll (deadline far past that bound).
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            byte[] again = bits(d, byJti.uri());
+            while (!bit(again, a4.idx()) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+                again = bits(d, byJti.uri());
+            }
+            byte[] last = again;
+            expected.forEach((m, revoked) -> assertEquals(revoked, bit(last, m.idx()), "rule after restart: " + m));
         }
     }
 
     @Test
     void badRevocationsGetA4xxProblem() throws Exception {
-        try (TestDaemon d = new TestDaemon(dir)) {
+        MutableClock clock = new MutableClock(Instant.now());
+        try (TestDaemon d = new TestDaemon(dir, Map.of(), clock)) {
             alpha(d, "a1", "t1");
+            Minted expired = alpha(d, "a2", "t2");
+            clock.advance(Duration.ofSeconds(121));
+            HttpResponse<String> late = admin(d, "POST", "/v1/revocations", "{\"jti\":\"" + expired.jti() + "\"}");
+            assertEquals(409, late.statusCode(), late.body());
+            assertTrue(late.body().contains("expired"), late.body());
             Map<String, Integer> cases = new HashMap<>();
             cases.put("{}", 422);
             cases.put("{\"task\":\"t1\",\"sub\":\"a1\"}", 422);

@@ -165,6 +165,21 @@ public final class StatusLists {
         return new StatusRef(l.id, idx, uri(l.id));
     }
 
+    /**
+     * Puts back the facts of a token this replica issued before a restart (from its audit record), so rules made
+     * after the restart cover it. Ignored (false) for a list not published here, an index never reserved, or a
+     * token already expired.
+     */
+    public synchronized boolean restore(String listId, int idx, Token token) {
+        StatusList l = byId.get(listId);
+        if (l == null || idx < 0 || idx >= l.reserved || !clock.instant().isBefore(token.exp())) {
+            return false;
+        }
+        l.facts.add(idx, jti8(token.jti()), token.parentJti() == null ? 0 : jti8(token.parentJti()),
+                name(token.task()), name(token.sub()), name(token.clientId()), token.exp().getEpochSecond());
+        return true;
+    }
+
     public String uri(String listId) {
         return issuer + PATH + listId;
     }
