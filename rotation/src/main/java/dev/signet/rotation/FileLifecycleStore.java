@@ -20,10 +20,13 @@ public final class FileLifecycleStore implements LifecycleStore {
     static final String LOCK_FILE = "keyset.lock";
     /** Written before the first journal, never removed by Signet: the issuer existed here. */
     static final String MARKER = "issuer-started";
+    /** {@link KeyIntent}s outstanding, one line each; absent when none ever were. */
+    static final String INTENTS = "intents";
 
     private final Path journal;
     private final Path lockFile;
     private final Path marker;
+    private final Path intents;
 
     /**
      * @param directory one directory per issuer; created if missing
@@ -39,6 +42,7 @@ public final class FileLifecycleStore implements LifecycleStore {
         this.journal = dir.resolve(JOURNAL);
         this.lockFile = dir.resolve(LOCK_FILE);
         this.marker = dir.resolve(MARKER);
+        this.intents = dir.resolve(INTENTS);
     }
 
     @Override
@@ -102,6 +106,55 @@ public final class FileLifecycleStore implements LifecycleStore {
             StateFiles.writeString(journal, text);
         } catch (IOException e) {
             throw new SignetException(SignetException.Code.UNAVAILABLE, "cannot write " + journal, e);
+        }
+    }
+
+    @Override
+    public void recordIntent(KeyIntent intent) {
+        try (Lock lock = lock()) {
+            java.util.List<KeyIntent> now = new java.util.ArrayList<>(intents());
+            now.add(intent);
+            writeIntents(now);
+        }
+    }
+
+    @Override
+    public java.util.List<KeyIntent> intents() {
+        String text;
+        try {
+            text = Files.readString(intents, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return java.util.List.of();
+        } catch (IOException e) {
+            throw new SignetException(SignetException.Code.UNAVAILABLE, "cannot read " + intents, e);
+        }
+        try {
+            return text.lines().filter(l -> !l.isEmpty()).map(KeyIntent::decode).toList();
+        } catch (IllegalArgumentException e) {
+            throw new SignetException(SignetException.Code.INTERNAL, "damaged " + intents + ": " + e.getMessage()
+                    + ". Compare the backend's keys with the journal (signet keys list), destroy any key the journal"
+                    + " does not name, then delete this file", e);
+        }
+    }
+
+    @Override
+    public void clearIntent(String id) {
+        try (Lock lock = lock()) {
+            java.util.List<KeyIntent> now = intents();
+            java.util.List<KeyIntent> kept = now.stream().filter(i -> !i.id().equals(id)).toList();
+            if (kept.size() != now.size()) {
+                writeIntents(kept);
+            }
+        }
+    }
+
+    private void writeIntents(java.util.List<KeyIntent> all) {
+        StringBuilder text = new StringBuilder();
+        all.forEach(i -> text.append(i.encode()).append('\n'));
+        try {
+            StateFiles.writeString(intents, text);
+        } catch (IOException e) {
+            throw new SignetException(SignetException.Code.UNAVAILABLE, "cannot write " + intents, e);
         }
     }
 

@@ -40,6 +40,25 @@ public interface LifecycleStore {
     void compareAndSet(long expectedVersion, KeySet next);
 
     /**
+     * Journals {@code intent} before its backend call, under {@link #lock()}: a writer that no longer holds the
+     * lock (a lost lease) fails here and so never makes the call.
+     *
+     * @throws dev.signet.spi.SignetException FAILED_PRECONDITION if this writer lost the lock; UNAVAILABLE if it
+     *                                           cannot be written
+     */
+    void recordIntent(KeyIntent intent);
+
+    /**
+     * Intents recorded and not yet cleared, oldest first.
+     *
+     * @throws dev.signet.spi.SignetException UNAVAILABLE if they cannot be read; INTERNAL if damaged
+     */
+    java.util.List<KeyIntent> intents();
+
+    /** Removes the intent {@code id} once its outcome is journaled; an unknown id is ignored. */
+    void clearIntent(String id);
+
+    /**
      * Blocks until this process holds the store's lock.
      *
      * @throws dev.signet.spi.SignetException UNAVAILABLE if it cannot be had in reasonable time

@@ -22,8 +22,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * (scheduled in {@link #tick()}, or an operator command) takes the store's lock, re-reads the journal,
  * asks {@link Lifecycle} for a plan, persists it, and only then serves it from this replica: if persisting
  * fails the replica keeps serving the prior journal. Backend actions run in the order that keeps a crash
- * harmless: a key is generated before it is journaled (a crash in between leaves an unused orphan), and
- * journaled REMOVED before it is destroyed.
+ * harmless: a key is generated before it is journaled, and journaled REMOVED before it is destroyed; each call
+ * is preceded by a {@link KeyIntent} in the store, so what a crash (or a paused holder that lost the lease)
+ * leaves half done, an unjournaled key or a destroy that may have happened, is {@linkplain Reconcile finished}
+ * by the next holder of the lock.
  *
  * <p>A replica whose journal snapshot is older than {@link RotationPolicy#jwksMaxAge()} stops signing,
  * because other replicas may have retired its ACTIVE key that long ago; the retention covers that lag.
@@ -55,8 +57,8 @@ public final class MasterKeyRing implements KeyRing {
     /**
      * Opens the journal, reconciles it with the backend and applies only what is due, so a restart
      * does not rotate. A journaled key the backend lacks is revoked (never used to sign) and, if no key is
-     * left to become ACTIVE, a new one is prepared; signing then waits for its lead. Backend keys absent
-     * from the journal are ignored.
+     * left to become ACTIVE, a new one is prepared; signing then waits for its lead. Intents left in the store
+     * are settled first ({@link Reconcile}); other backend keys absent from the journal are ignored.
      *
      * @throws SignetException UNAVAILABLE if the store or backend cannot be reached
      */
@@ -85,7 +87,7 @@ public final class MasterKeyRing implements KeyRing {
                 refuseIfIssuerExisted(store, backend);
             }
             ring.bootstrapped = loaded.unstarted();
-            KeySet set = ring.reconcile(now, loaded);
+            KeySet set = ring.reconcile(now, ring.settleIntents(now, loaded));
             ring.swap(ring.applyDue(now, set), now);
         } finally {
             lock.close();
@@ -184,7 +186,7 @@ public final class MasterKeyRing implements KeyRing {
         if (plan.next() != set || !plan.idle()) {
             LifecycleStore.Lock lock = store.lock();
             try {
-                set = applyDue(now, store.load());
+                set = applyDue(now, settleIntents(now, store.load()));
             } catch (RuntimeException e) {
                 failure = e;
                 set = reloadAfter(e, set);
@@ -248,7 +250,7 @@ public final class MasterKeyRing implements KeyRing {
         Instant now = clock.instant();
         LifecycleStore.Lock lock = store.lock();
         try {
-            KeySet set = execute(now, store.load(), command);
+            KeySet set = execute(now, settleIntents(now, store.load()), command);
             swap(set, now);
             try {
                 swap(applyDue(now, set), now);
@@ -269,20 +271,59 @@ public final class MasterKeyRing implements KeyRing {
         Lifecycle.Plan plan = command.plan(now, set, null);
         KeySet current = persist(set, plan.next());
         for (String kid : plan.destroy()) {
-            try {
-                backend.destroy(kid);
-            } catch (SignetException e) {
-                if (e.code() != SignetException.Code.NOT_FOUND) {
-                    throw e;
-                }
-            }
-            resolved.remove(kid);
+            KeyIntent intent = KeyIntent.destroy(now, current.version(), kid);
+            store.recordIntent(intent);
+            destroyInBackend(kid);
             current = persist(current, Lifecycle.destroyed(now, current, kid));
+            store.clearIntent(intent.id());
         }
         if (plan.generate()) {
+            KeyIntent intent = KeyIntent.generate(now, current.version(), backendKids());
+            store.recordIntent(intent);
             SigningKey key = generate();
             current = persist(current, command.plan(now, current, new Lifecycle.NewKey(key.id(), key.algorithm())).next());
+            store.clearIntent(intent.id());
         }
+        return current;
+    }
+
+    private void destroyInBackend(String kid) {
+        try {
+            backend.destroy(kid);
+        } catch (SignetException e) {
+            if (e.code() != SignetException.Code.NOT_FOUND) {
+                throw e;
+            }
+        }
+        resolved.remove(kid);
+    }
+
+    private java.util.Set<String> backendKids() {
+        return backend.list().stream().map(SigningKey::id).collect(java.util.stream.Collectors.toSet());
+    }
+
+    /** Under the lock: finishes what intents left in the store by an earlier holder say was half done. */
+    private KeySet settleIntents(Instant now, KeySet set) {
+        List<KeyIntent> open = store.intents();
+        if (open.isEmpty()) {
+            return set;
+        }
+        Reconcile.Plan plan = Reconcile.plan(now, set, open, backendKids(), Reconcile.IN_FLIGHT);
+        for (String kid : plan.destroyOrphans()) {
+            LOG.log(System.Logger.Level.WARNING, "key {0} was generated in the {1} backend but never journaled"
+                    + " (its generator crashed or lost the lease); destroying it", kid, backend.type());
+            destroyInBackend(kid);
+        }
+        KeySet current = set;
+        for (String kid : plan.completeDestroy()) {
+            LOG.log(System.Logger.Level.WARNING, "completing the interrupted destroy of key {0}", kid);
+            destroyInBackend(kid);
+            Optional<KeyRecord> k = current.find(kid);
+            if (k.isPresent() && k.get().state() != KeyState.DESTROYED) {
+                current = persist(current, Lifecycle.destroyed(now, current, kid));
+            }
+        }
+        plan.clear().forEach(store::clearIntent);
         return current;
     }
 
@@ -315,7 +356,8 @@ public final class MasterKeyRing implements KeyRing {
 
     /**
      * Compare-and-swaps {@code next} over {@code current}. If that fails, keys new in {@code next} were
-     * generated but never journaled: orphans that will never sign, logged for the operator to destroy.
+     * generated but never journaled: orphans that will never sign, destroyed by the next holder of the lock
+     * through the intent recorded before they were generated.
      */
     private KeySet persist(KeySet current, KeySet next) {
         if (next == current) {
@@ -329,7 +371,8 @@ public final class MasterKeyRing implements KeyRing {
                 if (current.find(k.kid()).isEmpty()) {
                     resolved.remove(k.kid());
                     LOG.log(System.Logger.Level.WARNING, "key {0} was generated but not journaled; it will never"
-                            + " sign. Destroy it in the {1} backend.", k.kid(), backend.type());
+                            + " sign, and the next holder of the lock destroys it in the {1} backend", k.kid(),
+                            backend.type());
                 }
             }
             throw e;

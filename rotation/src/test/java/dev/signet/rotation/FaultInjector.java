@@ -103,6 +103,23 @@ final class FaultInjector {
             public Lock lock() {
                 return real.lock();
             }
+
+            @Override
+            public void recordIntent(KeyIntent intent) {
+                point("before intent " + intent.kind());
+                real.recordIntent(intent);
+            }
+
+            @Override
+            public List<KeyIntent> intents() {
+                return real.intents();
+            }
+
+            @Override
+            public void clearIntent(String id) {
+                point("before clearing an intent");
+                real.clearIntent(id);
+            }
         };
     }
 }

@@ -9,6 +9,7 @@ final class InMemoryLifecycleStore implements LifecycleStore {
 
     private final ReentrantLock lock = new ReentrantLock();
     private volatile KeySet current = KeySet.empty();
+    private final java.util.List<KeyIntent> ordered = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
     public KeySet load() {
@@ -35,5 +36,25 @@ final class InMemoryLifecycleStore implements LifecycleStore {
     public Lock lock() {
         lock.lock();
         return lock::unlock;
+    }
+
+    @Override
+    public void recordIntent(KeyIntent intent) {
+        lock.lock();
+        try {
+            ordered.add(intent);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public java.util.List<KeyIntent> intents() {
+        return java.util.List.copyOf(ordered);
+    }
+
+    @Override
+    public void clearIntent(String id) {
+        ordered.removeIf(i -> i.id().equals(id));
     }
 }

@@ -11,4 +11,9 @@ class InMemoryLifecycleStoreContractTest extends LifecycleStoreContract {
     protected LifecycleStore replica(String name) {
         return store;
     }
+
+    @Override
+    protected boolean tellsIssuerStarted() {
+        return false;
+    }
 }

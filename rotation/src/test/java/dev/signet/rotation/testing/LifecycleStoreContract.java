@@ -1,5 +1,6 @@
 package dev.signet.rotation.testing;
 
+import dev.signet.rotation.KeyIntent;
 import dev.signet.rotation.KeySet;
 import dev.signet.rotation.LifecycleStore;
 import dev.signet.rotation.RotationPolicy;
@@ -19,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -187,5 +189,61 @@ public abstract class LifecycleStoreContract {
             assertTrue(changed.await(20, TimeUnit.SECONDS), "no notification of the write");
         }
         assertEquals(1, b.load().version());
+    }
+
+    @Test
+    void intentsAreKeptInOrderOnEveryReplicaUntilCleared() {
+        LifecycleStore a = replica("a");
+        assertTrue(a.intents().isEmpty());
+        KeyIntent g = KeyIntent.generate(T0, 0, java.util.Set.of("old1", "old2"));
+        KeyIntent d = KeyIntent.destroy(T0.plusSeconds(1), 0, "k9");
+        try (LifecycleStore.Lock lock = a.lock()) {
+            a.recordIntent(g);
+            a.recordIntent(d);
+        }
+        assertEquals(List.of(g, d), replica("b").intents());
+        a.clearIntent(g.id());
+        a.clearIntent("not-an-intent");
+        assertEquals(List.of(d), replica("b").intents());
+        replica("b").clearIntent(d.id());
+        assertTrue(a.intents().isEmpty());
+    }
+
+    /** Recording takes the lock itself (reentrant), so a replica holding it elsewhere makes the recorder wait. */
+    @Test
+    void recordingAnIntentWaitsForTheLock() throws Exception {
+        LifecycleStore a = replica("a");
+        LifecycleStore b = replica("b");
+        KeyIntent g = KeyIntent.generate(T0, 0, java.util.Set.of());
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> recorded;
+            try (LifecycleStore.Lock lock = a.lock()) {
+                recorded = other.submit(() -> b.recordIntent(g));
+                a.compareAndSet(0, withKey(KeySet.empty(), "k1"));
+                assertTrue(a.intents().isEmpty(), "recorded while another replica held the lock");
+            }
+            recorded.get(60, TimeUnit.SECONDS);
+        } finally {
+            other.shutdownNow();
+        }
+        assertEquals(List.of(g), a.intents());
+    }
+
+    @Test
+    void issuerStartedOnceAJournalWasWritten() {
+        LifecycleStore a = replica("a");
+        if (!tellsIssuerStarted()) {
+            assertFalse(a.issuerStarted(), "a store that keeps no marker answers false");
+            return;
+        }
+        assertFalse(a.issuerStarted());
+        a.compareAndSet(0, withKey(KeySet.empty(), "k1"));
+        assertTrue(replica("b").issuerStarted());
+    }
+
+    /** Whether the store keeps the marker {@link LifecycleStore#issuerStarted} reads (the in-memory one need not). */
+    protected boolean tellsIssuerStarted() {
+        return true;
     }
 }

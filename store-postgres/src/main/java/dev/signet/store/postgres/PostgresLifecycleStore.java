@@ -1,5 +1,6 @@
 package dev.signet.store.postgres;
 
+import dev.signet.rotation.KeyIntent;
 import dev.signet.rotation.KeySet;
 import dev.signet.rotation.KeySetCodec;
 import dev.signet.rotation.LifecycleStore;
@@ -11,6 +12,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
@@ -139,6 +142,15 @@ public final class PostgresLifecycleStore implements LifecycleStore {
                     throw new SignetException(SignetException.Code.FAILED_PRECONDITION, "key journal of " + issuer
                             + " is no longer at version " + expectedVersion + "; another replica wrote it");
                 }
+                if (expectedVersion == 0) {
+                    try (PreparedStatement s = c.prepareStatement("""
+                            INSERT INTO signet.issuer (issuer, started_by, started_at)
+                            VALUES (?, ?, clock_timestamp()) ON CONFLICT (issuer) DO NOTHING""")) {
+                        s.setString(1, issuer);
+                        s.setString(2, db.replica().value());
+                        s.executeUpdate();
+                    }
+                }
                 try (PreparedStatement s = c.prepareStatement("""
                         UPDATE signet.lease SET expires_at = clock_timestamp() + ? * interval '1 millisecond'
                         WHERE issuer = ? AND token = ?""")) {
@@ -157,6 +169,81 @@ public final class PostgresLifecycleStore implements LifecycleStore {
         } finally {
             lock.close();
         }
+    }
+
+    /** A row in {@code signet.issuer}, written with the first journal and never removed by Signet. */
+    @Override
+    public boolean issuerStarted() {
+        return db.inTransaction("read whether " + issuer + " was started", c -> {
+            try (PreparedStatement s = c.prepareStatement("""
+                    SELECT EXISTS (SELECT 1 FROM signet.issuer WHERE issuer = ?)
+                        OR EXISTS (SELECT 1 FROM signet.journal WHERE issuer = ?)""")) {
+                s.setString(1, issuer);
+                s.setString(2, issuer);
+                try (ResultSet r = s.executeQuery()) {
+                    r.next();
+                    return r.getBoolean(1);
+                }
+            }
+        });
+    }
+
+    /** Fenced like the journal: a replica that lost the lease cannot record an intent, so never makes the call. */
+    @Override
+    public void recordIntent(KeyIntent intent) {
+        Lock lock = lock();
+        try {
+            Lease lease = held;
+            db.inTransaction("journal an intent for " + issuer, c -> {
+                requireLease(c, lease);
+                try (PreparedStatement s = c.prepareStatement("""
+                        INSERT INTO signet.key_intent (issuer, id, line, lease_epoch, written_by, written_at)
+                        VALUES (?, ?, ?, ?, ?, clock_timestamp())""")) {
+                    s.setString(1, issuer);
+                    s.setString(2, intent.id());
+                    s.setString(3, intent.encode());
+                    s.setLong(4, lease.epoch());
+                    s.setString(5, db.replica().value());
+                    s.executeUpdate();
+                }
+                return null;
+            });
+        } finally {
+            lock.close();
+        }
+    }
+
+    @Override
+    public List<KeyIntent> intents() {
+        return db.inTransaction("read the intents of " + issuer, c -> {
+            List<KeyIntent> all = new ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT line FROM signet.key_intent WHERE issuer = ? ORDER BY written_at, id")) {
+                s.setString(1, issuer);
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        try {
+                            all.add(KeyIntent.decode(r.getString(1)));
+                        } catch (IllegalArgumentException e) {
+                            throw new SignetException(SignetException.Code.INTERNAL, "damaged row in"
+                                    + " signet.key_intent for " + issuer + ": " + e.getMessage(), e);
+                        }
+                    }
+                }
+            }
+            return all;
+        });
+    }
+
+    @Override
+    public void clearIntent(String id) {
+        db.inTransaction("clear an intent of " + issuer, c -> {
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM signet.key_intent WHERE issuer = ? AND id = ?")) {
+                s.setString(1, issuer);
+                s.setString(2, id);
+                return s.executeUpdate();
+            }
+        });
     }
 
     /** Locks the lease row for this transaction and checks that {@code lease} still holds it. */

@@ -48,6 +48,24 @@ final class Schema {
                         read_at         timestamptz NOT NULL,
                         PRIMARY KEY (issuer, replica_id)
                     );
+                    """),
+            new Migration(2, "key intents and the issuer marker", """
+                    CREATE TABLE signet.key_intent (
+                        issuer      text NOT NULL,
+                        id          text NOT NULL,
+                        line        text NOT NULL,
+                        lease_epoch bigint NOT NULL,
+                        written_by  text NOT NULL,
+                        written_at  timestamptz NOT NULL,
+                        PRIMARY KEY (issuer, id)
+                    );
+                    CREATE TABLE signet.issuer (
+                        issuer     text PRIMARY KEY,
+                        started_by text NOT NULL,
+                        started_at timestamptz NOT NULL
+                    );
+                    INSERT INTO signet.issuer (issuer, started_by, started_at)
+                        SELECT issuer, written_by, written_at FROM signet.journal;
                     """));
 
     private Schema() {
