@@ -12,6 +12,7 @@ import dev.signet.rotation.KeyRing;
 import dev.signet.spi.Jwks;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SigningKey;
+import dev.signet.verifier.Attenuation;
 import dev.signet.verifier.DpopVerifier;
 import dev.signet.verifier.Rejected;
 import dev.signet.verifier.ReplayCache;
@@ -184,7 +185,8 @@ public final class Exchange {
         refuseRevoked(parent);
         KeyRing.SigningSlot slot = issuance.keyRing().signingSlot();
         MintedToken token = issuance.tokenIssuer().issue(slot.key(), parent.clientId(), request, slot.publishedUntil(),
-                new TokenIssuer.Chain(actors, parent.jti(), depth, parent.expiresAt()), issuance.statusLists());
+                new TokenIssuer.Chain(actors, parent.jti(), depth, parent.expiresAt()), issuance.statusLists(),
+                maxDepth(minter.policy()));
         List<Map<String, Object>> audited = new ArrayList<>(scope.size());
         for (ScopeItem item : scope) {
             audited.add(Map.of("resource", item.resource(), "actions", item.actions()));
@@ -216,9 +218,15 @@ public final class Exchange {
         }
     }
 
+    /** The {@code signet_max_depth} a bound token of this minter carries: its cap, or 0 when it may not delegate. */
+    static int maxDepth(MinterPolicy policy) {
+        return policy.delegation().enabled() ? Math.min(policy.delegation().maxDepth(), HARD_MAX_DEPTH) : 0;
+    }
+
     /**
      * Attenuation: each action of each child resource must be held by one parent grant whose resource covers the
-     * child's (grammar containment), so the child can never reach a (resource, action) its parent cannot.
+     * child's ({@link Attenuation#within}, the rule offline chains are verified with), so the child can never reach a
+     * (resource, action) its parent cannot.
      *
      * @throws ExchangeException invalid_target naming the first pair outside the parent
      */
@@ -226,7 +234,7 @@ public final class Exchange {
         for (ScopeItem item : child) {
             ResourcePattern resource = ResourcePattern.parse(item.resource());
             for (String action : item.actions()) {
-                if (parent.stream().noneMatch(g -> g.resource().covers(resource) && g.actions().contains(action))) {
+                if (!Attenuation.within(parent, resource, action)) {
                     throw invalidTarget("'" + action + "' on '" + item.resource() + "' is not within the subject_token's authorization_details");
                 }
             }

@@ -101,7 +101,8 @@ public final class Issuance {
         minter.policy().check(request);
         statusLists.checkMinting(minter.name(), request.subject(), request.task().orElse(null), null);
         KeyRing.SigningSlot slot = keyRing.signingSlot();
-        MintedToken token = issuer.issue(slot.key(), minter.name(), request, slot.publishedUntil(), null, statusLists);
+        MintedToken token = issuer.issue(slot.key(), minter.name(), request, slot.publishedUntil(), null, statusLists,
+                Exchange.maxDepth(minter.policy()));
         List<Map<String, Object>> scope = new ArrayList<>(request.scope().size());
         for (ScopeItem item : request.scope()) {
             scope.add(Map.of("resource", item.resource(), "actions", item.actions()));

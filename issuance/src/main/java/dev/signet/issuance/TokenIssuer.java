@@ -22,7 +22,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code exp}, {@code jti} (128 random bits), {@code authorization_details} (RFC 9396, one entry of type
  * {@value #DETAIL_TYPE} per scope item), {@code task} when given, {@code cnf: {jkt}} for a bound token, and for a
  * child of a token exchange {@code act} (RFC 8693 §4.1), {@code signet_parent_jti} and {@code signet_depth}, and
- * {@code status: {status_list: {idx, uri}}} (draft-ietf-oauth-status-list) when the issuer keeps status lists.
+ * {@code status: {status_list: {idx, uri}}} (draft-ietf-oauth-status-list) when the issuer keeps status lists, and
+ * {@code signet_max_depth} on a bound token whose minter may delegate: the cap an offline verifier applies to a
+ * chain of links under it (verifier {@code Chain}), since it cannot read the minter's policy.
  */
 public final class TokenIssuer {
 
@@ -57,7 +59,7 @@ public final class TokenIssuer {
      * @throws SignetException UNAVAILABLE if the key is too close to the end of its publication to sign
      */
     public MintedToken issue(SigningKey key, String minter, TokenRequest request, Instant keyPublishedUntil) {
-        return issue(key, minter, request, keyPublishedUntil, null, null);
+        return issue(key, minter, request, keyPublishedUntil, null, null, 0);
     }
 
     /**
@@ -80,9 +82,12 @@ public final class TokenIssuer {
     /**
      * As {@link #issue(SigningKey, String, TokenRequest, Instant)}, for a child of a token exchange when
      * {@code chain} is not null, with a {@code status} claim from {@code status} when it is not null.
+     *
+     * @param maxDepth the minter's delegation cap, written as {@code signet_max_depth} when the token is bound;
+     *                 0 when its minter may not delegate
      */
     MintedToken issue(SigningKey key, String minter, TokenRequest request, Instant keyPublishedUntil, Chain chain,
-                      StatusLists status) {
+                      StatusLists status, int maxDepth) {
         Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         Instant exp = now.plus(request.ttl());
         if (exp.isAfter(keyPublishedUntil)) {
@@ -118,6 +123,9 @@ public final class TokenIssuer {
             claims.append(':');
             Json.string(claims, jkt);
             claims.append("},");
+            if (maxDepth > 0) {
+                Json.field(claims, "signet_max_depth", maxDepth);
+            }
         });
         if (chain != null) {
             claims.append("\"act\":");

@@ -20,7 +20,7 @@ public final class TokenRequests {
 
     static final Set<String> FIELDS = Set.of("sub", "aud", "ttl", "scope", "task", "cnf");
     static final Set<String> RESERVED = Set.of("iss", "iat", "nbf", "exp", "jti", "kid", "alg", "typ",
-            "client_id", "authorization_details", "x5c", "jku", "act", "signet_parent_jti", "signet_depth");
+            "client_id", "authorization_details", "x5c", "jku", "act", "signet_parent_jti", "signet_depth", "signet_max_depth", "signet_prev");
     private static final int MAX_STRING = 1024;
     private static final int MAX_SCOPE = 64;
 

@@ -54,6 +54,26 @@ class BoundTokenTest {
     }
 
     @Test
+    void aBoundTokenCarriesItsMintersDelegationCapForOfflineChains() throws Exception {
+        String jkt = new ECKeyGenerator(Curve.P_256).generate().computeThumbprint().toString();
+        var key = new SoftwareKeyBackend(dir.resolve("k.p12"), "pw".toCharArray(), Clock.systemUTC()).generate(SigningAlgorithm.ES256);
+        TokenIssuer issuer = new TokenIssuer("https://iss", Clock.systemUTC());
+        JWTClaimsSet bound = SignedJWT.parse(issuer.issue(key, "m", TokenRequests.parse(body(Map.of("jkt", jkt))),
+                Instant.MAX, null, null, 3).token()).getJWTClaimsSet();
+        assertEquals(3L, bound.getClaim("signet_max_depth"));
+        JWTClaimsSet bearer = SignedJWT.parse(issuer.issue(key, "m", TokenRequests.parse(body(null)), Instant.MAX,
+                null, null, 3).token()).getJWTClaimsSet();
+        assertNull(bearer.getClaim("signet_max_depth"), "an unbound token cannot root a chain");
+        JWTClaimsSet undelegable = SignedJWT.parse(issuer.issue(key, "m", TokenRequests.parse(body(Map.of("jkt", jkt))),
+                Instant.MAX, null, null, 0).token()).getJWTClaimsSet();
+        assertNull(undelegable.getClaim("signet_max_depth"));
+        assertEquals(0, Exchange.maxDepth(new MinterPolicy(java.util.Set.of("*"), List.of("**"), java.util.Set.of("read"),
+                java.time.Duration.ofMinutes(5), new MinterPolicy.Delegation(false, 3, false))));
+        assertEquals(2, Exchange.maxDepth(new MinterPolicy(java.util.Set.of("*"), List.of("**"), java.util.Set.of("read"),
+                java.time.Duration.ofMinutes(5), new MinterPolicy.Delegation(true, 2, false))));
+    }
+
+    @Test
     void aBearerRequestHasNoCnf() throws Exception {
         assertTrue(TokenRequests.parse(body(null)).boundJkt().isEmpty());
     }
@@ -72,7 +92,7 @@ class BoundTokenTest {
 
     @Test
     void chainClaimsStayReserved() {
-        for (String claim : List.of("act", "signet_depth", "signet_parent_jti")) {
+        for (String claim : List.of("act", "signet_depth", "signet_parent_jti", "signet_max_depth", "signet_prev")) {
             Map<String, Object> b = body(null);
             b.put(claim, "x");
             SignetException e = assertThrows(SignetException.class, () -> TokenRequests.parse(b));

@@ -27,9 +27,9 @@ public class StatusListBench {
         for (int round = 0; round < 3; round++) {
             long t0 = System.nanoTime();
             int n = 20000;
-            for (int i = 0; i < n; i++) issuer.issue(key, "m", req, Instant.MAX, null, null);
+            for (int i = 0; i < n; i++) issuer.issue(key, "m", req, Instant.MAX, null, null, 0);
             long t1 = System.nanoTime();
-            for (int i = 0; i < n; i++) issuer.issue(key, "m", req, Instant.MAX, null, claimLists);
+            for (int i = 0; i < n; i++) issuer.issue(key, "m", req, Instant.MAX, null, claimLists, 0);
             long t2 = System.nanoTime();
             System.out.printf("round %d: without status %.0f tokens/s, with status %.0f tokens/s%n", round,
                     n / ((t1 - t0) / 1e9), n / ((t2 - t1) / 1e9));

@@ -159,7 +159,7 @@ public final class TokenVerifier {
         return value;
     }
 
-    private static List<VerifiedToken.Grant> grants(Object details) {
+    static List<VerifiedToken.Grant> grants(Object details) {
         if (!(details instanceof List<?> list) || list.isEmpty()) {
             throw new Rejected("bad_claims", "authorization_details must be a non-empty list");
         }
@@ -186,7 +186,7 @@ public final class TokenVerifier {
     }
 
     /** {@code act} nested as RFC 8693 §4.1 does: the current actor outermost. */
-    private static List<String> actors(Object act) {
+    static List<String> actors(Object act) {
         List<String> actors = new ArrayList<>();
         while (act != null) {
             if (!(act instanceof Map<?, ?> m) || !(m.get("sub") instanceof String sub) || sub.isEmpty()

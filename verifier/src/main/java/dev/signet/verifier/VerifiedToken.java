@@ -37,6 +37,10 @@ public record VerifiedToken(String token, String subject, String audience, Strin
      * {@link ResourcePattern} the issuer's policy and attenuation use). Proof of possession is not checked here.
      */
     public Decision allows(String resource, String action) {
+        return allows(grants, resource, action);
+    }
+
+    static Decision allows(List<Grant> grants, String resource, String action) {
         boolean resourceGranted = false;
         for (Grant g : grants) {
             if (g.resource().matches(resource)) {
