@@ -28,12 +28,24 @@ final class AdminAuthentication {
 
     /** @throws SignetException UNAUTHENTICATED if a configured credential is missing or wrong */
     void check(ServerRequest req) {
-        if (credential != null) {
-            String presented = RequestBodies.bearer(req);
-            if (presented == null || !credential.matches(presented)) {
-                throw new SignetException(Code.UNAUTHENTICATED, "an admin credential is required");
-            }
+        checkCredential(RequestBodies.bearer(req));
+        checkCertificate(req);
+    }
+
+    /** True when an admin credential is configured (the key timeline page then asks for it). */
+    boolean needsCredential() {
+        return credential != null;
+    }
+
+    /** @throws SignetException UNAUTHENTICATED if a credential is configured and {@code presented} is not it */
+    void checkCredential(String presented) {
+        if (credential != null && (presented == null || !credential.matches(presented))) {
+            throw new SignetException(Code.UNAUTHENTICATED, "an admin credential is required");
         }
+    }
+
+    /** @throws SignetException UNAUTHENTICATED if an admin client certificate is configured and not presented */
+    void checkCertificate(ServerRequest req) {
         if (certificate != null) {
             PeerIdentity peer = peers.apply(req);
             if (peer == null) {

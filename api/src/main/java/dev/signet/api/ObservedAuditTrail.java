@@ -10,13 +10,16 @@ import dev.signet.audit.AuditTrail;
 final class ObservedAuditTrail implements AuditTrail {
 
     private final AuditTrail trail;
+    private final IssuanceWindow window;
 
-    private ObservedAuditTrail(AuditTrail trail) {
+    private ObservedAuditTrail(AuditTrail trail, IssuanceWindow window) {
         this.trail = trail;
+        this.window = window;
     }
 
-    static AuditTrail wrap(AuditTrail trail) {
-        return trail instanceof ObservedAuditTrail ? trail : new ObservedAuditTrail(trail);
+    /** @param window where the key timeline page's last hour per minter is counted */
+    static AuditTrail wrap(AuditTrail trail, IssuanceWindow window) {
+        return new ObservedAuditTrail(trail instanceof ObservedAuditTrail o ? o.trail : trail, window);
     }
 
     @Override
@@ -27,12 +30,14 @@ final class ObservedAuditTrail implements AuditTrail {
             switch (event.type()) {
                 case "token" -> {
                     SignetMetrics.token(minter.toString(), "issued", "none");
+                    window.issued(minter.toString());
                     AccessLog.note("minter", minter);
                     AccessLog.note("kid", event.fields().get("kid"));
                 }
                 case "refusal" -> {
                     Object reason = event.fields().get("reason");
                     SignetMetrics.token(minter.toString(), "refused", reason == null ? "unknown" : reason.toString());
+                    window.refused(minter.toString());
                     AccessLog.note("minter", minter);
                 }
                 default -> {
@@ -45,6 +50,7 @@ final class ObservedAuditTrail implements AuditTrail {
     @Override
     public void countUnauthenticated(String source, String reason) {
         SignetMetrics.token("unauthenticated", "refused", reason);
+        window.refused("unauthenticated");
         trail.countUnauthenticated(source, reason);
     }
 

@@ -55,7 +55,8 @@ public final class SignetServer implements AutoCloseable {
                                      AuditTrail trail, Clock clock) {
         checkBindable("public", "signet.port", config.host(), config.port());
         checkBindable("admin", "signet.admin.port", config.adminHost(), config.adminPort());
-        AuditTrail audit = ObservedAuditTrail.wrap(trail);
+        IssuanceWindow lastHour = new IssuanceWindow(clock);
+        AuditTrail audit = ObservedAuditTrail.wrap(trail, lastHour);
         SignetMetrics.watch(keyRing, masters, backend, store, clock);
         Minters minters = new Minters(config.minters());
         StatusLists statusLists = new StatusLists(config.issuer(), replica.value(),
@@ -96,6 +97,8 @@ public final class SignetServer implements AutoCloseable {
                             config.tls().adminClientCertificate(), tls::adminPeer);
                     r.register("/v1/revocations", new RevocationService(admins, statusLists, audit, deadlines));
                     adminRouting(r, config, replica, store, keyRing, masters, backend, audit, admins);
+                    r.register("/ui", new KeyTimelinePage(admins, new UiSessions(clock), config.issuer(), replica,
+                            store, keyRing, masters, backend, lastHour, deadlines, clock));
                 })
                 .build()
                 .start();

@@ -263,6 +263,15 @@ public final class KmsKeyBackend implements KeyBackend {
     }
 
     @Override
+    public Circuit circuit() {
+        return switch (calls.breaker().state()) {
+            case CLOSED -> Circuit.CLOSED;
+            case HALF_OPEN -> Circuit.HALF_OPEN;
+            case OPEN -> Circuit.OPEN;
+        };
+    }
+
+    @Override
     public void close() {
         AutoCloseable c = checks;
         if (c != null) {

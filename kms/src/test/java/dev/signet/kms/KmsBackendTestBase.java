@@ -271,6 +271,7 @@ abstract class KmsBackendTestBase extends KeyBackendContract {
     void anOutageOpensTheCircuitFailsFastAndRecoversWhenKmsReturns() throws Exception {
         try (KmsKeyBackend b = openWith(Map.of("breaker-failures", "3", "breaker-cool-down", "30s"))) {
             SigningKey key = b.generate(SigningAlgorithm.ES256);
+            assertEquals(dev.signet.spi.KeyBackend.Circuit.CLOSED, b.circuit());
             peerDown();
             try {
                 for (int i = 0; i < 3; i++) {
@@ -280,6 +281,7 @@ abstract class KmsBackendTestBase extends KeyBackendContract {
                     assertNoInternals(e.getMessage());
                 }
                 assertTrue(b.degraded().orElseThrow().contains("circuit open"));
+                assertEquals(dev.signet.spi.KeyBackend.Circuit.OPEN, b.circuit(), "the metric and /ui show it");
                 assertNoInternals(b.degraded().orElseThrow());
             } finally {
                 peerUp();
@@ -293,6 +295,7 @@ abstract class KmsBackendTestBase extends KeyBackendContract {
             clock.advance(Duration.ofSeconds(30));
             SigningKey fresh = b.generate(SigningAlgorithm.ES256);
             assertTrue(b.degraded().isEmpty());
+            assertEquals(dev.signet.spi.KeyBackend.Circuit.CLOSED, b.circuit());
             assertTrue(JwsVerification.verifies(signCompact(fresh, "{\"sub\":\"recovered\"}"), Jwks.publicJwk(fresh)));
         }
     }

@@ -254,6 +254,12 @@ public final class Pkcs11KeyBackend implements KeyBackend {
                 + " (deleted, or the token re-initialised); revoke it to sign with a new key");
     }
 
+    /** OPEN while the token session is lost and being re-established: calls fail fast with a retry hint. */
+    @Override
+    public Circuit circuit() {
+        return recovery.degraded().isPresent() ? Circuit.OPEN : Circuit.CLOSED;
+    }
+
     @Override
     public void close() {
         recovery.close();

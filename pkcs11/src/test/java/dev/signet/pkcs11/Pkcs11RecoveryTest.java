@@ -68,6 +68,7 @@ class Pkcs11RecoveryTest {
         assertEquals(SignetException.Code.UNAVAILABLE, e.code());
         assertTrue(e.retryAfter().isPresent(), "UNAVAILABLE must say when to retry");
         assertTrue(backend.degraded().isPresent());
+        assertEquals(dev.signet.spi.KeyBackend.Circuit.OPEN, backend.circuit(), "calls fail fast while reconnecting");
         assertFalse(e.getMessage().contains(PIN) || backend.degraded().get().contains(PIN));
         // While degraded, the keys known before the fault are still listed and found.
         assertEquals(2, backend.list().size());
@@ -89,6 +90,7 @@ class Pkcs11RecoveryTest {
         fake.putBack(LABEL);
         scheduler.advance(MAX);
         assertTrue(backend.degraded().isEmpty(), () -> backend.degraded().get());
+        assertEquals(dev.signet.spi.KeyBackend.Circuit.CLOSED, backend.circuit());
         assertTrue(fake.reinitializations.get() > 0, "the library was re-initialised, as SoftHSM2 needs");
         assertTrue(signsFor(key, key, "after"), "the same handle signs again with the same key");
         assertTrue(signsFor(backend.get(other.id()), other, "after"));

@@ -134,6 +134,11 @@ public final class MasterKeyRing implements KeyRing {
         return bootstrapped;
     }
 
+    /** When this replica last read the journal it serves; signing stops one JWKS max-age after it. */
+    public Instant journalReadAt() {
+        return view.readAt();
+    }
+
     /** The journal this replica serves. */
     public KeySet keySet() {
         return view.set();

@@ -52,6 +52,21 @@ public interface KeyBackend extends AutoCloseable {
         return java.util.Optional.empty();
     }
 
+    /** Whether calls reach the backend: a breaker's states, named as metrics and the key timeline show them. */
+    enum Circuit {
+        /** Calls go out. */
+        CLOSED,
+        /** One probe call is out to see whether the backend is back. */
+        HALF_OPEN,
+        /** Calls fail fast (outage, or the session is being re-established). */
+        OPEN
+    }
+
+    /** The backend's circuit breaker; a backend without one is always {@link Circuit#CLOSED}. */
+    default Circuit circuit() {
+        return Circuit.CLOSED;
+    }
+
     @Override
     default void close() {
     }
