@@ -160,6 +160,7 @@ public final class SignetServer implements AutoCloseable {
                         config.maxBatch(), deadlines, peers))
                 .register(TokenExchangeService.PATH, new TokenExchangeService(new dev.signet.issuance.Exchange(issuance, minters), config.issuer(), config.maxBodyBytes(), deadlines));
         JwksService.register(r, keyRing, config.issuer());
+        OpenApiService.register(r, "public.yaml");
         r.any(Problems::notFound);
         Problems.register(r);
     }
@@ -171,6 +172,7 @@ public final class SignetServer implements AutoCloseable {
         r.addFilter(RequestId::filter).addFilter(AccessLog::filter)
                 .register("/v1", new AdminService(admins, replica, store, keyRing, masters,
                         config.delegation() != null, backend, audit));
+        OpenApiService.register(r, "admin.yaml");
         Problems.register(r);
     }
 

@@ -31,6 +31,8 @@ final class TestDaemon implements AutoCloseable {
     final Daemon daemon;
     final SignetConfig config;
     final HttpClient http = HttpClient.newHttpClient();
+    /** "SOCKET METHOD /template" of every documented operation this daemon was called on. */
+    final java.util.Set<String> operations = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     TestDaemon(Path dataDir) {
         this(dataDir, Map.of());
@@ -107,11 +109,35 @@ final class TestDaemon implements AutoCloseable {
         return send(b.build());
     }
 
+    /** Sends, then checks the exchange against the socket's OpenAPI document ({@link OpenApiContract}). */
     HttpResponse<String> send(HttpRequest request) {
+        HttpResponse<String> res;
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
+            res = http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException | InterruptedException e) {
             throw new AssertionError("request failed: " + request, e);
+        }
+        conforms(request, res);
+        return res;
+    }
+
+    /** Fails the calling test when the document does not describe this exchange with this daemon. */
+    void conforms(HttpRequest request, HttpResponse<String> res) {
+        int port = request.uri().getPort();
+        OpenApiContract.Socket socket = port == daemon.server().port() ? OpenApiContract.Socket.PUBLIC
+                : port == daemon.server().adminPort() ? OpenApiContract.Socket.ADMIN : null;
+        if (socket == null) {
+            return;
+        }
+        OpenApiContract contract = OpenApiContract.of(socket);
+        OpenApiContract.Exchange exchange = new OpenApiContract.Exchange(request.method(), request.uri(),
+                request.headers().firstValue("Content-Type").orElse(null), RequestBodyText.of(request),
+                res.statusCode(), res.headers().firstValue("Content-Type").orElse(null), res.body());
+        String issuerPath = URI.create(config.issuer()).getRawPath().replaceAll("/$", "");
+        contract.assertConforms(exchange, issuerPath);
+        String operation = contract.operation(exchange, issuerPath);
+        if (operation != null) {
+            operations.add(socket + " " + operation);
         }
     }
 

@@ -65,6 +65,7 @@ class TlsApiTest {
         c.put("signet.tls.client-trust.dev.example", dir.resolve("dev.pem").toString());
         c.put("signet.tls.reload-interval", "PT1H"); // the tests trigger reloads themselves
         minter(c, 2, "gamma", null, "spiffe-id", "spiffe://prod.example/ns/web/*");
+        c.put("signet.minters.2.delegation.allow-unbound", "true");
         minter(c, 3, "delta", DELTA, "spiffe-id", "spiffe://prod.example/ns/batch");
         minter(c, 4, "epsilon", null, "subject", "CN=legacy-minter, O=Example");
         signet = new TestDaemon(dir.resolve("data"), c);
@@ -103,8 +104,15 @@ class TlsApiTest {
         if (credential != null) {
             b.header("Authorization", "Bearer " + credential);
         }
+        return send(http, b.build());
+    }
+
+    /** Sends over TLS and checks the exchange against the OpenAPI document, as {@link TestDaemon#send} does. */
+    static HttpResponse<String> send(HttpClient http, HttpRequest request) throws IOException {
         try {
-            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> res = http.send(request, HttpResponse.BodyHandlers.ofString());
+            signet.conforms(request, res);
+            return res;
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }
@@ -150,6 +158,44 @@ class TlsApiTest {
         TestPki.Issued svid = TestPki.svid(prodCa, "spiffe://prod.example/ns/web/front");
         try (HttpClient http = client(svid.clientContext(serverCa))) {
             assertEquals("gamma", clientId(mint(http, null, GAMMA_REQUEST)));
+        }
+    }
+
+    /**
+     * Issue 17: every minter-authenticated endpoint takes a certificate-only minter (batch as well as single), and
+     * the token exchange, which authenticates the parent's holder rather than a minter, takes its tokens: the child
+     * keeps the minter's name as client_id.
+     */
+    @Test
+    void certificateOnlyMinterBatchesAndItsTokensAreExchanged() throws Exception {
+        TestPki.Issued svid = TestPki.svid(prodCa, "spiffe://prod.example/ns/web/batcher");
+        String parent;
+        try (HttpClient http = client(svid.clientContext(serverCa))) {
+            HttpResponse<String> batch = send(http, HttpRequest.newBuilder(URI.create(base() + "/v1/tokens/batch"))
+                    .timeout(Duration.ofSeconds(20)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"requests\":[" + GAMMA_REQUEST + ","
+                            + GAMMA_REQUEST.replace("repo:gamma", "repo:alpha") + "]}")).build());
+            assertEquals(200, batch.statusCode(), batch.body());
+            java.util.List<?> results = (java.util.List<?>) TestDaemon.json(batch).get("results");
+            parent = (String) ((Map<?, ?>) results.get(0)).get("token");
+            assertTrue(parent != null, batch.body());
+            assertEquals("urn:signet:problem:permission-denied",
+                    ((Map<?, ?>) ((Map<?, ?>) results.get(1)).get("problem")).get("type"), "gamma's policy still holds");
+        }
+        // The holder of the parent exchanges it over TLS without any client certificate.
+        try (HttpClient http = client(TestPki.trustOnly(serverCa))) {
+            String form = "grant_type=" + java.net.URLEncoder.encode(dev.signet.issuance.Exchange.GRANT_TYPE, StandardCharsets.UTF_8)
+                    + "&subject_token=" + parent + "&subject_token_type="
+                    + java.net.URLEncoder.encode(dev.signet.issuance.Exchange.ACCESS_TOKEN_TYPE, StandardCharsets.UTF_8)
+                    + "&actor=sub-agent-1";
+            HttpResponse<String> child = send(http, HttpRequest.newBuilder(URI.create(base() + "/v1/token-exchange"))
+                    .timeout(Duration.ofSeconds(20)).header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString(form)).build());
+            assertEquals(200, child.statusCode(), child.body());
+            String token = (String) TestDaemon.json(child).get("access_token");
+            var claims = com.nimbusds.jwt.SignedJWT.parse(token).getJWTClaimsSet();
+            assertEquals("gamma", claims.getStringClaim("client_id"));
+            assertEquals("sub-agent-1", claims.getJSONObjectClaim("act").get("sub"));
         }
     }
 
