@@ -5,6 +5,7 @@ import com.nimbusds.jose.util.JSONObjectUtils;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
@@ -43,6 +44,7 @@ public final class SignetClient implements AutoCloseable {
 
     private final URI base;
     private final String credential;
+    private final String issuer;
     private final HttpClient http;
     private final boolean ownsHttp;
     private final Duration attemptTimeout;
@@ -55,6 +57,7 @@ public final class SignetClient implements AutoCloseable {
     private SignetClient(Builder b) {
         this.base = b.base;
         this.credential = b.credential;
+        this.issuer = b.issuer != null ? b.issuer : base.toString().replaceAll("/$", "");
         this.ownsHttp = b.http == null;
         this.http = b.http != null ? b.http : HttpClient.newBuilder().connectTimeout(b.attemptTimeout).build();
         this.attemptTimeout = b.attemptTimeout;
@@ -107,31 +110,107 @@ public final class SignetClient implements AutoCloseable {
         }
     }
 
+    /**
+     * RFC 8693 token exchange at {@code /v1/token-exchange}: no minter credential (the caller holds the parent and
+     * proves it). A 503 {@code temporarily_unavailable} is retried like a mint's when the request signs its proofs per
+     * attempt ({@link ExchangeRequest}).
+     *
+     * @throws OAuthErrorException the RFC 6749 error Signet answered with
+     * @throws java.io.UncheckedIOException when Signet could not be reached before the deadline
+     */
+    public ExchangedToken exchange(ExchangeRequest request) {
+        String htu = issuer + "/v1/token-exchange";
+        Map<String, Object> body = attempt(() -> {
+            Instant now = clock.instant();
+            StringBuilder form = new StringBuilder();
+            request.form(issuer, now).forEach((k, v) -> form.append(form.isEmpty() ? "" : "&")
+                    .append(URLEncoder.encode(k, StandardCharsets.UTF_8)).append('=')
+                    .append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
+            HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve("/v1/token-exchange"))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString(form.toString(), StandardCharsets.US_ASCII));
+            String dpop = request.dpop(htu, now);
+            if (dpop != null) {
+                b.header("DPoP", dpop);
+            }
+            return b;
+        }, res -> {
+            Map<String, Object> json = parse(res.body());
+            if (res.statusCode() == 200) {
+                return json;
+            }
+            Duration retryAfter = seconds(res.headers().firstValue("Retry-After").orElse(null));
+            OAuthErrorException e = new OAuthErrorException(Objects.toString(json.get("error"), "invalid_request"),
+                    Objects.toString(json.get("error_description"), ""), res.statusCode(), retryAfter);
+            if (res.statusCode() == 503 && request.repeatable()) {
+                throw new Retry(e, retryAfter);
+            }
+            throw e;
+        });
+        try {
+            return new ExchangedToken(JSONObjectUtils.getString(body, "access_token"),
+                    JSONObjectUtils.getString(body, "token_type"),
+                    Duration.ofSeconds(JSONObjectUtils.getLong(body, "expires_in")));
+        } catch (ParseException | RuntimeException e) {
+            throw new IllegalStateException("Signet answered the exchange without a token: " + e.getMessage(), e);
+        }
+    }
+
     private Map<String, Object> call(String path, String json, int expected) {
+        return attempt(() -> {
+            HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8));
+            if (credential != null) {
+                b.header("Authorization", "Bearer " + credential);
+            }
+            return b;
+        }, res -> {
+            if (res.statusCode() == expected) {
+                return parse(res.body());
+            }
+            Problem p = problem(parse(res.body()), res.headers().firstValue("Retry-After").orElse(null),
+                    res.headers().firstValue("X-Request-Id").orElse(null), res.statusCode());
+            SignetProblemException failure = new SignetProblemException(p);
+            if (!p.retryable()) {
+                throw failure;
+            }
+            throw new Retry(failure, p.retryAfter());
+        });
+    }
+
+    /** An answer that says "later": the failure to throw if no retry is left, and Retry-After when given. */
+    private static final class Retry extends Exception {
+        final RuntimeException failure;
+        final Duration hint;
+
+        Retry(RuntimeException failure, Duration hint) {
+            super(null, null, false, false);
+            this.failure = failure;
+            this.hint = hint;
+        }
+    }
+
+    @FunctionalInterface
+    private interface Answer {
+        Map<String, Object> read(HttpResponse<String> res) throws Retry;
+    }
+
+    /** One call: a fresh request per attempt, retried on {@link Retry} and on connections that could not be made. */
+    private Map<String, Object> attempt(java.util.function.Supplier<HttpRequest.Builder> request, Answer answer) {
         Instant end = clock.instant().plus(deadline);
         budget.onRequest();
         for (int attempt = 1; ; attempt++) {
             Duration left = Duration.between(clock.instant(), end);
-            HttpRequest request = HttpRequest.newBuilder(base.resolve(path))
-                    .timeout(min(attemptTimeout, left.isNegative() ? Duration.ofMillis(1) : left))
-                    .header("Authorization", "Bearer " + credential)
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8))
-                    .build();
+            HttpRequest built = request.get()
+                    .timeout(min(attemptTimeout, left.isNegative() ? Duration.ofMillis(1) : left)).build();
             Duration wait;
             RuntimeException failure;
             try {
-                HttpResponse<String> res = http.send(request, HttpResponse.BodyHandlers.ofString());
-                if (res.statusCode() == expected) {
-                    return parse(res.body());
-                }
-                Problem p = problem(parse(res.body()), res.headers().firstValue("Retry-After").orElse(null),
-                        res.headers().firstValue("X-Request-Id").orElse(null), res.statusCode());
-                failure = new SignetProblemException(p);
-                if (!p.retryable()) {
-                    throw failure;
-                }
-                wait = p.retryAfterHint().orElse(backoff(attempt));
+                return answer.read(http.send(built, HttpResponse.BodyHandlers.ofString()));
+            } catch (Retry r) {
+                failure = r.failure;
+                wait = r.hint != null ? r.hint : backoff(attempt);
             } catch (ConnectException | HttpConnectTimeoutException e) {
                 failure = new java.io.UncheckedIOException("cannot reach Signet at " + base + ": " + e, e);
                 wait = backoff(attempt);
@@ -153,6 +232,10 @@ public final class SignetClient implements AutoCloseable {
                 throw failure;
             }
         }
+    }
+
+    private static Duration seconds(String retryAfter) {
+        return retryAfter != null && retryAfter.matches("\\d{1,6}") ? Duration.ofSeconds(Long.parseLong(retryAfter)) : null;
     }
 
     /** Retry-After is a floor: wait it plus up to half again, so clients told the same thing spread out. */
@@ -231,6 +314,7 @@ public final class SignetClient implements AutoCloseable {
     public static final class Builder {
         private final URI base;
         private String credential;
+        private String issuer;
         private HttpClient http;
         private Duration attemptTimeout = Duration.ofSeconds(5);
         private Duration deadline = Duration.ofSeconds(15);
@@ -244,9 +328,19 @@ public final class SignetClient implements AutoCloseable {
             this.base = Objects.requireNonNull(base, "base");
         }
 
-        /** The minter's bearer credential (sent as {@code Authorization: Bearer}); never logged. */
+        /** The minter's bearer credential (sent as {@code Authorization: Bearer} on mints); never logged. */
         public Builder credential(String credential) {
             this.credential = credential;
+            return this;
+        }
+
+        /**
+         * Signet's issuer URL ({@code signet.issuer}), which DPoP proofs and actor tokens name; needed for
+         * {@link SignetClient#exchange} when Signet is reached at another URL (a load balancer, a port). Default: the
+         * base URL.
+         */
+        public Builder issuer(String issuer) {
+            this.issuer = issuer.replaceAll("/$", "");
             return this;
         }
 
@@ -285,10 +379,11 @@ public final class SignetClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Without a credential, {@code mint} authenticates by the client certificate of your {@link #httpClient}
+         * alone (a certificate-only minter), and {@code exchange} needs none.
+         */
         public SignetClient build() {
-            if (credential == null || credential.isEmpty()) {
-                throw new IllegalStateException("a minter credential is required");
-            }
             return new SignetClient(this);
         }
     }

@@ -11,7 +11,7 @@ import java.util.Objects;
  * "A token for agent {@code sub}, audience {@code aud}, these resources and actions, for {@code ttl}".
  * Signet fills in everything else and refuses what the minter's policy does not allow.
  */
-public record TokenRequest(String sub, String aud, Duration ttl, List<Scope> scope, String task) {
+public record TokenRequest(String sub, String aud, Duration ttl, List<Scope> scope, String task, String jkt) {
 
     /** One resource and the actions on it. */
     public record Scope(String resource, List<String> actions) {
@@ -26,6 +26,11 @@ public record TokenRequest(String sub, String aud, Duration ttl, List<Scope> sco
         Objects.requireNonNull(aud, "aud");
         Objects.requireNonNull(ttl, "ttl");
         scope = List.copyOf(scope);
+    }
+
+    /** An unbound (bearer) token request. */
+    public TokenRequest(String sub, String aud, Duration ttl, List<Scope> scope, String task) {
+        this(sub, aud, ttl, scope, task, null);
     }
 
     public static Builder builder(String sub, String aud) {
@@ -44,6 +49,9 @@ public record TokenRequest(String sub, String aud, Duration ttl, List<Scope> sco
         m.put("scope", items);
         if (task != null) {
             m.put("task", task);
+        }
+        if (jkt != null) {
+            m.put("cnf", Map.of("jkt", jkt));
         }
         return m;
     }
@@ -70,13 +78,24 @@ public record TokenRequest(String sub, String aud, Duration ttl, List<Scope> sco
             return this;
         }
 
+        private String jkt;
+
         public Builder task(String task) {
             this.task = task;
             return this;
         }
 
+        /**
+         * Binds the token to the agent's key (RFC 7800 {@code cnf.jkt}, its RFC 7638 thumbprint): services then want
+         * a DPoP proof by that key, and a token exchange wants one too ({@link ExchangeRequest.Builder#proofKey}).
+         */
+        public Builder boundTo(com.nimbusds.jose.jwk.JWK agentKey) {
+            this.jkt = Proofs.thumbprint(agentKey);
+            return this;
+        }
+
         public TokenRequest build() {
-            return new TokenRequest(sub, aud, ttl, scope, task);
+            return new TokenRequest(sub, aud, ttl, scope, task, jkt);
         }
     }
 }

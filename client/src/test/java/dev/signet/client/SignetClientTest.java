@@ -57,6 +57,7 @@ class SignetClientTest {
         c.put("signet.minters.0.audiences.0", "https://api.example.com");
         c.put("signet.minters.0.resources.0", "repo:acme/*");
         c.put("signet.minters.0.actions.0", "read");
+        c.put("signet.minters.0.actions.1", "write");
         daemon = Daemon.start(SignetConfig.from(Config.builder().disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource().addSource(ConfigSources.create(c)).build()), Clock.systemUTC());
         base = URI.create("http://127.0.0.1:" + daemon.server().port());
@@ -193,6 +194,136 @@ class SignetClientTest {
         } finally {
             s.stop(0);
             quick.stop(0);
+        }
+    }
+
+    static com.nimbusds.jose.jwk.ECKey newKey() throws Exception {
+        return new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256).generate();
+    }
+
+    static Token boundParent(SignetClient signet, com.nimbusds.jose.jwk.JWK holder) {
+        return signet.mint(TokenRequest.builder("agent-7", "https://api.example.com").ttl(Duration.ofMinutes(10))
+                .allow("repo:acme/widgets", "read", "write").task("task-42").boundTo(holder).build());
+    }
+
+    @Test
+    void exchangeDelegatesANarrowerBoundChildThatVerifiesOffline() throws Exception {
+        var holder = newKey();
+        var subAgent = newKey();
+        try (SignetClient minter = SignetClient.builder(base).credential(MINTER).build();
+             SignetClient agent = SignetClient.builder(base).issuer("https://signet.test").build()) {
+            Token parent = boundParent(minter, holder);
+            ExchangedToken child = agent.exchange(ExchangeRequest.builder(parent.token()).proofKey(holder)
+                    .actor("sub-agent-1", subAgent).allow("repo:acme/widgets", "read")
+                    .requestedTtl(Duration.ofMinutes(5)).build());
+            assertEquals("DPoP", child.tokenType());
+            assertTrue(child.expiresIn().compareTo(Duration.ofMinutes(5)) <= 0, child.toString());
+            assertFalse(child.toString().contains(child.accessToken()), "toString never shows the token");
+            SignedJWT jwt = SignedJWT.parse(child.accessToken());
+            JWKSet jwks = JWKSet.load(new URL(base + "/.well-known/jwks.json"));
+            assertTrue(JwsVerification.verifies(child.accessToken(), jwks.getKeyByKeyId(jwt.getHeader().getKeyID())));
+            var claims = jwt.getJWTClaimsSet();
+            assertEquals("agent-7", claims.getSubject());
+            assertEquals("front-end", claims.getStringClaim("client_id"));
+            assertEquals("sub-agent-1", claims.getJSONObjectClaim("act").get("sub"));
+            assertEquals(Proofs.thumbprint(subAgent), claims.getJSONObjectClaim("cnf").get("jkt"));
+            assertEquals(1L, claims.getLongClaim("signet_depth"));
+
+            ExchangedToken bearer = agent.exchange(ExchangeRequest.builder(parent.token())
+                    .dpop(Proofs.dpop(holder, "https://signet.test/v1/token-exchange", parent.token(), Instant.now()))
+                    .actor("sub-agent-2").build());
+            assertEquals("Bearer", bearer.tokenType(), "a caller-built proof works as well");
+        }
+    }
+
+    @Test
+    void exchangeRefusalsAreTypedOAuthErrors() throws Exception {
+        var holder = newKey();
+        try (SignetClient minter = SignetClient.builder(base).credential(MINTER).build();
+             SignetClient agent = SignetClient.builder(base).issuer("https://signet.test").build()) {
+            Token parent = boundParent(minter, holder);
+            OAuthErrorException wider = assertThrows(OAuthErrorException.class, () -> agent.exchange(
+                    ExchangeRequest.builder(parent.token()).proofKey(holder).actor("s").allow("repo:acme/other", "read")
+                            .build()));
+            assertEquals("invalid_target", wider.error());
+            assertEquals(400, wider.status());
+            OAuthErrorException unproven = assertThrows(OAuthErrorException.class, () -> agent.exchange(
+                    ExchangeRequest.builder(parent.token()).actor("s").build()));
+            assertEquals("invalid_grant", unproven.error());
+            OAuthErrorException otherKey = assertThrows(OAuthErrorException.class, () -> agent.exchange(
+                    ExchangeRequest.builder(parent.token()).proofKey(newKey()).actor("s").build()));
+            assertEquals("invalid_grant", otherKey.error());
+            assertFalse(otherKey.getMessage().contains(parent.token()), "no token in the error");
+        }
+    }
+
+    /** 503 temporarily_unavailable twice, then the daemon: every attempt carries a fresh DPoP proof. */
+    @Test
+    void exchangeRetriesTemporarilyUnavailableWithAFreshProofEachTime() throws Exception {
+        var holder = newKey();
+        AtomicInteger calls = new AtomicInteger();
+        List<String> proofs = java.util.Collections.synchronizedList(new ArrayList<>());
+        HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        s.createContext("/", ex -> {
+            byte[] body = ex.getRequestBody().readAllBytes();
+            proofs.add(ex.getRequestHeaders().getFirst("DPoP"));
+            java.net.http.HttpResponse<byte[]> real;
+            if (calls.incrementAndGet() <= 2) {
+                byte[] error = "{\"error\":\"temporarily_unavailable\",\"error_description\":\"later\"}"
+                        .getBytes(StandardCharsets.UTF_8);
+                ex.getResponseHeaders().add("Retry-After", "1");
+                ex.getResponseHeaders().add("Content-Type", "application/json");
+                ex.sendResponseHeaders(503, error.length);
+                ex.getResponseBody().write(error);
+            } else {
+                try {
+                    real = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                                    base.resolve(ex.getRequestURI().getPath()))
+                            .header("DPoP", ex.getRequestHeaders().getFirst("DPoP"))
+                            .header("Content-Type", "application/x-www-form-urlencoded")
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+                } catch (InterruptedException e) {
+                    throw new java.io.IOException(e);
+                }
+                ex.sendResponseHeaders(real.statusCode(), real.body().length);
+                ex.getResponseBody().write(real.body());
+            }
+            ex.close();
+        });
+        s.start();
+        MutableClock clock = new MutableClock(Instant.now());
+        List<Duration> slept = new ArrayList<>();
+        try (SignetClient minter = SignetClient.builder(base).credential(MINTER).build();
+             SignetClient agent = SignetClient.builder(URI.create("http://127.0.0.1:" + s.getAddress().getPort()))
+                     .issuer("https://signet.test").clock(clock, d -> { slept.add(d); clock.advance(d); }).build()) {
+            Token parent = boundParent(minter, holder);
+            ExchangedToken child = agent.exchange(ExchangeRequest.builder(parent.token()).proofKey(holder)
+                    .actor("sub-agent-3").build());
+            assertEquals("Bearer", child.tokenType());
+            assertEquals(3, calls.get());
+            assertEquals(3, new java.util.HashSet<>(proofs).size(), "a fresh proof per attempt: " + proofs);
+            assertEquals(2, slept.size());
+            assertTrue(slept.stream().allMatch(d -> d.compareTo(Duration.ofSeconds(1)) >= 0), slept.toString());
+
+            calls.set(0);
+            String once = Proofs.dpop(holder, "https://signet.test/v1/token-exchange", parent.token(), clock.instant());
+            OAuthErrorException e = assertThrows(OAuthErrorException.class, () -> agent.exchange(
+                    ExchangeRequest.builder(parent.token()).dpop(once).actor("sub-agent-4").build()));
+            assertEquals("temporarily_unavailable", e.error());
+            assertEquals(Duration.ofSeconds(1), e.retryAfter().orElseThrow());
+            assertEquals(1, calls.get(), "a caller-built proof is never replayed");
+        } finally {
+            s.stop(0);
+        }
+    }
+
+    @Test
+    void withoutACredentialAMintReliesOnTheClientCertificateAndIsRefusedWithoutOne() {
+        try (SignetClient anonymous = SignetClient.builder(base).build()) {
+            SignetProblemException e = assertThrows(SignetProblemException.class, () -> anonymous.mint(
+                    TokenRequest.builder("a", "https://api.example.com").allow("repo:acme/x", "read").build()));
+            assertEquals(401, e.problem().status());
         }
     }
 }
