@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# ops/bin/bench tls [SECONDS per phase, default 10]: TLS 1.3 against plain HTTP in the same run.
+# Two dev daemons (software backend, ES256, same configuration) run side by side, one plain and one serving TLS
+# with a throwaway CA made here; the load alternates between them, so machine load hits both alike. Per phase:
+# saturation (wrk, keep-alive) for single tokens and batches of 50, tokens per server CPU-second (from the
+# daemon's own utime+stime), p99; then both paced at the same rate (half the plain saturation) for p99; then
+# new TLS handshakes per second (openssl s_time -new: full TLS 1.3 handshakes, no resumption), without and with a
+# client certificate. wrk cannot present a client certificate, so throughput uses a bearer minter over TLS.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+secs="${1:-10}"
+command -v wrk >/dev/null || { echo "bench tls: needs wrk (apt-get install wrk)" >&2; exit 2; }
+command -v openssl >/dev/null || { echo "bench tls: needs openssl" >&2; exit 2; }
+"$root/ops/bin/signet" --version >/dev/null   # builds and installs the release when the sources changed
+data="$(mktemp -d)"; minter="bench-minter-$RANDOM$RANDOM"
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$data"' EXIT
+
+# A throwaway CA, a server certificate for 127.0.0.1, and a client certificate (an X.509-SVID) for s_time.
+pki="$data/pki"; mkdir -p "$pki"
+(cd "$pki"
+ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=bench-ca \
+   -keyout ca-key.pem -out ca.pem -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign 2>/dev/null
+ openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost -keyout server-key.pem \
+   -out server.csr 2>/dev/null
+ openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -days 1 -out server.pem \
+   -extfile <(printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n') 2>/dev/null
+ openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=bench-minter -keyout minter-key.pem \
+   -out minter.csr 2>/dev/null
+ openssl x509 -req -in minter.csr -CA ca.pem -CAkey ca-key.pem -days 1 -out minter.pem \
+   -extfile <(printf 'subjectAltName=URI:spiffe://signet.dev/minter/bench\nextendedKeyUsage=clientAuth\n') 2>/dev/null)
+
+start() { # NAME PORT ADMIN_PORT [--set ...]
+  local name=$1 port=$2 admin=$3; shift 3
+  SIGNET_DEV_MINTER_TOKEN="$minter" SIGNET_DEV_ADMIN_TOKEN="bench-admin" \
+    "$root/.signet/install/current/bin/signet" dev --port "$port" --admin-port "$admin" \
+    --data-dir "$data/$name" "$@" >"$data/$name.log" 2>&1 &
+  pids+=($!)
+}
+start plain 18580 19580
+start tls 18581 19581 --set signet.issuer=https://127.0.0.1:18581 \
+  --set signet.tls.certificate="$pki/server.pem" --set signet.tls.private-key="$pki/server-key.pem" \
+  --set signet.tls.client-trust.signet.dev="$pki/ca.pem" \
+  --set signet.minters.1.name=bench-cert --set signet.minters.1.client-certificate.spiffe-id=spiffe://signet.dev/minter/bench \
+  --set 'signet.minters.1.audiences.0=*' --set 'signet.minters.1.resources.0=**' --set 'signet.minters.1.actions.0=*'
+plain_pid=${pids[0]}; tls_pid=${pids[1]}
+deadline=$(( $(date +%s) + 300 ))
+until curl -sf http://127.0.0.1:19580/observe/health >/dev/null 2>&1 \
+   && curl -sf http://127.0.0.1:19581/observe/health >/dev/null 2>&1; do
+  for n in plain tls; do
+    kill -0 "${pids[$([ $n = plain ] && echo 0 || echo 1)]}" 2>/dev/null \
+      || { echo "bench tls: the $n daemon died; its log:" >&2; tail -30 "$data/$n.log" >&2; exit 1; }
+  done
+  [ "$(date +%s)" -lt "$deadline" ] || { echo "bench tls: daemons not healthy in 300 s" >&2; exit 1; }
+  sleep 0.1
+done
+url_plain=http://127.0.0.1:18580; url_tls=https://127.0.0.1:18581
+proto="$(curl -s -o /dev/null -w '%{ssl_version}' --cacert "$pki/ca.pem" -X POST "$url_tls/v1/tokens" 2>/dev/null || true)"
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(openssl version)"
+echo "== two dev daemons, software backend, ES256: plain $url_plain and TLS $url_tls ($(curl -sv --cacert "$pki/ca.pem" "$url_tls/.well-known/jwks.json" 2>&1 >/dev/null | grep -m1 -o 'TLSv1.[0-9] / [A-Z0-9_]*' || echo "$proto"))"
+
+hz=$(getconf CLK_TCK)
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+run_wrk() { # URL CONNS BATCH [DELAY_MS] -> the wrk: line
+  SIGNET_TOKEN="$minter" SIGNET_BATCH="$3" SIGNET_DELAY_MS="${4:-0}" \
+    wrk -t1 -c"$2" -d"${secs}s" -s "$root/ops/bench/mint.lua" "$1" | grep '^wrk:'
+}
+field() { sed -E "s/.* $1=([0-9.]+).*/\1/" <<<"$2"; }
+declare -A per_cpu
+for batch in 0 50; do
+  label=$([ "$batch" = 0 ] && echo "single-token" || echo "batch of $batch")
+  conns=$([ "$batch" = 0 ] && echo 32 || echo 4)
+  for which in plain tls; do   # warm-up: both JITs, both sides
+    run_wrk "$([ $which = plain ] && echo $url_plain || echo $url_tls)" "$conns" "$batch" >/dev/null
+  done
+  sat_plain_rps=0
+  for round in 1 2; do
+    for which in plain tls; do
+      pid=$([ $which = plain ] && echo "$plain_pid" || echo "$tls_pid")
+      url=$([ $which = plain ] && echo $url_plain || echo $url_tls)
+      c0=$(cpu "$pid"); line="$(run_wrk "$url" "$conns" "$batch")"; c1=$(cpu "$pid")
+      rps=$(field 'requests/s' "$line"); tps=$(( rps * (batch > 0 ? batch : 1) ))
+      cores=$(awk -v d=$((c1 - c0)) -v hz="$hz" -v s="$secs" 'BEGIN{printf "%.2f", d/hz/s}')
+      per=$(awk -v t="$tps" -v c="$cores" 'BEGIN{printf "%.0f", (c > 0 ? t/c : 0)}')
+      per_cpu[$which]=$(( ${per_cpu[$which]:-0} + per ))
+      [ "$which" = plain ] && sat_plain_rps=$(( sat_plain_rps + rps ))
+      printf '== %-13s %-5s round %d, saturation (%d keep-alive connections): tokens/s=%d, server %s cores -> %d tokens per server CPU-second; p99=%sms\n' \
+        "$label" "$which" "$round" "$conns" "$tps" "$cores" "$per" "$(field p99 "$line")"
+    done
+  done
+  echo "   $label: TLS/plain tokens per server CPU-second = $(awk -v t="${per_cpu[tls]}" -v p="${per_cpu[plain]}" 'BEGIN{printf "%.2f", t/p}') (target >= 0.85 for single tokens)"
+  per_cpu=()
+  half=$(( sat_plain_rps / 4 )); [ "$half" -ge 2 ] || half=2
+  pconns=$(( (half * 3 + 999) / 1000 )); [ "$pconns" -ge 2 ] || pconns=2
+  for which in plain tls; do
+    line="$(run_wrk "$([ $which = plain ] && echo $url_plain || echo $url_tls)" "$pconns" "$batch" $(( pconns * 1000 / half )))"
+    printf '== %-13s %-5s paced at %d req/s (half the plain saturation, %d connections): achieved %s req/s, p50=%sms p99=%sms\n' \
+      "$label" "$which" "$half" "$pconns" "$(field 'requests/s' "$line")" "$(field p50 "$line")" "$(field p99 "$line")"
+  done
+done
+
+# New connections: full TLS 1.3 handshakes (s_time -new never resumes), against the TLS daemon's public socket.
+for who in "server-authenticated" "with a client certificate"; do
+  extra=(); [ "$who" = "server-authenticated" ] || extra=(-cert "$pki/minter.pem" -key "$pki/minter-key.pem")
+  c0=$(cpu "$tls_pid")
+  out="$(openssl s_time -connect 127.0.0.1:18581 -new -time "$secs" -CAfile "$pki/ca.pem" "${extra[@]}" 2>&1 | grep -m1 'connections in' || true)"
+  c1=$(cpu "$tls_pid")
+  n=$(sed -E 's/^([0-9]+) connections in ([0-9.]+)s.*/\1/' <<<"$out"); t=$(sed -E 's/^([0-9]+) connections in ([0-9.]+)s.*/\2/' <<<"$out")
+  cores=$(awk -v d=$((c1 - c0)) -v hz="$hz" -v s="$secs" 'BEGIN{printf "%.2f", d/hz/s}')
+  echo "== new TLS handshakes ($who, one client, s_time -new): ${out:-s_time failed} -> $(awk -v n="$n" -v t="$t" 'BEGIN{printf "%.0f", (t > 0 ? n/t : 0)}')/s; server $cores cores -> $(awk -v n="$n" -v t="$t" -v c="$cores" 'BEGIN{printf "%.0f", (c > 0 && t > 0 ? n/t/c : 0)}') per server CPU-second"
+done
+echo "== RSS after the run: plain $(awk '/VmRSS/{print $2/1024 " MiB"}' "/proc/$plain_pid/status"), TLS $(awk '/VmRSS/{print $2/1024 " MiB"}' "/proc/$tls_pid/status")"
