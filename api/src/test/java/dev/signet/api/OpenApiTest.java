@@ -148,6 +148,15 @@ class OpenApiTest {
             assertEquals(200, signet.get(signet.adminBase() + "/observe/health" + health).statusCode(), health);
         }
         assertEquals(200, signet.get(signet.adminBase() + "/observe/metrics", "Accept", "text/plain").statusCode());
+        assertEquals(200, signet.get(signet.adminBase() + "/ui").statusCode());
+        HttpResponse<String> login = signet.send(HttpRequest.newBuilder(URI.create(signet.adminBase() + "/ui/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("credential=" + ADMIN)).build());
+        assertEquals(303, login.statusCode());
+        String cookie = login.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
+        assertEquals(200, signet.get(signet.adminBase() + "/ui", "Cookie", cookie).statusCode());
+        assertEquals(303, signet.send(HttpRequest.newBuilder(URI.create(signet.adminBase() + "/ui/logout"))
+                .header("Cookie", cookie).POST(HttpRequest.BodyPublishers.noBody()).build()).statusCode());
         signet.get(signet.base() + "/openapi");
         signet.get(signet.adminBase() + "/openapi");
 
