@@ -125,6 +125,12 @@ public final class Daemon implements AutoCloseable {
                         + " this setting exists to measure what the audit trail costs, not for service");
             } else {
                 trail = audit = openAudit(config, replica, backend, masters, clock);
+                if (store instanceof dev.signet.store.postgres.PostgresLifecycleStore pg) {
+                    // Each checkpoint's head goes to the database, off the signing path, for audit verify --heads-from.
+                    var heads = pg.auditHeads();
+                    audit.onCheckpoint(h -> heads.publish(new dev.signet.store.postgres.PostgresAuditHeads.Head(
+                            h.replica(), h.seq(), h.head(), h.time(), h.jws())));
+                }
                 KeyTransitions transitions = new KeyTransitions(ring, audit);
                 transitions.observe();
                 transitionWatch = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(

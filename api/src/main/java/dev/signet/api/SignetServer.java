@@ -88,7 +88,8 @@ public final class SignetServer implements AutoCloseable {
                 .addFeature(observe)
                 .routing(r -> {
                     StatusListService.register(r, statusLists, config.issuer());
-                    publicRouting(r, minters, keyRing, issuance, audit, config, deadlines, tls::publicPeer);
+                    publicRouting(r, minters, keyRing, issuance, audit, config, deadlines, tls::publicPeer,
+                            proofReplays(store, clock));
                 })
                 .putSocket(ADMIN_SOCKET, s -> listener(s.host(config.adminHost()).port(config.adminPort()),
                         config.http(), deadlines, tls.adminTls))
@@ -151,14 +152,27 @@ public final class SignetServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Where proof and actor-token jtis are remembered: in the PostgreSQL store, so every replica refuses a proof
+     * another one accepted; with the file store, in this process (replicas on one host behind one endpoint do not
+     * share it: RUNBOOK).
+     */
+    private static dev.signet.verifier.ProofReplays proofReplays(LifecycleStore store, Clock clock) {
+        if (store instanceof dev.signet.store.postgres.PostgresLifecycleStore pg) {
+            return pg.proofJtis()::firstUse;
+        }
+        return new dev.signet.verifier.ReplayCache(clock, 1_000_000);
+    }
+
     static void publicRouting(HttpRouting.Builder r, Minters minters, KeyRing keyRing, Issuance issuance,
                               AuditTrail audit, SignetConfig config, ReadDeadlines deadlines,
                               java.util.function.Function<io.helidon.webserver.http.ServerRequest,
-                                      dev.signet.issuance.PeerIdentity> peers) {
+                                      dev.signet.issuance.PeerIdentity> peers,
+                              dev.signet.verifier.ProofReplays replays) {
         r.addFilter(RequestId::filter).addFilter(AccessLog::filter)
                 .register("/v1/tokens", new TokenService(minters, issuance, audit, config.maxBodyBytes(),
                         config.maxBatch(), deadlines, peers))
-                .register(TokenExchangeService.PATH, new TokenExchangeService(new dev.signet.issuance.Exchange(issuance, minters), config.issuer(), config.maxBodyBytes(), deadlines));
+                .register(TokenExchangeService.PATH, new TokenExchangeService(new dev.signet.issuance.Exchange(issuance, minters, replays), config.issuer(), config.maxBodyBytes(), deadlines));
         JwksService.register(r, keyRing, config.issuer());
         OpenApiService.register(r, "public.yaml");
         r.any(Problems::notFound);

@@ -1,6 +1,10 @@
 package dev.signet.api;
 
+import com.nimbusds.jose.jwk.ECKey;
+import dev.signet.audit.AuditLog;
+import dev.signet.audit.AuditVerifier;
 import dev.signet.spi.SignetException;
+import dev.signet.store.postgres.PostgresStore;
 import dev.signet.store.postgres.testing.PostgresCluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -10,10 +14,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
 import static dev.signet.api.TestDaemon.ALPHA;
@@ -89,6 +95,101 @@ class PostgresReplicasApiTest {
             await(() -> a.get(a.jwksUrl()).body().equals(b.get(b.jwksUrl()).body()), Duration.ofSeconds(20),
                     "the rotation on A is not published by B");
         }
+    }
+
+    /** RFC 9449 §11.1 across replicas: the jti table in PostgreSQL is shared, so B refuses what A accepted. */
+    @Test
+    void aDpopProofAcceptedByOneReplicaIsRefusedByTheOther(@TempDir Path dir) throws Exception {
+        PostgresCluster pg = PostgresCluster.shared();
+        Map<String, String> c = postgres(dir, pg, pg.newDatabase());
+        try (TestDaemon a = new TestDaemon(dir.resolve("a"), c); TestDaemon b = new TestDaemon(dir.resolve("b"), c)) {
+            ECKey holder = Delegates.newKey();
+            String parent = (String) json(a.mint(ALPHA, "{\"sub\":\"principal-1\",\"aud\":\"https://alpha.example\","
+                    + "\"ttl\":600,\"scope\":[{\"resource\":\"repo:alpha/x\",\"actions\":[\"read\"]}],"
+                    + "\"cnf\":{\"jkt\":\"" + Delegates.jkt(holder) + "\"}}")).get("token");
+            Clock clock = Clock.systemUTC();
+            String proof = Delegates.proof(holder, clock, "POST", Delegates.ENDPOINT, parent);
+            HttpResponse<String> first = Delegates.post(a, Delegates.form(parent, Delegates.newKey(), clock, "step-1"), proof);
+            assertEquals(200, first.statusCode(), first.body());
+            // A fresh actor token, so only the proof is replayed.
+            HttpResponse<String> replayed = Delegates.post(b, Delegates.form(parent, Delegates.newKey(), clock, "step-1"), proof);
+            assertEquals(400, replayed.statusCode(), replayed.body());
+            assertEquals("invalid_grant", json(replayed).get("error"), replayed.body());
+            assertTrue(replayed.body().contains("used before"), replayed.body());
+            HttpResponse<String> fresh = Delegates.post(b, Delegates.form(parent, Delegates.newKey(), clock, "step-2"),
+                    Delegates.proof(holder, clock, "POST", Delegates.ENDPOINT, parent));
+            assertEquals(200, fresh.statusCode(), "a new proof is fine on B: " + fresh.body());
+
+            pg.stop();
+            try {
+                HttpResponse<String> down = Delegates.post(b, Delegates.form(parent, Delegates.newKey(), clock, "step-3"),
+                        Delegates.proof(holder, clock, "POST", Delegates.ENDPOINT, parent));
+                assertEquals(503, down.statusCode(), "fail closed without the shared cache: " + down.body());
+                assertTrue(down.headers().firstValue("Retry-After").isPresent());
+                assertEquals(201, b.mint(ALPHA, MINT).statusCode(), "minting never touches the database");
+            } finally {
+                pg.start();
+            }
+        }
+    }
+
+    /**
+     * Each checkpoint head goes to PostgreSQL; a log whose tail was cut together with its last checkpoints
+     * verifies on its own (tail "unanchored") and is found cut against the heads.
+     */
+    @Test
+    void auditHeadsInTheStoreShowATailCutThatTheLogAloneCannotShow(@TempDir Path dir) throws Exception {
+        PostgresCluster pg = PostgresCluster.shared();
+        String url = pg.newDatabase();
+        Map<String, String> c = postgres(dir, pg, url);
+        c.put("signet.audit.checkpoint-every", "3");
+        String replica;
+        try (TestDaemon a = new TestDaemon(dir.resolve("a"), c)) {
+            replica = (String) json(a.get(a.adminBase() + "/v1/keys", "Authorization", "Bearer " + TestDaemon.ADMIN))
+                    .get("replica");
+            for (int i = 0; i < 10; i++) {
+                assertEquals(201, a.mint(ALPHA, MINT).statusCode());
+            }
+        }
+        Path log = dir.resolve("a/audit").resolve(replica);
+        try (PostgresStore db = PostgresStore.open(new PostgresStore.Settings(url, pg.user(), pg.password(),
+                new dev.signet.rotation.ReplicaId("auditor")))) {
+            await(() -> heads(db).containsKey(replica), Duration.ofSeconds(20), "no head of " + replica + " in PostgreSQL");
+            AuditVerifier.Report whole = AuditVerifier.verify(log, Optional.empty(), heads(db));
+            assertTrue(whole.ok(), whole.describe());
+            long lastCheckpoint = whole.lastAnchored();
+            await(() -> heads(db).get(replica).seq() == lastCheckpoint, Duration.ofSeconds(20),
+                    "the store does not reach the log's last checkpoint " + lastCheckpoint);
+
+            Path segment;
+            try (var files = Files.list(log)) {
+                segment = files.filter(f -> f.getFileName().toString().endsWith(".jsonl")).sorted().reduce((x, y) -> y)
+                        .orElseThrow();
+            }
+            List<String> lines = Files.readAllLines(segment);
+            List<Integer> checkpoints = new java.util.ArrayList<>();
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).contains("\"type\":\"checkpoint\"")) {
+                    checkpoints.add(i);
+                }
+            }
+            assertTrue(checkpoints.size() >= 3, "checkpoints every 3 records: " + checkpoints);
+            // Keep one record after the last-but-one checkpoint: the two last checkpoints go with the tail.
+            int keep = checkpoints.get(checkpoints.size() - 2) + 2;
+            Files.writeString(segment, String.join("\n", lines.subList(0, keep)) + "\n");
+            AuditVerifier.Report alone = AuditVerifier.verify(log, Optional.empty());
+            assertTrue(alone.ok() && alone.unanchored() > 0, alone.describe());
+            AuditVerifier.Report anchored = AuditVerifier.verify(log, Optional.empty(), heads(db));
+            assertFalse(anchored.ok(), anchored.describe());
+            assertTrue(anchored.problem().contains("were cut"), anchored.describe());
+        }
+    }
+
+    private static Map<String, AuditLog.Head> heads(PostgresStore db) {
+        Map<String, AuditLog.Head> heads = new HashMap<>();
+        db.journal("https://signet.test").auditHeads().latest().forEach((r, h) ->
+                heads.put(r, new AuditLog.Head(h.replica(), h.seq(), h.head(), h.time(), h.jws())));
+        return heads;
     }
 
     @Test

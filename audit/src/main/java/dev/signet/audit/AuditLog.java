@@ -121,6 +121,9 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     private static final Duration REFUSALS_EVERY = Duration.ofSeconds(10);
     private Instant refusalsSince;
 
+    private volatile java.util.function.Consumer<Head> onCheckpoint = h -> {
+    };
+
     private volatile String failure;
     private volatile Instant failedAt;
     private volatile boolean closed;
@@ -142,6 +145,22 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
      */
     public static AuditLog open(Options options, CheckpointKeys keys, Clock clock) {
         return open(options, keys, clock, Segments.FILES);
+    }
+
+    /**
+     * A checkpoint as written into the log, durable: the chain head it signs, its sequence number, and the JWS.
+     * Kept outside the log (the PostgreSQL store keeps each replica's latest), it lets {@link AuditVerifier}
+     * tell a cut tail from a crash's torn one.
+     */
+    public record Head(String replica, long seq, String head, String time, String jws) {
+    }
+
+    /**
+     * Called on the writer thread after each checkpoint is durable; it must not block (hand the head to another
+     * thread). Failures are logged, never fail the log.
+     */
+    public void onCheckpoint(java.util.function.Consumer<Head> listener) {
+        this.onCheckpoint = java.util.Objects.requireNonNull(listener);
     }
 
     static AuditLog open(Options options, CheckpointKeys keys, Clock clock, Segments.Opener opener) {
@@ -475,8 +494,16 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
                         + "before seq " + nextSeq + " verifies from the old pin only");
             }
         }
-        String jws = Checkpoints.checkpoint(key, options.replica(), nextSeq, prev, now());
+        long seq = nextSeq;
+        String head = prev;
+        String time = now();
+        String jws = Checkpoints.checkpoint(key, options.replica(), seq, head, time);
         writeNow("checkpoint", "\"jws\":\"" + jws + "\"");
+        try {
+            onCheckpoint.accept(new Head(options.replica(), seq, head, time, jws));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "audit: passing on the checkpoint head failed: " + e.getMessage());
+        }
         checkpointKid = key.id();
         sinceCheckpoint = 0;
         lastCheckpoint = clock.instant();

@@ -67,6 +67,55 @@ public final class AuditVerifier {
         return new Walk(pin).run(dir);
     }
 
+    /**
+     * {@link #verify}, then compares the log with the latest checkpoint heads kept outside it (the PostgreSQL
+     * store keeps each replica's): a head the log lacks means records were cut from its end, which the log alone
+     * cannot tell from a crash's torn tail.
+     *
+     * @param heads the latest head of each replica, by replica id
+     */
+    public static Report verify(Path dir, Optional<String> pin, Map<String, AuditLog.Head> heads) throws IOException {
+        Walk walk = new Walk(pin);
+        Report report = walk.run(dir);
+        if (!report.ok()) {
+            return report;
+        }
+        if (walk.replica == null || !heads.containsKey(walk.replica)) {
+            List<String> notes = new ArrayList<>(report.notes());
+            notes.add("the store has no checkpoint head for replica " + walk.replica + ": nothing outside the log"
+                    + " anchors its tail");
+            return withNotes(report, notes);
+        }
+        AuditLog.Head h = heads.get(walk.replica);
+        String found = walk.checkpointJws.get(h.seq());
+        if (found == null) {
+            long last = walk.expectedSeq - 1;
+            String problem = h.seq() > last
+                    ? "the log ends at seq " + last + ", but the store's latest checkpoint head for replica "
+                    + walk.replica + " is seq " + h.seq() + " (" + h.time() + "): the records after seq " + last
+                    + " were cut"
+                    : "the store's latest checkpoint head for replica " + walk.replica + " (seq " + h.seq() + ", "
+                    + h.time() + ") is not a checkpoint in this log: records were cut or replaced";
+            return new Report(false, problem, walk.at, report.records(), report.checkpoints(), report.keyLinks(),
+                    report.firstKey(), report.lastKey(), report.lastAnchored(), 0, report.notes());
+        }
+        if (!found.equals(h.jws())) {
+            return new Report(false, "the checkpoint at seq " + h.seq() + " differs from the head the store kept"
+                    + " for replica " + walk.replica + " (" + h.time() + "): the log was rewritten", walk.at,
+                    report.records(), report.checkpoints(), report.keyLinks(), report.firstKey(), report.lastKey(),
+                    report.lastAnchored(), 0, report.notes());
+        }
+        List<String> notes = new ArrayList<>(report.notes());
+        notes.add("the store's latest checkpoint head for replica " + walk.replica + " (seq " + h.seq() + ", "
+                + h.time() + ") is in the log");
+        return withNotes(report, notes);
+    }
+
+    private static Report withNotes(Report r, List<String> notes) {
+        return new Report(r.ok(), r.problem(), r.at(), r.records(), r.checkpoints(), r.keyLinks(), r.firstKey(),
+                r.lastKey(), r.lastAnchored(), r.unanchored(), List.copyOf(notes));
+    }
+
     private static final class Walk {
         final Optional<String> pin;
         final List<String> notes = new ArrayList<>();
@@ -79,6 +128,8 @@ public final class AuditVerifier {
         long expectedSeq = -1;
         String expectedPrev;
         Location at;
+        String replica;
+        final Map<Long, String> checkpointJws = new java.util.HashMap<>();
 
         Walk(Optional<String> pin) {
             this.pin = pin;
@@ -143,6 +194,9 @@ public final class AuditVerifier {
             }
             long seq = n.longValue();
             at = new Location(at.segment(), at.line(), at.offset(), seq);
+            if (r.get("replica") instanceof String name) {
+                replica = name;
+            }
             if (firstOfLog) {
                 if (seq == 1 && !prev.isEmpty()) {
                     return broken("the first record of the log has a prev: edited");
@@ -215,6 +269,7 @@ public final class AuditVerifier {
             }
             checkpoints++;
             lastAnchored = seq;
+            checkpointJws.put(seq, jws);
             return null;
         }
 

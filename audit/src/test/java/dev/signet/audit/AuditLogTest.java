@@ -202,6 +202,44 @@ class AuditLogTest {
         assertTrue(r.describe().contains("unanchored"));
     }
 
+    /**
+     * Records cut from the end together with the checkpoints among them read as a sound, shorter log: only a
+     * head kept outside the log (the PostgreSQL store's) shows the cut.
+     */
+    @Test
+    void aTailCutWithItsCheckpointsIsFoundOnlyWithTheHeadsKeptOutside() throws IOException {
+        Map<String, AuditLog.Head> heads = new HashMap<>();
+        try (AuditLog log = AuditLog.open(options(), keys, clock)) {
+            log.onCheckpoint(h -> heads.put(h.replica(), h));
+            write(log, 0, 12);
+        }
+        AuditLog.Head latest = heads.get("r1");
+        assertNotNull(latest, "each checkpoint is passed on");
+        AuditVerifier.Report whole = AuditVerifier.verify(tmp.resolve("audit"), Optional.empty(), heads);
+        assertTrue(whole.ok(), whole.describe());
+        assertTrue(whole.describe().contains("head for replica r1 (seq " + latest.seq()), whole.describe());
+
+        List<String> lines = lines();
+        int cut = lineOf(lines, "jti-7"); // after the second checkpoint, before the later ones
+        rewrite(lines.subList(0, cut + 1));
+        AuditVerifier.Report alone = verify();
+        assertTrue(alone.ok(), "the log alone cannot tell: " + alone.describe());
+        assertTrue(alone.unanchored() > 0 && alone.describe().contains("unanchored"), alone.describe());
+
+        AuditVerifier.Report anchored = AuditVerifier.verify(tmp.resolve("audit"), Optional.empty(), heads);
+        assertFalse(anchored.ok());
+        assertTrue(anchored.problem().contains("were cut") && anchored.problem().contains("seq " + latest.seq()),
+                anchored.describe());
+
+        Map<String, AuditLog.Head> other = Map.of("r1", new AuditLog.Head("r1", 1, latest.head(), latest.time(),
+                "not-the-checkpoint"));
+        AuditVerifier.Report rewritten = AuditVerifier.verify(tmp.resolve("audit"), Optional.empty(), other);
+        assertFalse(rewritten.ok());
+        assertTrue(rewritten.problem().contains("rewritten"), rewritten.describe());
+        AuditVerifier.Report none = AuditVerifier.verify(tmp.resolve("audit"), Optional.empty(), Map.of());
+        assertTrue(none.ok() && none.describe().contains("no checkpoint head for replica r1"), none.describe());
+    }
+
     @Test
     void aForgedCheckpointIsFound() throws IOException {
         closedLogOf(12);

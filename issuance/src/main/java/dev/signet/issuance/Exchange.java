@@ -15,6 +15,7 @@ import dev.signet.spi.SigningKey;
 import dev.signet.verifier.Attenuation;
 import dev.signet.verifier.DpopVerifier;
 import dev.signet.verifier.Rejected;
+import dev.signet.verifier.ProofReplays;
 import dev.signet.verifier.ReplayCache;
 import dev.signet.verifier.Signatures;
 import dev.signet.verifier.TokenVerifier;
@@ -59,12 +60,18 @@ public final class Exchange {
     private final Minters minters;
     private final TokenVerifier parents;
     private final DpopVerifier proofs;
-    private final ReplayCache replays;
+    private final ProofReplays replays;
 
+    /** Proof and actor-token jtis remembered in this process only: for one replica, or replicas on one host's file store. */
     public Exchange(Issuance issuance, Minters minters) {
+        this(issuance, minters, new ReplayCache(issuance.clock(), 1_000_000));
+    }
+
+    /** @param replays where proof and actor-token jtis are remembered; shared by the replicas behind one endpoint */
+    public Exchange(Issuance issuance, Minters minters, ProofReplays replays) {
         this.issuance = issuance;
         this.minters = minters;
-        this.replays = new ReplayCache(issuance.clock(), 1_000_000);
+        this.replays = replays;
         this.proofs = new DpopVerifier(issuance.clock(), PROOF_WINDOW, replays);
         KeyRing ring = issuance.keyRing();
         this.parents = new TokenVerifier(issuance.issuer(), null, kid -> published(ring, kid), issuance.clock(),

@@ -38,7 +38,9 @@ public final class Signet {
                                     (admin credential in SIGNET_ADMIN_TOKEN; --json prints the admin API's answer)
               revoke --jti J | --task T | --sub S | --client-id M [--reason R] [--admin URL]
                                     revoke tokens (and every token exchanged from them); prints the rule
-              audit verify DIR [--pin KID]          check a replica's audit log offline (every hash link and checkpoint)
+              audit verify DIR [--pin KID] [--heads-from CONFIG]
+                                    check a replica's audit log offline (every hash link and checkpoint); with
+                                    --heads-from, also against the checkpoint heads in CONFIG's PostgreSQL store
               audit find DIR --task T | --sub S | --jti J | --client-id M    records that match
               hash-credential       read a credential on stdin, print its sha256: hash for the config
               new-credential        print a new random credential and its hash

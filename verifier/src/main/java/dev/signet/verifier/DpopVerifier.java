@@ -19,7 +19,7 @@ import java.util.Map;
 /**
  * Checks DPoP proofs (RFC 9449 §4.3): {@code typ dpop+jwt}, an asymmetric {@code alg}, a public {@code jwk} in the
  * header that signs the proof, {@code htm} and {@code htu} of this request, {@code iat} within the window either
- * side of now, a {@code jti} not seen within the window ({@link ReplayCache}), {@code ath} over the access token
+ * side of now, a {@code jti} not seen within the window ({@link ProofReplays}), {@code ath} over the access token
  * when one is presented, and the key's thumbprint equal to the token's {@code cnf.jkt}.
  */
 public final class DpopVerifier {
@@ -28,10 +28,10 @@ public final class DpopVerifier {
 
     private final Clock clock;
     private final Duration window;
-    private final ReplayCache replays;
+    private final ProofReplays replays;
 
     /** @param window how far {@code iat} may be from now, either way; jtis are remembered twice as long */
-    public DpopVerifier(Clock clock, Duration window, ReplayCache replays) {
+    public DpopVerifier(Clock clock, Duration window, ProofReplays replays) {
         this.clock = clock;
         this.window = window;
         this.replays = replays;

@@ -8,10 +8,11 @@ import java.util.Map;
 
 /**
  * Proof identifiers seen, each until its expiry. In memory, so it covers one process: replicas behind one
- * endpoint need a shared cache (or DPoP server nonces, RFC 9449 §8) to refuse a replay sent to another replica.
+ * endpoint need a shared {@link ProofReplays} (the daemon's PostgreSQL store has one) to refuse a replay sent to
+ * another replica.
  * Full, it refuses new entries (fail closed) rather than forget live ones.
  */
-public final class ReplayCache {
+public final class ReplayCache implements ProofReplays {
 
     private final Clock clock;
     private final int capacity;
@@ -23,6 +24,7 @@ public final class ReplayCache {
     }
 
     /** True the first time {@code id} is presented before {@code expires}; false for a replay or when full. */
+    @Override
     public synchronized boolean firstUse(String id, Instant expires) {
         Instant now = clock.instant();
         if (seen.size() >= capacity || seen.containsKey(id)) {

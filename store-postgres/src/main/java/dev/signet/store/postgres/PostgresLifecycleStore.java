@@ -171,6 +171,16 @@ public final class PostgresLifecycleStore implements LifecycleStore {
         }
     }
 
+    /** Proof jtis seen by every replica of this issuer (DPoP replay refusal across replicas). */
+    public PostgresProofJtis proofJtis() {
+        return new PostgresProofJtis(db, issuer);
+    }
+
+    /** Each replica's latest audit checkpoint head for this issuer. */
+    public PostgresAuditHeads auditHeads() {
+        return new PostgresAuditHeads(db, issuer);
+    }
+
     /** A row in {@code signet.issuer}, written with the first journal and never removed by Signet. */
     @Override
     public boolean issuerStarted() {

@@ -66,6 +66,25 @@ final class Schema {
                     );
                     INSERT INTO signet.issuer (issuer, started_by, started_at)
                         SELECT issuer, written_by, written_at FROM signet.journal;
+                    """),
+            new Migration(3, "audit checkpoint heads and DPoP proof jtis", """
+                    CREATE TABLE signet.audit_head (
+                        issuer          text NOT NULL,
+                        replica_id      text NOT NULL,
+                        seq             bigint NOT NULL,
+                        head            text NOT NULL,
+                        checkpoint_time text NOT NULL,
+                        jws             text NOT NULL,
+                        written_at      timestamptz NOT NULL,
+                        PRIMARY KEY (issuer, replica_id)
+                    );
+                    CREATE TABLE signet.proof_jti (
+                        issuer     text NOT NULL,
+                        id         text NOT NULL,
+                        expires_at timestamptz NOT NULL,
+                        PRIMARY KEY (issuer, id)
+                    );
+                    CREATE INDEX proof_jti_expiry ON signet.proof_jti (expires_at);
                     """));
 
     private Schema() {
