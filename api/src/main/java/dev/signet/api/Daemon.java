@@ -93,8 +93,8 @@ public final class Daemon implements AutoCloseable {
     public static Daemon start(SignetConfig config, Clock clock, boolean initIssuer) {
         ReplicaId replica = ReplicaId.resolve(config.replicaId(), config.dataDir());
         LOG.log(System.Logger.Level.INFO, "replica {0} starting for {1}", replica, config.issuer());
-        KeyBackend backend = KeyBackends.open(config.backendType(), new BackendSettings(config.backendValues(),
-                config.dataDir(), config.issuer(), clock, System::getenv));
+        KeyBackend backend = MeteredKeyBackend.wrap(KeyBackends.open(config.backendType(), new BackendSettings(
+                config.backendValues(), config.dataDir(), config.issuer(), clock, System::getenv)));
         RotationScheduler scheduler = null;
         AuditLog audit = null;
         java.util.concurrent.ScheduledExecutorService transitionWatch = null;

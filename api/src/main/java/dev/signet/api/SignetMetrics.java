@@ -26,7 +26,7 @@ final class SignetMetrics {
     /** Fixed paths keep the endpoint label's cardinality bounded whatever clients ask for. */
     private static final Set<String> ENDPOINTS = Set.of("/v1/tokens", "/v1/tokens/batch", "/v1/token",
             "/.well-known/jwks.json", "/.well-known/oauth-authorization-server", "/v1/keys", "/v1/keys/prepare",
-            "/v1/keys/rotate", "/ui", "/ui/login", "/openapi");
+            "/v1/keys/rotate", "/ui", "/ui/login", "/ui/logout", "/openapi");
     private static final Duration[] BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5),
             Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
             Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(5)};
@@ -44,7 +44,9 @@ final class SignetMetrics {
 
     /**
      * Registers the state gauges: signet_key_next_transition_seconds{state} (the soonest of that state's keys;
-     * NaN when none), signet_keys{state}, signet_rotation_lead_seconds, signet_backend_up, signet_store_up.
+     * NaN when none), signet_keys{state}, signet_rotation_lead_seconds, signet_backend_up,
+     * signet_backend_circuit{state} (1 for the breaker's current state), signet_store_up,
+     * signet_journal_read_age_seconds, signet_jwks_max_age_seconds and signet_subkeys.
      */
     static void watch(KeyRing keys, MasterKeyRing masters, KeyBackend backend, LifecycleStore store, Clock clock) {
         SOURCES.set(new Sources(keys, masters, backend, store, clock));
@@ -63,6 +65,27 @@ final class SignetMetrics {
             Sources s = SOURCES.get();
             return s == null ? Double.NaN : s.backend().degraded().isEmpty() ? 1.0 : 0.0;
         }).description("1 while the key backend answers, 0 while degraded (circuit open)"));
+        for (KeyBackend.Circuit circuit : KeyBackend.Circuit.values()) {
+            Metrics.getOrCreate(Gauge.builder("signet.backend.circuit", () -> {
+                Sources s = SOURCES.get();
+                return s == null ? Double.NaN : s.backend().circuit() == circuit ? 1.0 : 0.0;
+            }).description("1 for the key backend's circuit breaker state (closed, half_open, open), else 0")
+                    .tags(Metrics.tags("state", circuit.name().toLowerCase(java.util.Locale.ROOT))));
+        }
+        Metrics.getOrCreate(Gauge.builder("signet.journal.read.age.seconds", () -> {
+            Sources s = SOURCES.get();
+            return s == null ? Double.NaN
+                    : Duration.between(s.masters().journalReadAt(), s.clock().instant()).toMillis() / 1000.0;
+        }).description("Seconds since this replica last read the key journal; signing stops at the JWKS max-age"));
+        Metrics.getOrCreate(Gauge.builder("signet.jwks.max.age.seconds", () -> {
+            Sources s = SOURCES.get();
+            return s == null ? Double.NaN : (double) s.masters().policy().jwksMaxAge().toSeconds();
+        }).description("How long verifiers may cache the JWKS, and how stale a journal may be before signing stops"));
+        Metrics.getOrCreate(Gauge.builder("signet.subkeys", () -> {
+            Sources s = SOURCES.get();
+            return s == null ? Double.NaN
+                    : s.keys().describe().stream().filter(k -> k.state().startsWith("SUBKEY_")).count();
+        }).description("Delegated mode's published subkeys (0 in direct mode)"));
         Metrics.getOrCreate(Gauge.builder("signet.store.up", () -> {
             Sources s = SOURCES.get();
             return s == null ? Double.NaN : s.store().degraded().isEmpty() ? 1.0 : 0.0;

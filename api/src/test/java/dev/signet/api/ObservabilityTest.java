@@ -160,4 +160,22 @@ class ObservabilityTest {
         assertTrue(scrape.matches("(?s).*signet_key_next_transition_seconds\\{[^}]*state=\"ACTIVE\"[^}]*} [1-9].*"), scrape);
         assertTrue(scrape.matches("(?s).*signet_backend_up\\{[^}]*} 1\\.0.*"), scrape);
     }
+
+    @Test
+    void backendCallsAreTimedAndCountedPerOperationWithCircuitJournalAgeAndSubkeys() {
+        assertEquals(201, mint(TestDaemon.ALPHA, "b1").statusCode());
+        SignetException missing = assertThrows(SignetException.class, () -> signet.daemon.backend().get("no-such-kid"));
+        assertEquals(SignetException.Code.NOT_FOUND, missing.code());
+        String scrape = signet.get(signet.adminBase() + "/observe/metrics", "Accept", "text/plain").body();
+        assertTrue(scrape.matches("(?s).*signet_backend_call_seconds_count\\{[^}]*backend=\"software\"[^}]*"
+                + "operation=\"sign\"[^}]*} [1-9].*"), scrape);
+        assertTrue(scrape.matches("(?s).*signet_backend_call_seconds_bucket\\{[^}]*operation=\"generate\".*"), scrape);
+        assertTrue(scrape.matches("(?s).*signet_backend_errors_total\\{[^}]*code=\"NOT_FOUND\"[^}]*operation=\"get\""
+                + "[^}]*} [1-9].*"), scrape);
+        assertTrue(scrape.matches("(?s).*signet_backend_circuit\\{[^}]*state=\"closed\"[^}]*} 1\\.0.*"), scrape);
+        assertTrue(scrape.matches("(?s).*signet_backend_circuit\\{[^}]*state=\"open\"[^}]*} 0\\.0.*"), scrape);
+        assertTrue(scrape.matches("(?s).*\nsignet_journal_read_age_seconds[^\n]* [0-9.]+\n.*"), scrape);
+        assertTrue(scrape.matches("(?s).*\nsignet_jwks_max_age_seconds[^\n]* 120\\.0\n.*"), scrape);
+        assertTrue(scrape.matches("(?s).*\nsignet_subkeys[^\n]* 0\\.0\n.*"), "direct mode: no subkeys " + scrape);
+    }
 }

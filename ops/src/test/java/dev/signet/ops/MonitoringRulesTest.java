@@ -53,5 +53,12 @@ class MonitoringRulesTest {
         String dash = Files.readString(MONITORING.resolve("signet-dashboard.json"));
         com.google.gson.JsonParser.parseString(dash);
         assertTrue(dash.contains("signet_tokens_total") && dash.contains("signet_http_request_seconds_bucket"));
+        for (String metric : List.of("signet_backend_call_seconds_bucket", "signet_backend_errors_total",
+                "signet_journal_read_age_seconds", "signet_backend_circuit", "signet_subkeys")) {
+            assertTrue(dash.contains(metric), "the dashboard graphs " + metric);
+        }
+        String rules = Files.readString(MONITORING.resolve("signet-alerts.yml"));
+        assertTrue(!rules.contains("signet_tokens_issued_total") && !dash.contains("signet_tokens_issued_total"),
+                "the one token counter is signet_tokens_total");
     }
 }

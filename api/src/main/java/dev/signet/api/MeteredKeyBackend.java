@@ -1,0 +1,174 @@
+package dev.signet.api;
+
+import dev.signet.spi.KeyBackend;
+import dev.signet.spi.SignetException;
+import dev.signet.spi.SigningAlgorithm;
+import dev.signet.spi.SigningKey;
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Timer;
+
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The key backend with every call timed and every failure counted, per operation:
+ * {@code signet_backend_call_seconds{backend,operation}} (a histogram) and
+ * {@code signet_backend_errors_total{backend,operation,code}}. One timer record per backend call, meters looked up
+ * once; in delegated mode the subkeys sign in memory and are not wrapped, so the hot path pays nothing there.
+ */
+final class MeteredKeyBackend implements KeyBackend {
+
+    private static final Duration[] BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5),
+            Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+            Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(5)};
+
+    private final KeyBackend backend;
+    private final Timer generate;
+    private final Timer get;
+    private final Timer list;
+    private final Timer destroy;
+    private final Timer sign;
+
+    private MeteredKeyBackend(KeyBackend backend) {
+        this.backend = backend;
+        this.generate = timer("generate");
+        this.get = timer("get");
+        this.list = timer("list");
+        this.destroy = timer("destroy");
+        this.sign = timer("sign");
+    }
+
+    static KeyBackend wrap(KeyBackend backend) {
+        return backend instanceof MeteredKeyBackend ? backend : new MeteredKeyBackend(backend);
+    }
+
+    private Timer timer(String operation) {
+        return Metrics.getOrCreate(Timer.builder("signet.backend.call")
+                .description("Key backend call latency per operation (failures included)")
+                .tags(Metrics.tags("backend", backend.type(), "operation", operation))
+                .buckets(BUCKETS));
+    }
+
+    private <T> T call(Timer timer, String operation, Supplier<T> call) {
+        long start = System.nanoTime();
+        try {
+            return call.get();
+        } catch (RuntimeException e) {
+            String code = e instanceof SignetException s ? s.code().name() : "OTHER";
+            Metrics.getOrCreate(Counter.builder("signet.backend.errors")
+                    .description("Key backend calls that failed, per operation and error code")
+                    .tags(Metrics.tags("backend", backend.type(), "operation", operation, "code", code))).increment();
+            throw e;
+        } finally {
+            timer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private SigningKey metered(SigningKey key) {
+        return key == null ? null : new MeteredKey(key);
+    }
+
+    @Override
+    public String type() {
+        return backend.type();
+    }
+
+    @Override
+    public boolean hardwareProtected() {
+        return backend.hardwareProtected();
+    }
+
+    @Override
+    public Set<SigningAlgorithm> algorithms() {
+        return backend.algorithms();
+    }
+
+    @Override
+    public SigningKey generate(SigningAlgorithm algorithm) {
+        return metered(call(generate, "generate", () -> backend.generate(algorithm)));
+    }
+
+    @Override
+    public SigningKey get(String id) {
+        return metered(call(get, "get", () -> backend.get(id)));
+    }
+
+    @Override
+    public List<SigningKey> list() {
+        return call(list, "list", backend::list).stream().map(this::metered).toList();
+    }
+
+    @Override
+    public void destroy(String id) {
+        call(destroy, "destroy", () -> {
+            backend.destroy(id);
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<String> degraded() {
+        return backend.degraded();
+    }
+
+    @Override
+    public Circuit circuit() {
+        return backend.circuit();
+    }
+
+    @Override
+    public void close() {
+        backend.close();
+    }
+
+    @Override
+    public String toString() {
+        return backend.toString();
+    }
+
+    /** A backend key whose {@code sign} is timed; everything else is the key's own. */
+    private final class MeteredKey implements SigningKey {
+
+        private final SigningKey key;
+
+        MeteredKey(SigningKey key) {
+            this.key = key;
+        }
+
+        @Override
+        public String id() {
+            return key.id();
+        }
+
+        @Override
+        public SigningAlgorithm algorithm() {
+            return key.algorithm();
+        }
+
+        @Override
+        public PublicKey publicKey() {
+            return key.publicKey();
+        }
+
+        @Override
+        public byte[] sign(byte[] signingInput) {
+            return call(sign, "sign", () -> key.sign(signingInput));
+        }
+
+        @Override
+        public List<X509Certificate> certificateChain() {
+            return key.certificateChain();
+        }
+
+        @Override
+        public String toString() {
+            return key.toString();
+        }
+    }
+}
