@@ -26,7 +26,18 @@ final class KeyTimelineHtml {
     record Snapshot(String issuer, String replica, Instant now, List<KeyView> keys, Duration lead,
                     Duration rotationPeriod, String backendType, boolean hardwareProtected, String backendDegraded,
                     String circuit, String storeType, String storeDegraded, Duration journalAge,
-                    Map<String, IssuanceWindow.Series> issuance, boolean loggedInBySession) {
+                    Map<String, IssuanceWindow.Series> issuance, boolean loggedInBySession, String span) {
+    }
+
+    /** The time axis' choices: a quarter of the span before now, the rest after; {@code all} fits every key. */
+    static final Map<String, Duration> SPANS = new java.util.LinkedHashMap<>();
+
+    static {
+        SPANS.put("6h", Duration.ofHours(6));
+        SPANS.put("1d", Duration.ofDays(1));
+        SPANS.put("7d", Duration.ofDays(7));
+        SPANS.put("30d", Duration.ofDays(30));
+        SPANS.put("all", null);
     }
 
     private static final String CSS = """
@@ -92,7 +103,16 @@ final class KeyTimelineHtml {
         }
         h.append("</p>");
         cards(h, s);
-        h.append("<h2>Keys</h2>");
+        h.append("<h2>Keys</h2><p class=\"meta\" id=\"spans\">span:");
+        for (String span : SPANS.keySet()) {
+            h.append(' ');
+            if (span.equals(s.span())) {
+                h.append("<b>").append(span).append("</b>");
+            } else {
+                h.append("<a href=\"/ui?span=").append(span).append("\">").append(span).append("</a>");
+            }
+        }
+        h.append("</p>");
         timeline(h, s);
         h.append("<p class=\"legend\"><span class=\"l-prepared\"></span>prepared<span class=\"l-active\"></span>active"
                 + "<span class=\"l-retired\"></span>retired<span class=\"l-unpublished\"></span>unpublished"
@@ -201,8 +221,10 @@ final class KeyTimelineHtml {
                 }
             }
         }
-        Instant first = start;
-        Instant last = end.plus(Duration.between(start, end).dividedBy(40)); // room after the last transition
+        Duration span = SPANS.get(s.span());
+        Instant first = span == null ? start : now.minus(span.dividedBy(4));
+        Instant last = span == null ? end.plus(Duration.between(start, end).dividedBy(40)) // room after the last
+                : now.plus(span.minus(span.dividedBy(4)));
         int height = TOP + Math.max(keys.size(), 1) * ROW + 8;
         double plot = WIDTH - LABELS - 10;
         java.util.function.ToDoubleFunction<Instant> x = t -> LABELS
@@ -234,8 +256,11 @@ final class KeyTimelineHtml {
                     .append(esc(shortKid(k.kid()))).append(" ").append(esc(state.toLowerCase(Locale.ROOT)))
                     .append("<title>").append(esc(k.kid())).append(" (").append(esc(k.algorithm())).append(")</title></text>");
             for (Segment seg : segments(k, last)) {
-                double x1 = x.applyAsDouble(seg.from());
-                double x2 = x.applyAsDouble(seg.to());
+                if (!seg.to().isAfter(first) || !seg.from().isBefore(last)) {
+                    continue; // outside the window
+                }
+                double x1 = x.applyAsDouble(seg.from().isBefore(first) ? first : seg.from());
+                double x2 = x.applyAsDouble(seg.to().isAfter(last) ? last : seg.to());
                 h.append("<rect class=\"seg seg-").append(seg.phase()).append("\" data-phase=\"").append(seg.phase())
                         .append("\" data-from=\"").append(seg.from()).append("\" data-to=\"").append(seg.to())
                         .append("\" x=\"").append(f(x1)).append("\" y=\"").append(y + 4).append("\" width=\"")
@@ -243,7 +268,7 @@ final class KeyTimelineHtml {
                         .append(seg.phase()).append(' ').append(WHEN.format(seg.from())).append(" to ")
                         .append(WHEN.format(seg.to())).append("</title></rect>");
             }
-            nextOf(k, now).ifPresent(n -> h.append("<path class=\"next\" data-next=\"").append(n.to()).append("\" d=\"M")
+            nextOf(k, now).filter(n -> n.at().isBefore(last)).ifPresent(n -> h.append("<path class=\"next\" data-next=\"").append(n.to()).append("\" d=\"M")
                     .append(f(x.applyAsDouble(n.at()))).append(' ').append(y + 1).append(" l4 -4 l-8 0 z\"><title>")
                     .append(n.to()).append(' ').append(WHEN.format(n.at())).append("</title></path>"));
             h.append("</g>");

@@ -37,6 +37,8 @@ final class KeyTimelinePage implements HttpService {
 
     static final String COOKIE = "signet_ui";
     private static final int MAX_FORM_BYTES = 1024;
+    /** Enough to see a rotation's lead and the retired keys' retention around now. */
+    private static final String DEFAULT_SPAN = "1d";
 
     private final AdminAuthentication admins;
     private final UiSessions sessions;
@@ -87,7 +89,9 @@ final class KeyTimelinePage implements HttpService {
             html(res, Status.OK_200, KeyTimelineHtml.login(issuer, null));
             return;
         }
-        html(res, Status.OK_200, KeyTimelineHtml.page(snapshot(bySession)));
+        String span = req.query().first("span").orElse(DEFAULT_SPAN);
+        html(res, Status.OK_200, KeyTimelineHtml.page(snapshot(bySession,
+                KeyTimelineHtml.SPANS.containsKey(span) ? span : DEFAULT_SPAN)));
     }
 
     private void login(ServerRequest req, ServerResponse res) {
@@ -161,7 +165,7 @@ final class KeyTimelinePage implements HttpService {
         return null;
     }
 
-    private KeyTimelineHtml.Snapshot snapshot(boolean bySession) {
+    private KeyTimelineHtml.Snapshot snapshot(boolean bySession, String span) {
         Instant now = clock.instant();
         String storeDegraded = store.degraded().orElse(null);
         return new KeyTimelineHtml.Snapshot(issuer, replica.value(), now, keyRing.describe(),
@@ -169,7 +173,7 @@ final class KeyTimelinePage implements HttpService {
                 backend.hardwareProtected(), backend.degraded().orElse(null),
                 backend.circuit().name().toLowerCase(java.util.Locale.ROOT),
                 store instanceof PostgresLifecycleStore ? "postgres" : "file", storeDegraded,
-                Duration.between(masters.journalReadAt(), now), issuance.lastHour(), bySession);
+                Duration.between(masters.journalReadAt(), now), issuance.lastHour(), bySession, span);
     }
 
     private static void html(ServerResponse res, Status status, String page) {

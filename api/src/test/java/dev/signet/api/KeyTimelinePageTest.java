@@ -103,6 +103,12 @@ class KeyTimelinePageTest {
         HttpResponse<String> script = signet.get(signet.adminBase() + "/ui", "Authorization", "Bearer " + TestDaemon.ADMIN);
         assertEquals(200, script.statusCode());
         assertTrue(script.body().contains("id=\"timeline\""), script.body());
+        assertTrue(script.body().contains("<b>1d</b>"), "one day around now by default");
+        String all = signet.get(signet.adminBase() + "/ui?span=all", "Authorization", "Bearer " + TestDaemon.ADMIN).body();
+        assertTrue(all.contains("<b>all</b>") && all.contains("<a href=\"/ui?span=1d\">"), all);
+        String odd = signet.get(signet.adminBase() + "/ui?span=%3Cscript%3E", "Authorization", "Bearer " + TestDaemon.ADMIN)
+                .body();
+        assertTrue(odd.contains("<b>1d</b>") && !odd.contains("<script>"), "an unknown span is the default");
         HttpResponse<String> wrong = signet.get(signet.adminBase() + "/ui", "Authorization", "Bearer wrong-0123456789");
         assertEquals(401, wrong.statusCode());
         assertTrue(wrong.headers().firstValue("Content-Type").orElseThrow().startsWith("application/problem+json"));
