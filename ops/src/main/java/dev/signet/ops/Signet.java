@@ -38,6 +38,13 @@ public final class Signet {
                                     (admin credential in SIGNET_ADMIN_TOKEN; --json prints the admin API's answer)
               revoke --jti J | --task T | --sub S | --client-id M [--reason R] [--admin URL]
                                     revoke tokens (and every token exchanged from them); prints the rule
+              attenuate --key HOLDER_KEY.jwk --credential FILE --actor-key NEXT_PUBLIC.jwk --actor ID [--audience A]
+                  [--resource R --action X ...] [--ttl SECONDS] [--out FILE]
+                                    sign a narrower link for a sub-agent offline; prints (or writes) the longer chain
+              verify --issuer URL [--audience A --resource R --action X] [--dpop PROOF|@FILE [--method M --url U]]
+                  [--jwks URL] CREDENTIAL|FILE|-
+                                    verify a token or a chain as a service does; prints the decision and the chain
+                                    as JSON; exit 0 allow, 1 deny, 2 malformed
               audit verify DIR [--pin KID] [--heads-from CONFIG]
                                     check a replica's audit log offline (every hash link and checkpoint); with
                                     --heads-from, also against the checkpoint heads in CONFIG's PostgreSQL store
@@ -65,6 +72,8 @@ public final class Signet {
                 case "keys" -> KeysCommand.run(rest);
                 case "revoke" -> RevokeCommand.run(rest);
                 case "audit" -> exitWith(auditCommand(rest));
+                case "attenuate" -> exitWith(AttenuateCommand.run(rest));
+                case "verify" -> exitWith(VerifyCommand.run(rest));
                 case "hash-credential" -> hashCredential();
                 case "new-credential" -> newCredential();
                 case "--version", "version" -> System.out.println("signet " + version());

@@ -92,6 +92,10 @@ class ReleaseInstallTest {
                     HttpResponse.BodyHandlers.ofString()).body());
             assertTrue(JwsVerification.verifies(token.serialize(), jwks.getKeyByKeyId(token.getHeader().getKeyID())));
             assertEquals("agent-7", token.getJWTClaimsSet().getSubject());
+            Map<String, Object> verified = JSONObjectUtils.parse(run(work, null, "verify", "--issuer",
+                    token.getJWTClaimsSet().getIssuer(), "--audience", "https://api.example.com", "--resource",
+                    "repo:acme/widgets", "--action", "read", token.serialize()));
+            assertEquals("allow", verified.get("decision"), "signet verify from the release: " + verified);
 
             String admin = "http://127.0.0.1:" + adminPort;
             assertTrue(run(work, null, "keys", "list", "--admin", admin).contains(token.getHeader().getKeyID()));
