@@ -20,7 +20,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
-/** The {@code signet} command line: {@code serve}, {@code dev}, {@code keys}, {@code hash-credential}. */
+/** The {@code signet} command line: {@code serve}, {@code dev}, {@code keys}, {@code revoke}, {@code audit}, {@code attenuate}, {@code verify}, {@code hash-credential}. */
 public final class Signet {
 
     static final String USAGE = """
