@@ -22,7 +22,8 @@ import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * A minter's client for Signet's signing API: one reused HTTP connection pool, a deadline per call, and retries
+ * A minter's client for Signet's signing API, and an agent's for the token exchange ({@link #exchange}): one reused
+ * HTTP connection pool, a deadline per call, and retries
  * of 429/503 (and of connections that could not be made) that honour {@code Retry-After} with jitter, within a
  * retry budget so a struggling Signet is not flooded by retries. Thread-safe; share one per process.
  *
