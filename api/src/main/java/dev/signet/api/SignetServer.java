@@ -36,8 +36,10 @@ public final class SignetServer implements AutoCloseable {
     private final WebServer server;
     private final ReadDeadlines deadlines;
     private final TlsSockets tls;
+    private final StatusSync statusSync;
 
-    private SignetServer(WebServer server, ReadDeadlines deadlines, TlsSockets tls) {
+    private SignetServer(WebServer server, ReadDeadlines deadlines, TlsSockets tls, StatusSync statusSync) {
+        this.statusSync = statusSync;
         this.server = server;
         this.deadlines = deadlines;
         this.tls = tls;
@@ -59,14 +61,17 @@ public final class SignetServer implements AutoCloseable {
         AuditTrail audit = ObservedAuditTrail.wrap(trail, lastHour);
         SignetMetrics.watch(keyRing, masters, backend, store, clock);
         Minters minters = new Minters(config.minters());
+        // With PostgreSQL, replicas share rules and signed lists through it; alone, the data dir is enough.
         StatusLists statusLists = new StatusLists(config.issuer(), replica.value(),
                 Daemon.issuerDir(config).resolve("status"),
-                StatusLists.Settings.defaults(config.rotation().maxTokenTtl()), clock, () -> masters.signingSlot().key());
+                StatusLists.Settings.defaults(config.rotation().maxTokenTtl()), clock, () -> masters.signingSlot().key(),
+                store instanceof dev.signet.store.postgres.PostgresLifecycleStore pg ? pg.statuses() : null);
         if (config.audit() != null) {
             RevocationFacts.restore(statusLists, config.audit().dir().resolve(replica.value()),
                     config.rotation().maxTokenTtl(), clock);
         }
         Issuance issuance = new Issuance(config.issuer(), keyRing, clock, audit, statusLists);
+        StatusSync statusSync = StatusSync.start(statusLists);
         ReadDeadlines deadlines = new ReadDeadlines(config.http().headerTimeout(), config.http().bodyTimeout());
         TlsSockets tls = TlsSockets.start(config.tls(), clock, System::getenv, null);
         var health = HealthObserver.builder()
@@ -104,6 +109,7 @@ public final class SignetServer implements AutoCloseable {
                 .build()
                 .start();
         if (!server.isRunning()) {
+            statusSync.close();
             deadlines.close();
             tls.close();
             // Helidon logged the cause; say which socket in terms of the configuration.
@@ -113,7 +119,7 @@ public final class SignetServer implements AutoCloseable {
                     + config.host() + ":" + config.port() + ", admin socket " + config.adminHost() + ":"
                     + config.adminPort() + "); the log above has Helidon's reason");
         }
-        return new SignetServer(server, deadlines, tls);
+        return new SignetServer(server, deadlines, tls, statusSync);
     }
 
     /** What both sockets share: problem bodies for refused requests, read deadlines and connection bounds. */
@@ -236,6 +242,7 @@ public final class SignetServer implements AutoCloseable {
 
     @Override
     public void close() {
+        statusSync.close();
         server.stop();
         deadlines.close();
         tls.close();

@@ -193,6 +193,58 @@ class PostgresReplicasApiTest {
     }
 
     @Test
+    void aRevocationOnEitherReplicaIsInEveryListBothServeWithIdenticalBytes(@TempDir Path dir) throws Exception {
+        PostgresCluster pg = PostgresCluster.shared();
+        Map<String, String> c = postgres(dir, pg, pg.newDatabase());
+        try (TestDaemon a = new TestDaemon(dir.resolve("a"), c); TestDaemon b = new TestDaemon(dir.resolve("b"), c)) {
+            RevocationApiTest.Minted a1 = RevocationApiTest.alpha(a, "agent-a1", "task-shared");
+            RevocationApiTest.Minted a2 = RevocationApiTest.alpha(a, "agent-a2", "task-a");
+            RevocationApiTest.Minted b1 = RevocationApiTest.alpha(b, "agent-b1", "task-shared");
+            RevocationApiTest.Minted b2 = RevocationApiTest.alpha(b, "agent-b2", "task-b");
+            assertNotEquals(a1.uri(), b1.uri(), "each replica allocates from its own lists");
+            await(() -> sameBytes(a, b, a1.uri()) && sameBytes(a, b, b1.uri()), Duration.ofSeconds(20),
+                    "each list is served by both replicas with identical bytes and ETag");
+
+            long t0 = System.nanoTime();
+            RevocationApiTest.revoke(b, "task", "task-shared", 1); // B revokes its own token at once
+            await(() -> revokedOnBoth(a, b, a1) && revokedOnBoth(a, b, b1), Duration.ofSeconds(20),
+                    "the task rule made on B is not in A's list as both serve it");
+            System.out.printf("revocation on B in every served list after %d ms (bound 5 s)%n",
+                    (System.nanoTime() - t0) / 1_000_000);
+            assertFalse(RevocationApiTest.bit(RevocationApiTest.bits(a, a2.uri()), a2.idx()));
+            assertFalse(RevocationApiTest.bit(RevocationApiTest.bits(b, b2.uri()), b2.idx()));
+            assertEquals(403, a.mint(ALPHA, request("agent-9", "https://alpha.example", 60, "repo:alpha/x", "read")
+                    .replace("}]}", "}],\"task\":\"task-shared\"}")).statusCode(), "A refuses the task B revoked");
+
+            // A jti issued by A, revoked on B: B accepts it (another replica may hold it) and A applies it.
+            HttpResponse<String> r = RevocationApiTest.admin(b, "POST", "/v1/revocations", "{\"jti\":\"" + a2.jti() + "\"}");
+            assertEquals(201, r.statusCode(), r.body());
+            await(() -> revokedOnBoth(a, b, a2), Duration.ofSeconds(20), "A's token revoked on B is not revoked");
+            assertFalse(RevocationApiTest.bit(RevocationApiTest.bits(a, b2.uri()), b2.idx()), "no other token is");
+            assertTrue(sameBytes(a, b, a2.uri()) && sameBytes(a, b, b2.uri()));
+            Map<String, Object> listed = json(RevocationApiTest.admin(a, "GET", "/v1/revocations", null));
+            assertEquals(2, ((List<?>) listed.get("revocations")).size(), listed.toString());
+            assertTrue(((List<?>) listed.get("status_lists")).containsAll(List.of(a1.uri(), b1.uri())), listed.toString());
+        }
+    }
+
+    private static boolean sameBytes(TestDaemon a, TestDaemon b, String uri) {
+        String path = URI.create(uri).getRawPath();
+        HttpResponse<String> x = a.get(a.base() + path);
+        HttpResponse<String> y = b.get(b.base() + path);
+        return x.statusCode() == 200 && y.statusCode() == 200 && x.body().equals(y.body())
+                && x.headers().firstValue("ETag").equals(y.headers().firstValue("ETag"));
+    }
+
+    private static boolean revokedOnBoth(TestDaemon a, TestDaemon b, RevocationApiTest.Minted m) {
+        try {
+            return sameBytes(a, b, m.uri()) && RevocationApiTest.bit(RevocationApiTest.bits(a, m.uri()), m.idx());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void thePasswordStaysOutOfTheConfigurationAndDelegatedModeIsRefused(@TempDir Path dir) throws Exception {
         Map<String, String> c = postgres(dir, PostgresCluster.shared(), "jdbc:postgresql://127.0.0.1:1/x");
         c.put("signet.store.password", "hunter2");

@@ -127,6 +127,16 @@ public final class StatusLists {
     private final List<Rule> rules = new ArrayList<>();
     private long nextSeq;
     private StatusList current;
+    private final SharedStatus shared;
+    private final Set<String> ruleIds = new HashSet<>();
+    private long sharedSeq;
+    private final Map<String, Foreign> foreign = new HashMap<>();
+    private long foreignVersion;
+    private long foreignRefreshedNanos = System.nanoTime() - 10_000_000_000L;
+
+    /** Another replica's list as it published it; its bits are decoded on first use. */
+    private record Foreign(SharedStatus.PublishedList list, byte[][] bits) {
+    }
 
     /**
      * @param dir    where allocations and rules are journaled (created 0700, files 0600); null keeps nothing
@@ -136,6 +146,15 @@ public final class StatusLists {
      */
     public StatusLists(String issuer, String prefix, Path dir, Settings settings, Clock clock,
                        Supplier<SigningKey> signer) {
+        this(issuer, prefix, dir, settings, clock, signer, null);
+    }
+
+    /**
+     * @param shared where replicas share rules and signed lists (null: a single replica); see {@link #sync()}
+     */
+    public StatusLists(String issuer, String prefix, Path dir, Settings settings, Clock clock,
+                       Supplier<SigningKey> signer, SharedStatus shared) {
+        this.shared = shared;
         this.issuer = issuer.endsWith("/") ? issuer.substring(0, issuer.length() - 1) : issuer;
         this.prefix = prefix.replaceAll("[^A-Za-z0-9_-]", "_");
         this.dir = dir;
@@ -210,26 +229,92 @@ public final class StatusLists {
 
     /**
      * Revokes every live token the rule names and, transitively, every token exchanged from one; the rule is
-     * journaled (fsynced) before this returns.
+     * journaled (fsynced) and, with replicas, committed to the shared store before this returns. Every replica
+     * applies it to the tokens it issued at its next {@link #sync()}.
      *
-     * @throws SignetException INVALID_ARGUMENT for an empty value, NOT_FOUND for a jti of no live token here,
-     *                         FAILED_PRECONDITION for a jti whose token has expired
+     * @throws SignetException INVALID_ARGUMENT for an empty value or a malformed jti; NOT_FOUND for a jti of no
+     *                         live token here (single replica; with replicas another may have issued it);
+     *                         FAILED_PRECONDITION for a jti whose token has expired; UNAVAILABLE when the
+     *                         journal or the shared store cannot be written
      */
-    public synchronized Rule revoke(Kind kind, String value, String reason) {
+    public Rule revoke(Kind kind, String value, String reason) {
         if (value == null || value.isBlank()) {
             throw new SignetException(Code.INVALID_ARGUMENT, kind.claim + " must not be empty");
         }
         Instant now = clock.instant();
-        long nowSec = now.getEpochSecond();
-        Set<Long> revokedJtis = new HashSet<>();
-        long jti8 = 0;
-        int match = 0;
         if (kind == Kind.JTI) {
-            jti8 = parseJti(value);
-        } else {
+            long target = parseJti(value);
+            synchronized (this) {
+                Scan scan = scan(kind, value, target, now.getEpochSecond());
+                if (scan.hits.isEmpty() && (shared == null || scan.expiredMatch)) {
+                    throw scan.expiredMatch
+                            ? new SignetException(Code.FAILED_PRECONDITION, "the token " + value + " has already expired")
+                            : new SignetException(Code.NOT_FOUND, "no live token with jti " + value + " was issued here");
+                }
+            }
+        }
+        String id = ruleId();
+        long seq = 0;
+        if (shared != null) {
+            // Outside the lock: minting goes on while the store answers.
+            seq = shared.append(new Rule(id, kind, value, reason, now, now.plus(settings.maxLifetime()), 0));
+        }
+        synchronized (this) {
+            return apply(id, kind, value, reason, now, seq);
+        }
+    }
+
+    private record Scan(Map<StatusList, List<Integer>> hits, long latestExp, boolean expiredMatch) {
+        int covered() {
+            return hits.values().stream().mapToInt(List::size).sum();
+        }
+    }
+
+    /** Scans, journals (fsync), sets the bits and puts the rule in force. */
+    private Rule apply(String id, Kind kind, String value, String reason, Instant created, long seq) {
+        Instant now = clock.instant();
+        long target = 0;
+        if (kind == Kind.JTI) {
+            try {
+                target = parseJti(value);
+            } catch (SignetException e) {
+                target = Long.MIN_VALUE; // another replica's malformed rule matches nothing here
+            }
+        }
+        Scan scan = scan(kind, value, target, now.getEpochSecond());
+        Instant expires = kind == Kind.JTI && scan.latestExp > 0 ? Instant.ofEpochSecond(scan.latestExp)
+                : created.plus(settings.maxLifetime());
+        Rule rule = new Rule(id, kind, value, reason, created, expires, scan.covered());
+        Map<String, Object> json = ruleJson(rule);
+        if (seq > 0) {
+            json.put("seq", seq);
+        }
+        StringBuilder line = new StringBuilder(JSONObjectUtils.toJSONString(json));
+        line.setLength(line.length() - 1);
+        line.append(",\"bits\":{");
+        boolean first = true;
+        for (var e : scan.hits.entrySet()) {
+            line.append(first ? "" : ",").append('"').append(e.getKey().id).append("\":\"").append(ranges(e.getValue()))
+                    .append('"');
+            first = false;
+        }
+        line.append("}}");
+        journal("revocations", line.toString());
+        rules.add(rule);
+        ruleIds.add(id);
+        sharedSeq = Math.max(sharedSeq, seq);
+        scan.hits.forEach((l, idxs) -> idxs.forEach(l::revoke));
+        return rule;
+    }
+
+    /** One forward pass over every live token's facts (parents always precede their children). */
+    private Scan scan(Kind kind, String value, long jti8, long nowSec) {
+        int match = 0;
+        if (kind != Kind.JTI) {
             Integer n = names.get(value);
             match = n == null ? -1 : n;
         }
+        Set<Long> revokedJtis = new HashSet<>();
         Map<StatusList, List<Integer>> hits = new LinkedHashMap<>();
         long latestExp = 0;
         boolean expiredMatch = false;
@@ -263,37 +348,123 @@ public final class StatusLists {
                 hits.computeIfAbsent(l, k -> new ArrayList<>()).add(i);
             }
         }
-        if (kind == Kind.JTI && hits.isEmpty()) {
-            throw expiredMatch
-                    ? new SignetException(Code.FAILED_PRECONDITION, "the token " + value + " has already expired")
-                    : new SignetException(Code.NOT_FOUND, "no live token with jti " + value + " was issued here");
-        }
-        Instant expires = kind == Kind.JTI ? Instant.ofEpochSecond(latestExp) : now.plus(settings.maxLifetime());
-        int covered = hits.values().stream().mapToInt(List::size).sum();
-        Rule rule = new Rule(ruleId(), kind, value, reason, now, expires, covered);
-        StringBuilder line = new StringBuilder(JSONObjectUtils.toJSONString(ruleJson(rule)));
-        line.setLength(line.length() - 1);
-        line.append(",\"bits\":{");
-        boolean first = true;
-        for (var e : hits.entrySet()) {
-            line.append(first ? "" : ",").append('"').append(e.getKey().id).append("\":\"").append(ranges(e.getValue()))
-                    .append('"');
-            first = false;
-        }
-        line.append("}}");
-        journal("revocations", line.toString());
-        rules.add(rule);
-        hits.forEach((l, idxs) -> idxs.forEach(l::revoke));
-        return rule;
+        return new Scan(hits, latestExp, expiredMatch);
     }
 
-    /** Whether the bit at {@code uri}, {@code idx} is set; false for a list not issued here. */
+    /**
+     * Whether the bit at {@code uri}, {@code idx} is set: in this replica's lists, or in another replica's as it
+     * last published it; false for a list unknown here.
+     */
     public synchronized boolean isRevoked(String uri, int idx) {
-        if (!uri.startsWith(issuer + PATH)) {
+        if (!uri.startsWith(issuer + PATH) || idx < 0 || idx >= settings.capacity()) {
             return false;
         }
-        StatusList l = byId.get(uri.substring((issuer + PATH).length()));
-        return l != null && idx >= 0 && idx < settings.capacity() && l.bit(idx);
+        String id = uri.substring((issuer + PATH).length());
+        StatusList l = byId.get(id);
+        if (l != null) {
+            return l.bit(idx);
+        }
+        Foreign f = foreign.get(id);
+        if (f == null) {
+            return false;
+        }
+        if (f.bits()[0] == null) {
+            f.bits()[0] = decode(f.list().body());
+        }
+        byte[] bits = f.bits()[0];
+        return idx / 8 < bits.length && (bits[idx >> 3] & (1 << (idx & 7))) != 0;
+    }
+
+    /** The bits of a status list token this issuer signed (another replica's); empty if it cannot be read. */
+    private static byte[] decode(byte[] body) {
+        try {
+            String[] parts = new String(body, StandardCharsets.US_ASCII).split("\\.");
+            Map<String, Object> claims = JSONObjectUtils.parse(new String(B64D.decode(parts[1]), StandardCharsets.UTF_8));
+            @SuppressWarnings("unchecked")
+            Map<String, Object> sl = (Map<String, Object>) claims.get("status_list");
+            java.util.zip.Inflater inflater = new java.util.zip.Inflater();
+            inflater.setInput(B64D.decode((String) sl.get("lst")));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buf = new byte[65536];
+            while (!inflater.finished() && out.size() <= 1 << 24) {
+                int n = inflater.inflate(buf);
+                if (n == 0 && inflater.needsInput()) {
+                    break;
+                }
+                out.write(buf, 0, n);
+            }
+            inflater.end();
+            return out.toByteArray();
+        } catch (java.text.ParseException | RuntimeException | java.util.zip.DataFormatException e) {
+            return new byte[0];
+        }
+    }
+
+    /**
+     * With replicas: applies the rules other replicas made to the tokens issued here, re-signs this replica's
+     * changed lists (at most once per {@link Settings#minResign()}) and publishes them, and picks up the lists
+     * others published. Alone: re-signs changed lists. Run it every second and on a change notification; one
+     * caller at a time.
+     *
+     * @throws SignetException UNAVAILABLE when the shared store cannot be reached (the next run retries)
+     */
+    public void sync() {
+        Instant now = clock.instant();
+        if (shared != null) {
+            long after;
+            synchronized (this) {
+                after = sharedSeq;
+            }
+            List<SharedStatus.SharedRule> news = shared.rulesAfter(after);
+            synchronized (this) {
+                for (SharedStatus.SharedRule r : news) {
+                    Rule rule = r.rule();
+                    if (!ruleIds.contains(rule.id()) && now.isBefore(rule.expires())) {
+                        apply(rule.id(), rule.kind(), rule.value(), rule.reason(), rule.created(), r.seq());
+                    }
+                    sharedSeq = Math.max(sharedSeq, r.seq());
+                }
+            }
+        }
+        List<StatusList> own;
+        synchronized (this) {
+            unpublishExpired();
+            own = new ArrayList<>(lists.values());
+        }
+        for (StatusList l : own) {
+            Served served = l.render();
+            if (shared != null && !l.published) {
+                shared.publish(l.id, served.body(), served.etag(), l.windowEnd.plus(settings.maxLifetime()));
+                l.published = true;
+            }
+        }
+        if (shared != null) {
+            refreshForeign();
+        }
+    }
+
+    /** Runs {@code onChange} when another replica changes a rule or a list (nothing for a single replica). */
+    public void subscribe(Runnable onChange) {
+        if (shared != null) {
+            shared.subscribe(onChange);
+        }
+    }
+
+    private void refreshForeign() {
+        long after;
+        synchronized (this) {
+            after = foreignVersion;
+            foreignRefreshedNanos = System.nanoTime();
+        }
+        List<SharedStatus.PublishedList> got = shared.listsAfter(after);
+        synchronized (this) {
+            for (SharedStatus.PublishedList p : got) {
+                if (!byId.containsKey(p.id())) {
+                    foreign.put(p.id(), new Foreign(p, new byte[1][]));
+                }
+                foreignVersion = Math.max(foreignVersion, p.version());
+            }
+        }
     }
 
     /** The rules in force now. */
@@ -309,17 +480,40 @@ public final class StatusLists {
      */
     public Optional<Served> served(String id) {
         StatusList l;
+        Foreign f;
+        boolean refresh;
         synchronized (this) {
             unpublishExpired();
             l = byId.get(id);
+            f = foreign.get(id);
+            // A list published since the last sync: look once, at most once a second (unknown ids are free to send).
+            refresh = l == null && f == null && shared != null
+                    && System.nanoTime() - foreignRefreshedNanos > 1_000_000_000L;
         }
-        return l == null ? Optional.empty() : Optional.of(l.render());
+        if (l != null) {
+            // With replicas only sync() re-signs, so the bytes served here are the bytes published to the others.
+            return Optional.of(shared == null ? l.render() : l.latest());
+        }
+        if (refresh) {
+            try {
+                refreshForeign();
+            } catch (SignetException e) {
+                // served from what is cached; the store's health is reported elsewhere
+            }
+            synchronized (this) {
+                f = foreign.get(id);
+            }
+        }
+        return f == null ? Optional.empty()
+                : Optional.of(new Served(f.list().body(), f.list().etag(), settings.ttl()));
     }
 
     /** Ids of the lists served now, oldest first. */
     public synchronized List<String> published() {
         unpublishExpired();
-        return lists.values().stream().map(l -> l.id).toList();
+        List<String> ids = new ArrayList<>(lists.values().stream().map(l -> l.id).toList());
+        ids.addAll(new java.util.TreeSet<>(foreign.keySet()));
+        return ids;
     }
 
     private void unpublishExpired() {
@@ -334,6 +528,7 @@ public final class StatusLists {
             }
             return gone;
         });
+        foreign.values().removeIf(f -> !now.isBefore(f.list().exp()));
     }
 
     private StatusList newList(Instant now) {
@@ -464,6 +659,10 @@ public final class StatusLists {
                 if (now.isBefore(r.expires())) {
                     rules.add(r);
                 }
+                ruleIds.add(r.id());
+                if (m.get("seq") instanceof Number seq) {
+                    sharedSeq = Math.max(sharedSeq, seq.longValue());
+                }
                 @SuppressWarnings("unchecked")
                 Map<String, Object> bits = (Map<String, Object>) m.get("bits");
                 bits.forEach((list, spec) -> {
@@ -556,6 +755,8 @@ public final class StatusLists {
         private long renderedVersion = -1;
         private Instant signedAt = Instant.MIN;
         private Served served;
+        /** Whether {@link #served} has been published to the other replicas. */
+        volatile boolean published;
 
         StatusList(long seq, String id, Instant windowEnd) {
             this.seq = seq;
@@ -582,8 +783,14 @@ public final class StatusLists {
                 served = sign(now);
                 renderedVersion = version;
                 signedAt = now;
+                published = false;
             }
             return served;
+        }
+
+        /** The last signed bytes; signs only a list never signed. */
+        synchronized Served latest() {
+            return served != null ? served : render();
         }
 
         private Served sign(Instant now) {

@@ -57,6 +57,11 @@ public final class PostgresLifecycleStore implements LifecycleStore {
         this.issuer = issuer;
     }
 
+    /** This issuer's revocation rules and published status lists, in the same database. */
+    public PostgresStatusStore statuses() {
+        return new PostgresStatusStore(db, issuer);
+    }
+
     @Override
     public KeySet load() {
         return db.inTransaction("read the key journal of " + issuer, c -> {

@@ -85,6 +85,31 @@ final class Schema {
                         PRIMARY KEY (issuer, id)
                     );
                     CREATE INDEX proof_jti_expiry ON signet.proof_jti (expires_at);
+                    """),
+            new Migration(4, "revocation rules and published status lists", """
+                    CREATE TABLE signet.revocation (
+                        seq        bigserial PRIMARY KEY,
+                        issuer     text NOT NULL,
+                        id         text NOT NULL,
+                        kind       text NOT NULL,
+                        value      text NOT NULL,
+                        reason     text,
+                        created    timestamptz NOT NULL,
+                        expires    timestamptz NOT NULL,
+                        replica_id text NOT NULL,
+                        UNIQUE (issuer, id)
+                    );
+                    CREATE SEQUENCE signet.status_list_version;
+                    CREATE TABLE signet.status_list (
+                        issuer     text NOT NULL,
+                        id         text NOT NULL,
+                        body       bytea NOT NULL,
+                        etag       text NOT NULL,
+                        exp        timestamptz NOT NULL,
+                        replica_id text NOT NULL,
+                        version    bigint NOT NULL,
+                        PRIMARY KEY (issuer, id)
+                    );
                     """));
 
     private Schema() {
