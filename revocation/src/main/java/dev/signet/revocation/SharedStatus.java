@@ -26,14 +26,17 @@ public interface SharedStatus {
      */
     long append(StatusLists.Rule rule);
 
-    /** Rules after {@code seq}, oldest first. */
-    List<SharedRule> rulesAfter(long seq);
+    /**
+     * The rules in force, oldest first. All of them, not those after a sequence number: a rule committed late
+     * with a lower number would be skipped for ever.
+     */
+    List<SharedRule> rules();
 
     /** Publishes (or replaces) the owner's signed bytes of a list. */
     void publish(String id, byte[] body, String etag, Instant exp);
 
-    /** Lists published after {@code version}, whose {@code exp} is still ahead. */
-    List<PublishedList> listsAfter(long version);
+    /** The published lists, unexpired, whose ETag is not {@code known.get(id)} (ids and ETags are compared first). */
+    List<PublishedList> changedLists(java.util.Map<String, String> known);
 
     /** Runs {@code onChange} soon after another replica changes something (callers poll as well). */
     void subscribe(Runnable onChange);

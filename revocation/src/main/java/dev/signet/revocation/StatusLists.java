@@ -129,9 +129,7 @@ public final class StatusLists {
     private StatusList current;
     private final SharedStatus shared;
     private final Set<String> ruleIds = new HashSet<>();
-    private long sharedSeq;
     private final Map<String, Foreign> foreign = new HashMap<>();
-    private long foreignVersion;
     private long foreignRefreshedNanos = System.nanoTime() - 10_000_000_000L;
 
     /** Another replica's list as it published it; its bits are decoded on first use. */
@@ -302,8 +300,7 @@ public final class StatusLists {
         journal("revocations", line.toString());
         rules.add(rule);
         ruleIds.add(id);
-        sharedSeq = Math.max(sharedSeq, seq);
-        scan.hits.forEach((l, idxs) -> idxs.forEach(l::revoke));
+        scan.hits.forEach(StatusList::revoke);
         return rule;
     }
 
@@ -411,18 +408,13 @@ public final class StatusLists {
     public void sync() {
         Instant now = clock.instant();
         if (shared != null) {
-            long after;
-            synchronized (this) {
-                after = sharedSeq;
-            }
-            List<SharedStatus.SharedRule> news = shared.rulesAfter(after);
+            List<SharedStatus.SharedRule> news = shared.rules();
             synchronized (this) {
                 for (SharedStatus.SharedRule r : news) {
                     Rule rule = r.rule();
                     if (!ruleIds.contains(rule.id()) && now.isBefore(rule.expires())) {
                         apply(rule.id(), rule.kind(), rule.value(), rule.reason(), rule.created(), r.seq());
                     }
-                    sharedSeq = Math.max(sharedSeq, r.seq());
                 }
             }
         }
@@ -451,18 +443,19 @@ public final class StatusLists {
     }
 
     private void refreshForeign() {
-        long after;
+        Map<String, String> known = new HashMap<>();
         synchronized (this) {
-            after = foreignVersion;
             foreignRefreshedNanos = System.nanoTime();
+            foreign.forEach((id, f) -> known.put(id, f.list().etag()));
+            // This replica's own lists are never taken from the store; name them so their bodies are not sent.
+            byId.forEach((id, l) -> known.put(id, l.served == null ? "" : l.served.etag()));
         }
-        List<SharedStatus.PublishedList> got = shared.listsAfter(after);
+        List<SharedStatus.PublishedList> got = shared.changedLists(known);
         synchronized (this) {
             for (SharedStatus.PublishedList p : got) {
                 if (!byId.containsKey(p.id())) {
                     foreign.put(p.id(), new Foreign(p, new byte[1][]));
                 }
-                foreignVersion = Math.max(foreignVersion, p.version());
             }
         }
     }
@@ -660,22 +653,21 @@ public final class StatusLists {
                     rules.add(r);
                 }
                 ruleIds.add(r.id());
-                if (m.get("seq") instanceof Number seq) {
-                    sharedSeq = Math.max(sharedSeq, seq.longValue());
-                }
                 @SuppressWarnings("unchecked")
                 Map<String, Object> bits = (Map<String, Object>) m.get("bits");
                 bits.forEach((list, spec) -> {
                     StatusList l = byId.get(list);
                     if (l != null) {
+                        List<Integer> idxs = new ArrayList<>();
                         for (String range : ((String) spec).split(",")) {
                             String[] ab = range.split("-");
                             int a = Integer.parseInt(ab[0]);
                             int b = ab.length == 1 ? a : Integer.parseInt(ab[1]);
                             for (int i = a; i <= b; i++) {
-                                l.revoke(i);
+                                idxs.add(i);
                             }
                         }
+                        l.revoke(idxs);
                     }
                 });
             }
@@ -764,11 +756,12 @@ public final class StatusLists {
             this.windowEnd = windowEnd;
         }
 
-        void revoke(int idx) {
-            synchronized (this) {
+        /** All of a rule's bits at once: a signature never shows half a rule. */
+        synchronized void revoke(List<Integer> idxs) {
+            for (int idx : idxs) {
                 bits[idx >> 3] |= (byte) (1 << (idx & 7));
-                version++;
             }
+            version++;
         }
 
         synchronized boolean bit(int idx) {

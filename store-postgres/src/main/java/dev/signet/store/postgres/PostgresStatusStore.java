@@ -51,14 +51,13 @@ public final class PostgresStatusStore implements SharedStatus {
     }
 
     @Override
-    public List<SharedRule> rulesAfter(long seq) {
+    public List<SharedRule> rules() {
         return db.inTransaction("read the revocation rules of " + issuer, c -> {
             List<SharedRule> out = new ArrayList<>();
             try (PreparedStatement s = c.prepareStatement("""
                     SELECT seq, id, kind, value, reason, created, expires FROM signet.revocation
-                    WHERE issuer = ? AND seq > ? ORDER BY seq""")) {
+                    WHERE issuer = ? AND expires > now() ORDER BY seq""")) {
                 s.setString(1, issuer);
-                s.setLong(2, seq);
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {
                         StatusLists.Kind kind;
@@ -104,14 +103,29 @@ public final class PostgresStatusStore implements SharedStatus {
     }
 
     @Override
-    public List<PublishedList> listsAfter(long version) {
+    public List<PublishedList> changedLists(java.util.Map<String, String> known) {
         return db.inTransaction("read the status lists of " + issuer, c -> {
+            List<String> changed = new ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT id, etag FROM signet.status_list WHERE issuer = ? AND exp > now()")) {
+                s.setString(1, issuer);
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        if (!r.getString(2).equals(known.get(r.getString(1)))) {
+                            changed.add(r.getString(1));
+                        }
+                    }
+                }
+            }
             List<PublishedList> out = new ArrayList<>();
+            if (changed.isEmpty()) {
+                return out;
+            }
             try (PreparedStatement s = c.prepareStatement("""
                     SELECT id, body, etag, exp, version FROM signet.status_list
-                    WHERE issuer = ? AND version > ? AND exp > now() ORDER BY version""")) {
+                    WHERE issuer = ? AND id = ANY (?)""")) {
                 s.setString(1, issuer);
-                s.setLong(2, version);
+                s.setArray(2, c.createArrayOf("text", changed.toArray()));
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {
                         out.add(new PublishedList(r.getString(1), r.getBytes(2), r.getString(3),
