@@ -97,7 +97,7 @@ public final class Attenuation {
         JWTClaimsSet root = claims(parts.getFirst());
         JWTClaimsSet last = claims(parts.getLast());
         int cap = ChainVerifier.cap(root);
-        int depth = depthOf(last) + 1;
+        int depth = depthOf(root) + parts.size();
         if (depth > cap) {
             throw new Rejected("too_deep", "the next link would be at depth " + depth + ", past the root's cap of " + cap);
         }
@@ -138,7 +138,7 @@ public final class Attenuation {
                 .issueTime(Date.from(now)).expirationTime(Date.from(exp))
                 .claim("act", Map.of("sub", step.actor()))
                 .claim("cnf", Map.of("jkt", DpopVerifier.thumbprint(step.nextHolder().toPublicJWK())))
-                .claim("signet_depth", depth).claim(Chain.PREV_CLAIM, Chain.hash(parts.getLast()));
+                .claim(Chain.PREV_CLAIM, Chain.hash(parts.getLast()));
         if (step.audience() != null && !step.audience().equals(audience)) {
             claims.audience(step.audience());
         }

@@ -17,8 +17,9 @@ import java.util.List;
  * it, whose RFC 7638 thumbprint is the previous element's {@code cnf.jkt}) and claims {@code jti}, {@code iat},
  * {@code exp} (≤ the previous element's), {@code aud} and {@code authorization_details} (RFC 9396, as in the root;
  * each left out when the link keeps the previous element's),
- * {@code cnf.jkt} (the next holder), {@code act.sub} (the next holder's identity), {@code signet_depth}
- * (the previous element's + 1) and {@code signet_prev} (base64url SHA-256 of the previous element's text).
+ * {@code cnf.jkt} (the next holder), {@code act.sub} (the next holder's identity) and {@code signet_prev}
+ * (base64url SHA-256 of the previous element's text). A link's depth is its position counted from the root's
+ * {@code signet_depth} (0 for a minted token), as token exchange counts: link k of a minted token is at depth k.
  */
 public final class Chain {
 

@@ -19,9 +19,9 @@ import java.util.Optional;
  * themselves ({@link Chain}). The root verifies as any token ({@link TokenVerifier}, issuer's published keys, with
  * its status checked). Each link must: be typed {@value Chain#LINK_TYPE}; hash the element before it
  * ({@code signet_prev}, so links cannot be dropped, reordered or spliced from another chain); be signed by the key
- * the element before it binds (thumbprint of its header {@code jwk} = the previous {@code cnf.jkt}); sit one deeper,
- * within {@code min(5, root's signet_max_depth)}; not outlive the element before it and not have expired; and only
- * narrow: {@code aud} covered by the previous one, every (resource, action) within the previous grants
+ * the element before it binds (thumbprint of its header {@code jwk} = the previous {@code cnf.jkt}); sit (by its
+ * position after the root's {@code signet_depth}) within {@code min(5, root's signet_max_depth)}; not outlive the
+ * element before it and not have expired; and only narrow: {@code aud} covered by the previous one, every (resource, action) within the previous grants
  * ({@link Attenuation#within}); a link without {@code aud} or {@code authorization_details} keeps the previous. Use needs a DPoP proof by the last link's key with {@code ath} over the whole
  * presented credential.
  */
@@ -126,9 +126,6 @@ public final class ChainVerifier {
             depth++;
             if (depth > cap) {
                 throw new Rejected("too_deep", where + " is at depth " + depth + ", past the root's cap of " + cap);
-            }
-            if (!Integer.valueOf(depth).equals(c.getClaim("signet_depth") instanceof Number n ? n.intValue() : null)) {
-                throw new Rejected("bad_claims", where + "'s signet_depth is not " + depth);
             }
             if (c.getExpirationTime() == null || c.getIssueTime() == null || c.getJWTID() == null || c.getJWTID().isEmpty()) {
                 throw new Rejected("bad_claims", where + " needs jti, iat and exp");

@@ -121,7 +121,6 @@ public final class ChainFixture {
         c.put("aud", AUDIENCE);
         c.put("act", Map.of("sub", "helper-" + k));
         c.put("cnf", Map.of("jkt", jkt(holders.get(k))));
-        c.put("signet_depth", parts.size());
         c.put(Chain.PREV_CLAIM, Chain.hash(parts.getLast()));
         c.put("authorization_details", details(resourceActions.length == 0 ? new String[]{"repo:acme/widgets", "read"} : resourceActions));
         return c;

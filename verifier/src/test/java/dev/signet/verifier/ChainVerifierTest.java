@@ -141,12 +141,8 @@ class ChainVerifierTest {
         String one = f.attenuate(exchanged, 1);
         assertEquals(5, verifier.verify(one).depth());
         assertEquals(List.of("helper-1", "x", "y", "z", "w"), verifier.verify(one).actors());
-        Map<String, Object> sixth = f.linkClaims(one, 2);
-        sixth.put("signet_depth", 6);
-        assertEquals("too_deep", reason(f.forge(one, 2, sixth)));
-        Map<String, Object> skipped = f.linkClaims(exchanged, 1);
-        skipped.put("signet_depth", 1);
-        assertEquals("bad_claims", reason(f.forge(exchanged, 1, skipped)), "depth counts from the root's signet_depth");
+        assertEquals("too_deep", reason(f.forge(one, 2, f.linkClaims(one, 2))), "depth counts from the root's signet_depth");
+        assertEquals("too_deep", assertThrows(Rejected.class, () -> f.attenuate(one, 2)).reason());
     }
 
     @Test
