@@ -22,6 +22,7 @@ import static dev.signet.api.TestDaemon.ALPHA;
 import static dev.signet.api.TestDaemon.json;
 import static dev.signet.api.TestDaemon.request;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -55,6 +56,10 @@ class DelegatedModeTest {
         String masterKid = jwks.getKeys().stream().filter(k -> k.getX509CertChain() == null).findFirst().orElseThrow().getKeyID();
         assertNotEquals(masterKid, first, "a new issuer signs with its first subkey at once");
         assertEquals(3, jwks.getKeys().size(), "the master, the first subkey and its successor are published from the start");
+        String scrape = signet.get(signet.adminBase() + "/observe/metrics", "Accept", "text/plain").body();
+        assertTrue(scrape.matches("(?s).*\nsignet_subkeys[^\n]* 2\\.0\n.*"), "two subkeys published: " + scrape);
+        assertFalse(signet.daemon.keyRing().signingSlot().key().getClass().getName().contains("Metered"),
+                "subkeys sign in memory, outside the backend's call metrics");
 
         for (int i = 0; i < 62; i++) {
             clock.advance(Duration.ofMinutes(1));
