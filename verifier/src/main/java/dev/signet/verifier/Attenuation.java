@@ -86,7 +86,7 @@ public final class Attenuation {
      * is fetched: the root's signature is the verifier's business; this checks what the holder controls.
      *
      * @param holderKey the private key the credential's last element binds (EC P-256: ES256, RSA: PS256,
-     *                  Ed25519: EdDSA)
+     *                  Ed25519: EdDSA, only with Tink on the class path, as Nimbus needs for it)
      * @return the longer chain
      * @throws Rejected {@code malformed}, {@code delegation_not_allowed} (the root carries no
      *                  {@value Chain#MAX_DEPTH_CLAIM}), {@code wrong_signer} (not the bound key), {@code too_deep},
@@ -159,6 +159,10 @@ public final class Attenuation {
             link.sign(signer(holderKey));
         } catch (JOSEException e) {
             throw new Rejected("malformed", "the holder key cannot sign: " + e.getMessage());
+        } catch (LinkageError e) {
+            // Nimbus signs Ed25519 through Tink, which Signet does not ship; verifiers need it too
+            throw new Rejected("unsupported_alg", "an Ed25519 holder key needs Tink on the class path, here and at every"
+                    + " verifier; use an EC P-256 (ES256) or RSA (PS256) key");
         }
         List<String> longer = new ArrayList<>(parts);
         longer.add(link.serialize());

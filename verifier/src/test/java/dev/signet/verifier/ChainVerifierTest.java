@@ -210,6 +210,17 @@ class ChainVerifierTest {
     }
 
     @Test
+    void anRsaHolderSignsItsLinkWithPs256() throws Exception {
+        com.nimbusds.jose.jwk.RSAKey rsa = new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(2048).generate();
+        String root = f.sign(f.rootClaims(5).claim("cnf", Map.of("jkt", DpopVerifier.thumbprint(rsa.toPublicJWK()))).build());
+        String c = Attenuation.attenuate(root, rsa, new Attenuation.Step("helper-1", f.holders.get(1).toPublicJWK(),
+                null, null, null), f.clock);
+        assertEquals("PS256", com.nimbusds.jose.JWSObject.parse(Chain.split(c).get(1)).getHeader().getAlgorithm().getName());
+        assertEquals(List.of("helper-1"), verifier.verify(c).actors());
+        assertEquals("wrong_signer", reason(ChainFixture.forge(root, f.holders.getFirst(), Chain.LINK_TYPE, f.linkClaims(root, 1))));
+    }
+
+    @Test
     void malformedCredentialsAreMalformed() {
         String c = f.chain(f.root(5), 1);
         assertEquals("malformed", reason(c + "~"));
