@@ -98,6 +98,41 @@ class TlsAdminTest {
         assertEquals(200, signet.get(signet.jwksUrl()).statusCode());
     }
 
+    private static HttpResponse<String> ui(TestPki.Issued cert, String method, String path, String cookie, String form)
+            throws Exception {
+        try (HttpClient http = HttpClient.newBuilder().sslContext(cert == null ? TestPki.trustOnly(serverCa)
+                : cert.clientContext(serverCa)).build()) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("https://127.0.0.1:"
+                    + signet.daemon.server().adminPort() + path)).timeout(Duration.ofSeconds(20))
+                    .method(method, form == null ? HttpRequest.BodyPublishers.noBody()
+                            : HttpRequest.BodyPublishers.ofString(form));
+            if (form != null) {
+                b.header("Content-Type", "application/x-www-form-urlencoded");
+            }
+            if (cookie != null) {
+                b.header("Cookie", cookie);
+            }
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    @Test
+    void theTimelineSessionCookieIsSecureUnderTlsAndTheCertificateIsStillRequired() throws Exception {
+        TestPki.Issued oncall = TestPki.client(opsCa, "CN=oncall,O=Example", Instant.now().minusSeconds(60),
+                Instant.now().plus(Duration.ofDays(1)));
+        TestPki.Issued intern = TestPki.client(opsCa, "CN=intern,O=Example", Instant.now().minusSeconds(60),
+                Instant.now().plus(Duration.ofDays(1)));
+        assertEquals(401, ui(intern, "POST", "/ui/login", null, "credential=" + TestDaemon.ADMIN).statusCode(),
+                "the credential alone does not log in with the wrong certificate");
+        HttpResponse<String> in = ui(oncall, "POST", "/ui/login", null, "credential=" + TestDaemon.ADMIN);
+        assertEquals(303, in.statusCode(), in.body());
+        String setCookie = in.headers().firstValue("Set-Cookie").orElseThrow();
+        assertTrue(setCookie.contains("Secure") && setCookie.contains("HttpOnly"), setCookie);
+        String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+        assertTrue(ui(oncall, "GET", "/ui", cookie, null).body().contains("id=\"timeline\""));
+        assertEquals(401, ui(null, "GET", "/ui", cookie, null).statusCode(), "the session needs the certificate too");
+    }
+
     @Test
     void passwordsAndHalfConfigurationsAreRefusedAtStart() {
         Map<String, String> literal = new HashMap<>(adminTls());
