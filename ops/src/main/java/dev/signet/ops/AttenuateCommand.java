@@ -103,6 +103,15 @@ final class AttenuateCommand {
             if (!holder.isPrivate()) {
                 return refuse("--key " + keyFile + " holds a public key; the holder signs with its private key");
             }
+            try {
+                if (Files.getPosixFilePermissions(keyFile).stream().anyMatch(p -> p.name().startsWith("GROUP")
+                        || p.name().startsWith("OTHERS"))) {
+                    System.err.println("signet: attenuate: WARNING: " + keyFile + " is open to group or others;"
+                            + " a holder key is a credential: chmod 600 " + keyFile);
+                }
+            } catch (UnsupportedOperationException notPosix) {
+                // nothing to check
+            }
             JWK next = readJwk(actorKeyFile, "--actor-key").toPublicJWK();
             String credential = Files.readString(credentialFile, StandardCharsets.US_ASCII).strip();
             String longer = Attenuation.attenuate(credential, holder,

@@ -188,7 +188,6 @@ final class VerifyCommand {
                 }
                 Map<String, Object> claims = jws.getPayload().toJSONObject();
                 if (claims != null) {
-                    claims.remove("status");
                     e.put("claims", claims);
                 }
                 if (chain != null && i > 0) {

@@ -135,11 +135,14 @@ class AttenuateCommandTest {
                 "--actor-key", dir.resolve("holder1.pub.jwk").toString(), "--actor", "helper-1", "--audience", AUD,
                 "--resource", "repo:acme/widgets", "--action", "read", "--action", "write", "--ttl", "300", "--out", one.toString());
         assertEquals(0, a.exit(), a.stderr());
+        assertTrue(a.stderr().contains("wrote a chain of 1 link(s)") && !a.stderr().contains("WARNING"), a.stderr());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(one)));
+        Files.setPosixFilePermissions(dir.resolve("holder1.jwk"), PosixFilePermissions.fromString("rw-r--r--"));
         Out b = attenuate("--key", dir.resolve("holder1.jwk").toString(), "--credential", one.toString(),
                 "--actor-key", dir.resolve("holder2.pub.jwk").toString(), "--actor", "helper-2",
                 "--resource", "repo:acme/widgets", "--action", "read");
         assertEquals(0, b.exit(), b.stderr());
+        assertTrue(b.stderr().contains("WARNING") && b.stderr().contains("chmod 600"), b.stderr());
         String chain = b.stdout().strip();
         assertEquals(2, chain.chars().filter(c -> c == '~').count());
 
