@@ -164,6 +164,20 @@ public final class Problems {
         res.send(JSONObjectUtils.toJSONString(json(p, requestId)).getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Retry-After of an overloaded refusal: the backlog it refuses to join is milliseconds long. */
+    static final long OVERLOADED_RETRY_SECONDS = 1;
+
+    /**
+     * 503 {@code urn:signet:problem:overloaded}: more signing requests in flight than {@link Admission} allows.
+     * Not logged: at overload a line per refusal would take the capacity the refusal saves (it is counted in
+     * {@code signet_http_overloaded_total}).
+     */
+    static void overloaded(ServerRequest req, ServerResponse res) {
+        write(res, new Problem(Status.SERVICE_UNAVAILABLE_503, TYPE_PREFIX + "overloaded",
+                "Signet is serving as many signing requests as it can; retry after the Retry-After seconds",
+                Duration.ofSeconds(OVERLOADED_RETRY_SECONDS)), RequestId.of(req));
+    }
+
     /** Helidon's own refusals (bad headers, bad URIs) keep their status and get a problem body. */
     private static Problem fromHelidon(HttpException e) {
         Status status = e.status();

@@ -30,12 +30,22 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
      * Bounds on slow and numerous clients, per socket ({@code signet.http.*}): a connection gets
      * {@code idleTimeout} to start a request (a fresh one, or the next on a kept-alive connection),
      * {@code headerTimeout} from its request line to the end of its headers and {@code bodyTimeout} for its body;
-     * beyond {@code maxConnections} open connections, new ones wait in the accept backlog.
+     * beyond {@code maxConnections} open connections, new ones wait in the accept backlog; beyond
+     * {@code maxInFlight} signing requests being served at once, further ones are refused at once (503 overloaded,
+     * see {@link Admission}).
      */
-    public record HttpLimits(Duration headerTimeout, Duration bodyTimeout, Duration idleTimeout, int maxConnections) {
+    public record HttpLimits(Duration headerTimeout, Duration bodyTimeout, Duration idleTimeout, int maxConnections,
+                             int maxInFlight) {
+
+        /** 32 signing requests in flight per core: a few milliseconds of work queued, not seconds. */
+        public static final int DEFAULT_MAX_IN_FLIGHT = 32 * Runtime.getRuntime().availableProcessors();
 
         public static final HttpLimits DEFAULT = new HttpLimits(Duration.ofSeconds(10), Duration.ofSeconds(10),
-                Duration.ofSeconds(60), 1024);
+                Duration.ofSeconds(60), 1024, DEFAULT_MAX_IN_FLIGHT);
+
+        public HttpLimits(Duration headerTimeout, Duration bodyTimeout, Duration idleTimeout, int maxConnections) {
+            this(headerTimeout, bodyTimeout, idleTimeout, maxConnections, DEFAULT_MAX_IN_FLIGHT);
+        }
 
         /** @throws SignetException INVALID_ARGUMENT for a timeout under 100 ms or a bound under 1 */
         public HttpLimits {
@@ -46,6 +56,9 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
             }
             if (maxConnections < 1) {
                 throw new SignetException(Code.INVALID_ARGUMENT, "signet.http.max-connections must be at least 1");
+            }
+            if (maxInFlight < 1) {
+                throw new SignetException(Code.INVALID_ARGUMENT, "signet.http.max-in-flight must be at least 1");
             }
         }
 
@@ -187,7 +200,8 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
         HttpLimits d = HttpLimits.DEFAULT;
         return new HttpLimits(duration(h.get("header-timeout"), d.headerTimeout()),
                 duration(h.get("body-timeout"), d.bodyTimeout()), duration(h.get("idle-timeout"), d.idleTimeout()),
-                h.get("max-connections").asInt().orElse(d.maxConnections()));
+                h.get("max-connections").asInt().orElse(d.maxConnections()),
+                h.get("max-in-flight").asInt().orElse(d.maxInFlight()));
     }
 
     /**

@@ -15,7 +15,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * Signet's own meters in Helidon's global registry, which the admin socket serves at {@code /observe/metrics}
@@ -133,24 +135,58 @@ final class SignetMetrics {
         return path.startsWith("/observe") ? "/observe" : "other";
     }
 
+    /**
+     * Meters by label values. Helidon's getOrCreate builds a Micrometer builder and takes its registry's lock twice
+     * per call; on every request that was a shared lock and several allocations. The global registry is never
+     * closed while the daemon runs, so a meter once created stays the registry's.
+     */
+    private static final ConcurrentHashMap<List<String>, Timer> TIMERS = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<List<String>, Counter> COUNTERS = new ConcurrentHashMap<>();
+    /** Label values come from bounded sets (endpoints, outcomes, reasons, configured minters); this bounds the rest. */
+    private static final int MAX_CACHED = 4096;
+
     /** signet_http_request_seconds{endpoint,outcome}: a histogram, so quantiles aggregate across replicas. */
     static void request(String path, String outcome, double seconds) {
         String endpoint = endpoint(path);
         if (endpoint.startsWith("/v1/keys/{kid}") && endpoint.length() > 40) {
             endpoint = "other";
         }
-        Metrics.getOrCreate(Timer.builder("signet.http.request")
+        String e = endpoint;
+        cached(TIMERS, List.of(endpoint, outcome), () -> Metrics.getOrCreate(Timer.builder("signet.http.request")
                         .description("Request latency per endpoint and outcome")
-                        .tags(Metrics.tags("endpoint", endpoint, "outcome", outcome))
-                        .buckets(BUCKETS))
+                        .tags(Metrics.tags("endpoint", e, "outcome", outcome))
+                        .buckets(BUCKETS)))
                 .record(Duration.ofNanos((long) (seconds * 1e9)));
     }
 
     /** signet_tokens_total{minter,outcome,reason}: issued (reason none) and refused per reason. */
     static void token(String minter, String outcome, String reason) {
-        Metrics.getOrCreate(Counter.builder("signet.tokens")
+        cached(COUNTERS, List.of(minter, outcome, reason), () -> Metrics.getOrCreate(Counter.builder("signet.tokens")
                         .description("Tokens issued and refused per minter and reason")
-                        .tags(Metrics.tags("minter", minter, "outcome", outcome, "reason", reason)))
+                        .tags(Metrics.tags("minter", minter, "outcome", outcome, "reason", reason))))
                 .increment();
+    }
+
+    private static final class Overloaded {
+        static final Counter COUNTER = Metrics.getOrCreate(Counter.builder("signet.http.overloaded")
+                .description("Signing requests refused at once because signet.http.max-in-flight were being served"));
+    }
+
+    /** signet_http_overloaded_total: 503 overloaded refusals (see Admission). */
+    static void overloaded() {
+        Overloaded.COUNTER.increment();
+    }
+
+    private static <M extends io.helidon.metrics.api.Meter> M cached(ConcurrentHashMap<List<String>, M> cache,
+                                                                      List<String> labels, Supplier<M> create) {
+        M meter = cache.get(labels);
+        if (meter == null) {
+            meter = create.get();
+            if (cache.size() >= MAX_CACHED) {
+                cache.clear();
+            }
+            cache.put(labels, meter);
+        }
+        return meter;
     }
 }

@@ -175,7 +175,17 @@ public final class SignetServer implements AutoCloseable {
                               java.util.function.Function<io.helidon.webserver.http.ServerRequest,
                                       dev.signet.issuance.PeerIdentity> peers,
                               dev.signet.verifier.ProofReplays replays) {
-        r.addFilter(RequestId::filter).addFilter(AccessLog::filter)
+        Admission admission = new Admission(config.http().maxInFlight());
+        // Admission before the access log: an overloaded refusal is counted, not logged (see Problems.overloaded).
+        r.addFilter(RequestId::filter)
+                .addFilter((chain, req, res) -> {
+                    if (signing(req.prologue().uriPath().path())) {
+                        admission.filter(chain, req, res);
+                    } else {
+                        chain.proceed();
+                    }
+                })
+                .addFilter(AccessLog::filter)
                 .register("/v1/tokens", new TokenService(minters, issuance, audit, config.maxBodyBytes(),
                         config.maxBatch(), deadlines, peers))
                 .register(TokenExchangeService.PATH, new TokenExchangeService(new dev.signet.issuance.Exchange(issuance, minters, replays), config.issuer(), config.maxBodyBytes(), deadlines));
@@ -183,6 +193,11 @@ public final class SignetServer implements AutoCloseable {
         OpenApiService.register(r, "public.yaml");
         r.any(Problems::notFound);
         Problems.register(r);
+    }
+
+    /** The routes that sign, which {@link Admission} bounds; JWKS and status lists are always served. */
+    private static boolean signing(String path) {
+        return path.equals("/v1/tokens") || path.equals("/v1/tokens/batch") || path.equals(TokenExchangeService.PATH);
     }
 
     static void adminRouting(HttpRouting.Builder r, SignetConfig config, ReplicaId replica, LifecycleStore store,

@@ -38,7 +38,11 @@ public final class TokenIssuer {
 
     private final String issuer;
     private final Clock clock;
-    private final SecureRandom random = new SecureRandom();
+    /**
+     * jti sources: the default SecureRandom (NativePRNG) serialises every caller on one lock and reads
+     * /dev/urandom every 32 bytes; a few DRBG instances, picked per call, do neither.
+     */
+    private static final SecureRandom[] RANDOMS = jtiRandoms(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
     private final ConcurrentHashMap<String, String> encodedHeaders = new ConcurrentHashMap<>();
 
     public TokenIssuer(String issuer, Clock clock) {
@@ -102,7 +106,7 @@ public final class TokenIssuer {
                     Duration.ofSeconds(1), null);
         }
         byte[] id = new byte[16];
-        random.nextBytes(id);
+        RANDOMS[java.util.concurrent.ThreadLocalRandom.current().nextInt(RANDOMS.length)].nextBytes(id);
         String jti = B64.encodeToString(id);
         StatusRef ref = status == null ? null : status.allocate(new StatusLists.Token(jti, exp,
                 request.task().orElse(null), request.subject(), minter, chain == null ? null : chain.parentJti()));
@@ -169,6 +173,18 @@ public final class TokenIssuer {
                 + B64.encodeToString(claims.toString().getBytes(StandardCharsets.UTF_8));
         byte[] signature = key.sign(signingInput.getBytes(StandardCharsets.US_ASCII));
         return new MintedToken(signingInput + '.' + B64.encodeToString(signature), key.id(), jti, now, exp, ref);
+    }
+
+    private static SecureRandom[] jtiRandoms(int n) {
+        SecureRandom[] randoms = new SecureRandom[n];
+        for (int i = 0; i < n; i++) {
+            try {
+                randoms[i] = SecureRandom.getInstance("DRBG"); // self-seeded from the system's entropy
+            } catch (java.security.NoSuchAlgorithmException e) {
+                randoms[i] = new SecureRandom();
+            }
+        }
+        return randoms;
     }
 
     private static String header(SigningKey key) {

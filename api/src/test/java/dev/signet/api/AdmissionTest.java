@@ -1,0 +1,90 @@
+package dev.signet.api;
+
+import com.nimbusds.jose.util.JSONObjectUtils;
+import io.helidon.webserver.WebServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The admission rule with a controlled concurrency: requests held on a latch fill the bound; the next is refused at once. */
+class AdmissionTest {
+
+    final CountDownLatch release = new CountDownLatch(1);
+    final Admission admission = new Admission(2);
+    WebServer server;
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void start() {
+        server = WebServer.builder().port(0).host("127.0.0.1").routing(r -> {
+            r.addFilter(RequestId::filter).addFilter(admission::filter)
+                    .get("/sign", (req, res) -> {
+                        assertTrue(release.await(60, TimeUnit.SECONDS), "the test releases the held requests");
+                        res.send("signed");
+                    });
+            Problems.register(r);
+        }).build().start();
+    }
+
+    @AfterEach
+    void stop() {
+        release.countDown();
+        server.stop();
+        http.close();
+    }
+
+    CompletableFuture<HttpResponse<String>> sign(String id) {
+        return http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/sign"))
+                .header("X-Request-Id", id).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void beyondTheBoundARequestIsRefusedAtOnceAndThePlaceComesBackWhenOneEnds() throws Exception {
+        var first = sign("held-1");
+        var second = sign("held-2");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (admission.inFlight() < 2) {
+            assertTrue(System.nanoTime() < deadline, "two requests reach the handler");
+            Thread.onSpinWait();
+        }
+
+        // The bound is full: the third is answered while the other two are still held.
+        HttpResponse<String> refused = sign("third").get(60, TimeUnit.SECONDS);
+        assertEquals(503, refused.statusCode(), refused.body());
+        assertEquals("1", refused.headers().firstValue("Retry-After").orElse(""));
+        assertEquals(Problems.MEDIA_TYPE, refused.headers().firstValue("Content-Type").orElse(""));
+        Map<String, Object> problem = JSONObjectUtils.parse(refused.body());
+        assertEquals("urn:signet:problem:overloaded", problem.get("type"));
+        assertEquals("third", problem.get("request_id"));
+        assertFalse(first.isDone() || second.isDone(), "the held requests are still being served");
+        assertEquals(2, admission.inFlight(), "a refusal takes no place");
+
+        release.countDown();
+        assertEquals(200, first.get(60, TimeUnit.SECONDS).statusCode());
+        assertEquals(200, second.get(60, TimeUnit.SECONDS).statusCode());
+        assertEquals(200, sign("after").get(60, TimeUnit.SECONDS).statusCode(), "the places came back");
+        assertEquals(0, admission.inFlight());
+    }
+
+    @Test
+    void theBoundIsCountedNotQueued() {
+        Admission one = new Admission(1);
+        assertTrue(one.tryEnter());
+        assertFalse(one.tryEnter());
+        one.exit();
+        assertTrue(one.tryEnter());
+    }
+}
