@@ -184,8 +184,7 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
         if (f != null && failedAt.plusSeconds(1).isAfter(clock.instant())) {
             throw unavailable(f);
         }
-        String json = JSONObjectUtils.toJSONString(event.fields());
-        String body = json.length() > 2 ? json.substring(1, json.length() - 1) : "";
+        String body = RecordJson.members(event.fields());
         CompletableFuture<Void> done = new CompletableFuture<>();
         if (!queue.offer(new Pending(event.type(), body, done))) {
             throw new SignetException(SignetException.Code.UNAVAILABLE, "the audit log is overloaded",
