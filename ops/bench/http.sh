@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# http.sh: HTTP scenarios against `signet dev --mode delegated` (ES256 subkeys, software master), one command each:
+#   ops/bin/bench fairness [SECONDS]  saturation with 32 keep-alive connections (h2load --h1 -t2 -c32): per-connection
+#                                     req/s (slowest / mean), p50/p99/max from h2load's per-request log; then paced
+#                                     at half that rate (p50/p99/max)
+#   ops/bin/bench overload [SECONDS]  paced at twice the saturation rate over 256 connections: how many are refused
+#                                     (503 overloaded), how fast, and the accepted requests' p50/p99/max
+#   ops/bin/bench audit [SECONDS] [ROUNDS]  audit.durability none and sync side by side, wrk rounds interleaved
+#                                     (single-token 32 connections, batch of 50 over 4): tokens/s and their ratio,
+#                                     and this disk's fdatasync latency for a 512-byte append
+#   ops/bin/bench compare REV_A REV_B [SECONDS] [ROUNDS]  two commits' daemons side by side (each built in a worktree
+#                                     under a temporary directory), interleaved single-token wrk rounds: tokens/s and
+#                                     daemon CPU microseconds per token (utime+stime from /proc), for bisecting
+# Daemons get a 30 s warm-up of the same load first (the JIT needs it). Load generators share the cores with the
+# daemon; compare figures of one run, not across machines. Needs h2load (nghttp2-client) and wrk.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+what="${1:?usage: http.sh fairness|overload|audit|compare ...}"; shift
+work="$(mktemp -d)"; pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; git -C "$root" worktree prune' EXIT
+token="bench-minter-$RANDOM$RANDOM"; hz=$(getconf CLK_TCK)
+body='{"sub":"agent-7","aud":"https://api.example.com","ttl":600,"scope":[{"resource":"repo:acme/widgets","actions":["read"]}]}'
+printf '%s' "$body" >"$work/body.json"
+warm="${SIGNET_BENCH_WARMUP:-30}"
+
+# start_daemon INDEX LAUNCHER [signet.KEY=VALUE ...]: port 18500+INDEX, admin 19500+INDEX; sets pid_INDEX
+start_daemon() {
+  local i="$1" launcher="$2" sets=(); shift 2
+  for kv in "$@"; do sets+=(--set "$kv"); done
+  SIGNET_DEV_MINTER_TOKEN="$token" SIGNET_DEV_ADMIN_TOKEN="bench-admin-$RANDOM" \
+    $launcher dev --mode delegated --port $((18500 + i)) --admin-port $((19500 + i)) --data-dir "$work/data$i" \
+    "${sets[@]}" >"$work/log$i" 2>&1 &
+  pids+=($!); printf -v "pid_$i" '%s' "$!"
+  until curl -sf -o /dev/null "http://127.0.0.1:$((19500 + i))/observe/health"; do
+    kill -0 "$!" 2>/dev/null || { echo "bench: the daemon died:" >&2; tail -30 "$work/log$i" >&2; exit 1; }
+    sleep 0.1
+  done
+}
+cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+url() { echo "http://127.0.0.1:$((18500 + $1))"; }
+wrk_run() { # wrk_run INDEX SECONDS CONNECTIONS BATCH -> the mint.lua summary line
+  SIGNET_TOKEN="$token" SIGNET_BATCH="$4" wrk -t2 -c"$3" -d"$2s" -s "$root/ops/bench/mint.lua" "$(url "$1")" | grep '^wrk:'
+}
+h2() { # h2 INDEX SECONDS CONNECTIONS LOGFILE [h2load args]: POST /v1/tokens over HTTP/1.1
+  local i="$1" s="$2" c="$3" log="$4"; shift 4
+  h2load --h1 -t2 -c"$c" -D "$s" -d "$work/body.json" -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' --log-file="$log" "$@" "$(url "$i")/v1/tokens"
+}
+# latency summary of an h2load log (status 201 only unless STATUS given): count p50 p99 max in ms
+lat() { awk -v want="${2:-201}" -F'\t' '$2 == want {print $3 / 1000}' "$1" | sort -n \
+  | awk '{a[NR]=$1} END {if (NR == 0) {print "n=0"; exit} printf "n=%d p50=%.2fms p99=%.2fms max=%.1fms", NR, a[int(NR*0.5)+1], a[int(NR*0.99)+1], a[NR]}'; }
+# per-connection spread from h2load's "req/s" line: min max mean
+spread() { awk '/^req\/s/ {printf "per-connection req/s min=%s max=%s mean=%s -> slowest/mean=%.2f", $3, $4, $5, $3 / $5}' "$1"; }
+launcher="$root/.signet/install/current/bin/signet"
+build_release() { "$root/ops/bin/signet" --version >/dev/null; }
+
+case "$what" in
+  fairness)
+    secs="${1:-20}"; build_release
+    for audit in none sync; do
+      start_daemon 0 "$launcher" signet.audit.durability=$audit
+      h2 0 "$warm" 32 "$work/warm.log" >/dev/null
+      h2 0 "$secs" 32 "$work/sat.log" >"$work/sat.out"
+      rps=$(awk '/^finished in/ {for (i = 1; i <= NF; i++) if ($i ~ /req\/s,?$/) {v=$(i-1); gsub(",", "", v); print int(v)}}' "$work/sat.out" | head -1)
+      echo "== audit $audit, saturation, 32 connections (h2load --h1 -t2 -c32 -D $secs): $rps req/s; $(spread "$work/sat.out")"
+      echo "   latency: $(lat "$work/sat.log")"
+      half=$(( rps / 2 / 32 )); [ "$half" -ge 1 ] || half=1
+      h2 0 "$secs" 32 "$work/half.log" --rps="$half" >/dev/null
+      echo "== audit $audit, paced at half saturation (32 connections x $half req/s): $(lat "$work/half.log")"
+      kill "$pid_0"; wait "$pid_0" 2>/dev/null || true
+    done
+    ;;
+  overload)
+    secs="${1:-20}"; build_release
+    start_daemon 0 "$launcher" signet.audit.durability=none
+    h2 0 "$warm" 32 "$work/warm.log" >/dev/null
+    h2 0 "$secs" 32 "$work/sat.log" >"$work/sat.out"
+    rps=$(awk '/^finished in/ {for (i = 1; i <= NF; i++) if ($i ~ /req\/s,?$/) {v=$(i-1); gsub(",", "", v); print int(v)}}' "$work/sat.out" | head -1)
+    echo "== saturation (32 connections): $rps req/s, $(lat "$work/sat.log")"
+    per=$(( (2 * rps + 255) / 256 ))
+    h2 0 "$secs" 256 "$work/over.log" --rps="$per" >"$work/over.out"
+    echo "== paced at 2x saturation (256 connections x $per req/s = $((256 * per)) offered):"
+    echo "   accepted (201): $(lat "$work/over.log" 201)"
+    echo "   refused (503 overloaded): $(lat "$work/over.log" 503)"
+    echo "   other: $(awk -F'\t' '$2 != 201 && $2 != 503' "$work/over.log" | wc -l) requests"
+    ;;
+  audit)
+    secs="${1:-10}"; rounds="${2:-3}"; build_release
+    start_daemon 0 "$launcher" signet.audit.durability=none
+    start_daemon 1 "$launcher"   # sync, the default
+    echo "== disk of the audit log: $(df --output=source,fstype "$work" | tail -1 | xargs)"
+    python3 - "$work/data1" <<'PY'
+import os, sys, time
+p = os.path.join(sys.argv[1], "fsync-probe"); fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600); t = []
+for _ in range(200):
+    s = time.perf_counter(); os.write(fd, b"x" * 511 + b"\n"); os.fdatasync(fd); t.append((time.perf_counter() - s) * 1000)
+os.close(fd); os.unlink(p); t.sort()
+print("== fdatasync of a 512-byte append (200 times): p50 %.2f ms, p99 %.2f ms, max %.2f ms" % (t[100], t[197], t[-1]))
+PY
+    for b in 0 50; do
+      c=$([ "$b" = 0 ] && echo 32 || echo 4)
+      for i in 0 1; do wrk_run $i "$warm" "$c" "$b" >/dev/null; done
+      for r in $(seq "$rounds"); do
+        line=""
+        for i in 0 1; do
+          out=$(wrk_run $i "$secs" "$c" "$b")
+          t=$(sed -E 's/.*requests\/s=([0-9]+).*/\1/' <<<"$out"); t=$(( t * (b > 0 ? b : 1) ))
+          eval "t$i=$t"; line+=" $([ $i = 0 ] && echo none || echo sync) $t tokens/s ($(sed -E 's/.*(p50=[^ ]+ p99=[^ ]+).*/\1/' <<<"$out"));"
+        done
+        echo "== $([ "$b" = 0 ] && echo single-token || echo "batch of $b"), round $r:$line sync/none=$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.2f", a/b}')"
+      done
+    done
+    ;;
+  compare)
+    a="${1:?REV_A}"; b="${2:?REV_B}"; secs="${3:-10}"; rounds="${4:-3}"; i=0
+    for rev in "$a" "$b"; do
+      wt="$work/wt$i"; git -C "$root" worktree add -q --detach "$wt" "$rev"
+      (cd "$wt" && ./ops/bin/signet --version >/dev/null 2>&1 || ./ops/bin/signet build >/dev/null)
+      if [ -x "$wt/.signet/install/current/bin/signet" ]; then l="$wt/.signet/install/current/bin/signet"; else l="$wt/ops/bin/signet"; fi
+      # audit.durability exists from 214ba8b on; older daemons have no audit trail and refuse unknown --set keys
+      if git -C "$root" merge-base --is-ancestor 214ba8b "$rev" 2>/dev/null; then
+        start_daemon $i "$l" signet.audit.durability=none
+      else
+        start_daemon $i "$l"
+      fi
+      i=$((i + 1))
+    done
+    for i in 0 1; do wrk_run $i "$warm" 32 0 >/dev/null; done
+    for r in $(seq "$rounds"); do
+      for i in 0 1; do
+        p=$(eval echo "\$pid_$i"); c0=$(cpu_of "$p"); out=$(wrk_run $i "$secs" 32 0); c1=$(cpu_of "$p")
+        n=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$out")
+        echo "== round $r $([ $i = 0 ] && echo "$a" || echo "$b"): $(awk -v c=$((c1 - c0)) -v hz="$hz" -v n="$n" 'BEGIN{printf "%.1f", c/hz*1e6/n}') us daemon CPU per token | $out"
+      done
+    done
+    for i in 0 1; do git -C "$root" worktree remove --force "$work/wt$i"; done
+    ;;
+  *) echo "http.sh: fairness, overload, audit or compare, not '$what'" >&2; exit 2 ;;
+esac
