@@ -6,12 +6,14 @@
 #   ops/bin/bench overload [SECONDS]  paced at twice the saturation rate over 256 connections: how many are refused
 #                                     (503 overloaded), how fast, and the accepted requests' p50/p99/max
 #   ops/bin/bench audit [SECONDS] [ROUNDS]  audit.durability none and sync side by side, wrk rounds interleaved
-#                                     (single-token 32 connections, batch of 50 over 4): tokens/s and their ratio,
+#                                     (single-token over 32 and 128 connections, batch of 50 over 4 and 16):
+#                                     tokens/s and their ratio,
 #                                     and this disk's fdatasync latency for a 512-byte append
 #   ops/bin/bench compare REV_A REV_B [SECONDS] [ROUNDS]  two commits' daemons side by side (each built in a worktree
 #                                     under a temporary directory), interleaved single-token wrk rounds: tokens/s and
 #                                     daemon CPU microseconds per token (utime+stime from /proc), for bisecting
-# Daemons get a 30 s warm-up of the same load first (the JIT needs it). Load generators share the cores with the
+# SIGNET_BENCH_RELEASE=DIR measures an unpacked release instead of this checkout's build; SIGNET_BENCH_WARMUP=S
+# changes the warm-up. Daemons get a 30 s warm-up of the same load first (the JIT needs it). Load generators share the cores with the
 # daemon; compare figures of one run, not across machines. Needs h2load (nghttp2-client) and wrk.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -51,8 +53,9 @@ lat() { awk -v want="${2:-201}" -F'\t' '$2 == want {print $3 / 1000}' "$1" | sor
   | awk '{a[NR]=$1} END {if (NR == 0) {print "n=0"; exit} printf "n=%d p50=%.2fms p99=%.2fms max=%.1fms", NR, a[int(NR*0.5)+1], a[int(NR*0.99)+1], a[NR]}'; }
 # per-connection spread from h2load's "req/s" line: min max mean
 spread() { awk '/^req\/s/ {printf "per-connection req/s min=%s max=%s mean=%s -> slowest/mean=%.2f", $3, $4, $5, $3 / $5}' "$1"; }
-launcher="$root/.signet/install/current/bin/signet"
-build_release() { "$root/ops/bin/signet" --version >/dev/null; }
+# SIGNET_BENCH_RELEASE: an unpacked release to measure instead of this checkout's build
+launcher="${SIGNET_BENCH_RELEASE:-$root/.signet/install/current}/bin/signet"
+build_release() { [ -n "${SIGNET_BENCH_RELEASE:-}" ] || "$root/ops/bin/signet" --version >/dev/null; }
 
 case "$what" in
   fairness)
@@ -86,8 +89,10 @@ case "$what" in
     ;;
   audit)
     secs="${1:-10}"; rounds="${2:-3}"; build_release
-    start_daemon 0 "$launcher" signet.audit.durability=none
-    start_daemon 1 "$launcher"   # sync, the default
+    # In flight with a durable trail = requests computing + requests waiting for their fdatasync: the bound is
+    # lifted here so that admission does not cap either side.
+    start_daemon 0 "$launcher" signet.audit.durability=none signet.http.max-in-flight=1024
+    start_daemon 1 "$launcher" signet.http.max-in-flight=1024   # sync, the default
     echo "== disk of the audit log: $(df --output=source,fstype "$work" | tail -1 | xargs)"
     python3 - "$work/data1" <<'PY'
 import os, sys, time
@@ -97,8 +102,8 @@ for _ in range(200):
 os.close(fd); os.unlink(p); t.sort()
 print("== fdatasync of a 512-byte append (200 times): p50 %.2f ms, p99 %.2f ms, max %.2f ms" % (t[100], t[197], t[-1]))
 PY
-    for b in 0 50; do
-      c=$([ "$b" = 0 ] && echo 32 || echo 4)
+    for scenario in 0:32 0:128 50:4 50:16; do
+      b=${scenario%:*}; c=${scenario#*:}
       for i in 0 1; do wrk_run $i "$warm" "$c" "$b" >/dev/null; done
       for r in $(seq "$rounds"); do
         line=""
@@ -107,7 +112,7 @@ PY
           t=$(sed -E 's/.*requests\/s=([0-9]+).*/\1/' <<<"$out"); t=$(( t * (b > 0 ? b : 1) ))
           eval "t$i=$t"; line+=" $([ $i = 0 ] && echo none || echo sync) $t tokens/s ($(sed -E 's/.*(p50=[^ ]+ p99=[^ ]+).*/\1/' <<<"$out"));"
         done
-        echo "== $([ "$b" = 0 ] && echo single-token || echo "batch of $b"), round $r:$line sync/none=$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.2f", a/b}')"
+        echo "== $([ "$b" = 0 ] && echo single-token || echo "batch of $b"), $c connections, round $r:$line sync/none=$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.2f", a/b}')"
       done
     done
     ;;
