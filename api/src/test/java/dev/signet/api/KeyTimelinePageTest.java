@@ -170,4 +170,33 @@ class KeyTimelinePageTest {
         assertTrue(page.contains("data-minter=\"alpha\"><td><code>alpha</code></td><td class=\"issued\">0</td>"),
                 "an hour later the minute has left the window: " + page);
     }
+
+    @Test
+    void retiredAndRevokedKeysGetTheirBarsAndDestroyedOnesLeave() {
+        String[] admin = {"Authorization", "Bearer " + TestDaemon.ADMIN};
+        String first = kids().getFirst();
+        assertEquals(200, signet.send(HttpRequest.newBuilder(URI.create(signet.adminBase() + "/v1/keys/rotate"))
+                .header(admin[0], admin[1]).POST(HttpRequest.BodyPublishers.noBody()).build()).statusCode());
+        clock.advance(Duration.ofHours(1).plusMinutes(1)); // the lead: the prepared key takes over
+        signet.daemon.keyRing().tick();
+        String page = signet.get(signet.adminBase() + "/ui?span=all", admin).body();
+        assertTrue(page.contains("data-kid=\"" + first + "\" data-state=\"RETIRED\""), page);
+        assertTrue(page.contains("class=\"seg seg-retired\""), page);
+
+        clock.advance(Duration.ofHours(3)); // past the retention: unpublished and destroyed
+        signet.daemon.keyRing().tick();
+        String second = kids().stream().filter(k -> !k.equals(first)).findFirst().orElseThrow();
+        assertEquals(200, signet.send(HttpRequest.newBuilder(URI.create(signet.adminBase() + "/v1/keys/" + second
+                + "/revoke")).header(admin[0], admin[1]).POST(HttpRequest.BodyPublishers.noBody()).build()).statusCode());
+        page = signet.get(signet.adminBase() + "/ui?span=all", admin).body();
+        assertFalse(page.contains("data-kid=\"" + first + "\""), "unpublished, then destroyed: not drawn " + page);
+        assertTrue(page.contains("data-kid=\"" + second + "\" data-state=\"REVOKED\"")
+                && page.contains("class=\"seg seg-revoked\""), "revoked: " + page);
+        assertTrue(page.contains("data-state=\"ACTIVE\""), "a new key signs at once after a revocation: " + page);
+    }
+
+    java.util.List<String> kids() {
+        return ((java.util.List<?>) TestDaemon.json(signet.get(signet.adminBase() + "/v1/keys", "Authorization",
+                "Bearer " + TestDaemon.ADMIN)).get("keys")).stream().map(k -> (String) ((Map<?, ?>) k).get("kid")).toList();
+    }
 }
