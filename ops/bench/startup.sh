@@ -1,39 +1,77 @@
 #!/usr/bin/env bash
-# startup.sh: start-up figures of an installed release, with and without the start-up cache.
-# usage: ops/bench/startup.sh [RELEASE_DIR, default: the current build of this checkout] [RUNS, default 5]
-# For each of SIGNET_AOT=on/off: `bin/signet dev` (software backend, fresh data directory) from exec to the first
-# 200 of /observe/health (wall ms, and the JVM's CPU ms at that moment), then `bin/signet keys list` (wall and
-# CPU ms, /usr/bin/time). Prints medians. The cache is made once before the "on" runs and not counted.
+# startup.sh: start-up figures of installed releases, variants interleaved run by run (A B C A B C ...), so a
+# machine whose load drifts treats them alike.
+# usage: ops/bench/startup.sh [RUNS, default 5] [LABEL:RELEASE_DIR:AOT[:JAVA_HOME] ...]
+#   default variants: cache:<this checkout's release>:on  nocache:<this checkout's release>:off
+#   AOT on/off is SIGNET_AOT; JAVA_HOME picks the runtime (e.g. one made by ops/bench/jlink-runtime.sh).
+# Per run: `bin/signet dev` (software backend, fresh data directory) from exec to the first 200 of
+# /observe/health: wall ms, the JVM's CPU ms at that moment, and of that the main thread's and the JIT
+# compilers'; then two `bin/signet keys list` round trips against it (wall and CPU ms, /usr/bin/time).
+# Prints medians per variant. Each variant's start-up cache is made once before the runs and not counted.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-rel="$(readlink -f "${1:-$root/.signet/install/current}")"; runs="${2:-5}"
-work="$(mktemp -d)"; trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT; pid=""
+runs="${1:-5}"; shift || true
+[ -n "$runs" ] || runs=5
+current="$(readlink -f "$root/.signet/install/current")"
+variants=("$@")
+[ "${#variants[@]}" -gt 0 ] || variants=("cache:$current:on" "nocache:$current:off")
+work="$(mktemp -d)"; pid=""
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
 export SIGNET_CACHE_DIR="$work/cache" SIGNET_DEV_MINTER_TOKEN=bench-minter-0123456789abcdef \
        SIGNET_DEV_ADMIN_TOKEN=bench-admin-0123456789abcdef SIGNET_ADMIN_TOKEN=bench-admin-0123456789abcdef
 port=18680; admin=19680; tck="$(getconf CLK_TCK)"
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "-")}'; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-(cd "$work" && "$rel/bin/signet" cache >/dev/null)
-for aot in on off; do
-  : >"$work/healthy"; : >"$work/cpu"; : >"$work/list"; : >"$work/listcpu"
-  for i in $(seq "$runs"); do
+cpu_ms() { local s; s="$(cat "$1")"; s="${s##*) }"; set -- $s; echo $(( (${12} + ${13}) * 1000 / tck )); }
+
+# variant i -> label, release, aot, java home (empty: the launcher's own choice)
+label=(); rel=(); aot=(); jh=()
+for v in "${variants[@]}"; do
+  IFS=: read -r l r a j <<<"$v"
+  label+=("$l"); rel+=("$(readlink -f "$r")"); aot+=("${a:-on}"); jh+=("${j:-}")
+done
+envs() { # the environment of variant $1, for env(1)
+  ev=("SIGNET_AOT=${aot[$1]}"); [ -z "${jh[$1]}" ] || ev+=("JAVA_HOME=${jh[$1]}")
+}
+for i in "${!label[@]}"; do
+  : >"$work/$i.healthy"; : >"$work/$i.cpu"; : >"$work/$i.main"; : >"$work/$i.jit"; : >"$work/$i.list"; : >"$work/$i.listcpu"
+  envs "$i"; if [ "${aot[$i]}" = on ]; then (cd "$work" && env "${ev[@]}" "${rel[$i]}/bin/signet" cache >/dev/null); fi
+done
+
+for n in $(seq "$runs"); do
+  for i in "${!label[@]}"; do
     rm -rf "$work/data"
-    t0=$(now_ms)
-    (cd "$work" && SIGNET_AOT=$aot exec "$rel/bin/signet" dev --data-dir "$work/data" --port $port --admin-port $admin \
-      >"$work/log" 2>&1) & pid=$!
+    envs "$i"; t0=$(now_ms)
+    (cd "$work" && exec env "${ev[@]}" "${rel[$i]}/bin/signet" dev --data-dir "$work/data" --port $port \
+       --admin-port $admin >"$work/log" 2>&1) & pid=$!
     until curl -sf -o /dev/null "http://127.0.0.1:$admin/observe/health"; do
       kill -0 $pid 2>/dev/null || { cat "$work/log" >&2; exit 1; }
       sleep 0.01
     done
-    echo $(( $(now_ms) - t0 )) >>"$work/healthy"
-    read -r -a st <"/proc/$pid/stat"; echo $(( (st[13] + st[14]) * 1000 / tck )) >>"$work/cpu"
+    echo $(( $(now_ms) - t0 )) >>"$work/$i.healthy"
+    cpu_ms "/proc/$pid/stat" >>"$work/$i.cpu"
+    main=0; jit=0
+    for t in /proc/$pid/task/*; do
+      c="$(cpu_ms "$t/stat" 2>/dev/null)" || continue
+      case "$(cat "$t/comm" 2>/dev/null)" in
+        java) [ "$c" -gt "$main" ] && main=$c ;;
+        C1\ Compiler*|C2\ Compiler*) jit=$((jit + c)) ;;
+      esac
+    done
+    echo "$main" >>"$work/$i.main"; echo "$jit" >>"$work/$i.jit"
     for j in 1 2; do   # the keys list round trip, against the daemon just started
-      SIGNET_AOT=$aot /usr/bin/time -f '%e %U %S' -o "$work/t" "$rel/bin/signet" keys list --admin "http://127.0.0.1:$admin" >/dev/null
-      read -r e u s <"$work/t"; echo "$e" | awk '{print int($1*1000)}' >>"$work/list"
-      echo "$u $s" | awk '{print int(($1+$2)*1000)}' >>"$work/listcpu"
+      /usr/bin/time -f '%e %U %S' -o "$work/t" env "${ev[@]}" "${rel[$i]}/bin/signet" keys list \
+        --admin "http://127.0.0.1:$admin" >/dev/null
+      read -r e u s <"$work/t"; echo "$e" | awk '{print int($1*1000)}' >>"$work/$i.list"
+      echo "$u $s" | awk '{print int(($1+$2)*1000)}' >>"$work/$i.listcpu"
     done
     kill -TERM $pid; wait $pid 2>/dev/null || true; pid=""
   done
-  echo "SIGNET_AOT=$aot: dev to healthy $(median <"$work/healthy") ms wall, $(median <"$work/cpu") ms CPU;" \
-       "keys list $(median <"$work/list") ms wall, $(median <"$work/listcpu") ms CPU (medians of $runs / $((runs*2)) runs)"
 done
+printf '%-10s %28s %28s %28s %24s %24s\n' variant "dev to healthy, wall ms" "CPU ms (all threads)" "main thread / JIT CPU ms" \
+  "keys list wall ms" "keys list CPU ms"
+for i in "${!label[@]}"; do
+  printf '%-10s %28s %28s %28s %24s %24s\n' "${label[$i]}" "$(median <"$work/$i.healthy")" "$(median <"$work/$i.cpu")" \
+    "$(median <"$work/$i.main") / $(median <"$work/$i.jit")" "$(median <"$work/$i.list")" "$(median <"$work/$i.listcpu")"
+done
+echo "(medians of $runs dev starts and $((runs * 2)) keys list calls per variant; load average $(cut -d' ' -f1-3 /proc/loadavg))"

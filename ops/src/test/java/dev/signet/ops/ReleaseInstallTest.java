@@ -69,6 +69,31 @@ class ReleaseInstallTest {
         }
     }
 
+    /**
+     * A signed jar's classes are hashed at every load and never go into the start-up cache, so the release
+     * carries BouncyCastle without its signatures (ops/pom.xml); the multi-release layout must survive.
+     */
+    @Test
+    void bouncyCastleShipsUnsignedAndMultiRelease() throws Exception {
+        List<Path> bc;
+        try (Stream<Path> jars = Files.list(install.resolve("lib"))) {
+            bc = jars.filter(p -> p.getFileName().toString().startsWith("bc")).sorted().toList();
+        }
+        assertEquals(List.of("bcpkix", "bcprov", "bcutil"),
+                bc.stream().map(p -> p.getFileName().toString().replaceFirst("-jdk18on-.*", "")).toList());
+        for (Path jar : bc) {
+            try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
+                List<String> signatures = file.stream().map(java.util.zip.ZipEntry::getName)
+                        .filter(n -> n.matches("META-INF/[^/]+\\.(SF|RSA|DSA|EC)")).toList();
+                assertEquals(List.of(), signatures, jar + " is unsigned");
+                assertTrue(file.getManifest().getEntries().isEmpty(), jar + ": no per-entry digests left");
+                assertTrue(file.isMultiRelease(), jar + " stays multi-release");
+                assertTrue(file.getEntry("org/bouncycastle/util/Arrays.class") != null
+                        || !jar.getFileName().toString().startsWith("bcprov"), jar + " keeps its classes");
+            }
+        }
+    }
+
     @Test
     void everyVerbRunsWithOnlyAJdkAndNothingIsWrittenIntoTheInstallFolder() throws Exception {
         Map<Path, String> before = snapshot(install);

@@ -42,7 +42,6 @@ public final class InMemorySigning {
     public static final String PROPERTY = "signet.inmemory.signer";
 
     private static final System.Logger LOG = System.getLogger(InMemorySigning.class.getName());
-    private static final Provider BC = new BouncyCastleProvider();
     /** Compiled for Java 22 from src/main/java22; never referenced statically. */
     private static final String OPENSSL_CLASS = "dev.signet.software.openssl.OpenSslLibrary";
     /** Where OpenSSL measured faster than BouncyCastle on one core (BENCHMARKS.md). */
@@ -125,6 +124,11 @@ public final class InMemorySigning {
         };
     }
 
+    /** BouncyCastle, made at first use: its provider loads some 600 classes, which ES256 through OpenSSL never needs. */
+    private static final class Bc {
+        static final Provider PROVIDER = new BouncyCastleProvider();
+    }
+
     /** libcrypto, loaded once per process on first use; either LIBRARY or FAILURE is set. */
     private static final class OpenSsl {
         static final NativeSigningLibrary LIBRARY;
@@ -169,8 +173,8 @@ public final class InMemorySigning {
                 return library.load(id, algorithm, publicKey, privateKey);
             }
             return switch (algorithm) {
-                case ES256 -> new JcaSigningKey(id, algorithm, publicKey, toBc("EC", privateKey), BC, "SHA256withPLAIN-ECDSA");
-                case EdDSA -> new JcaSigningKey(id, algorithm, publicKey, toBc("Ed25519", privateKey), BC, "Ed25519");
+                case ES256 -> new JcaSigningKey(id, algorithm, publicKey, toBc("EC", privateKey), Bc.PROVIDER, "SHA256withPLAIN-ECDSA");
+                case EdDSA -> new JcaSigningKey(id, algorithm, publicKey, toBc("Ed25519", privateKey), Bc.PROVIDER, "Ed25519");
                 case PS256, RS256 -> new JcaSigningKey(id, algorithm, publicKey, privateKey, null);
             };
         }
@@ -231,7 +235,7 @@ public final class InMemorySigning {
 
     private static PrivateKey toBc(String keyAlgorithm, PrivateKey key) {
         try {
-            return KeyFactory.getInstance(keyAlgorithm, BC).generatePrivate(new PKCS8EncodedKeySpec(key.getEncoded()));
+            return KeyFactory.getInstance(keyAlgorithm, Bc.PROVIDER).generatePrivate(new PKCS8EncodedKeySpec(key.getEncoded()));
         } catch (GeneralSecurityException e) {
             throw new SignetException(SignetException.Code.INTERNAL, "cannot load a " + keyAlgorithm + " key", e);
         }
