@@ -188,6 +188,20 @@ public final class InMemorySigning {
             return key(Jwks.thumbprint(pair.getPublic(), algorithm), algorithm, pair.getPublic(), pair.getPrivate());
         }
 
+        /**
+         * A new key pair whose private key can be stored, and the signing key over it. In the native library when
+         * it signs the algorithm: the JDK's curve arithmetic is pure Java, and on a cold JVM its first key costs more
+         * than the rest of the key's start-up (BENCHMARKS.md, start-up).
+         */
+        public NativeSigningLibrary.Generated generateStorable(SigningAlgorithm algorithm) {
+            if (inLibrary.contains(algorithm)) {
+                return library.generateStorable(algorithm);
+            }
+            KeyPair pair = newKeyPair(algorithm);
+            return new NativeSigningLibrary.Generated(
+                    key(Jwks.thumbprint(pair.getPublic(), algorithm), algorithm, pair.getPublic(), pair.getPrivate()), pair);
+        }
+
         /** Who signs an algorithm: the native library's description, "BouncyCastle" or "JDK". */
         public String signer(SigningAlgorithm algorithm) {
             if (inLibrary.contains(algorithm)) {

@@ -4,6 +4,7 @@ import dev.signet.spi.SignetException;
 import dev.signet.spi.SigningAlgorithm;
 import dev.signet.spi.SigningKey;
 
+import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.util.Set;
@@ -29,6 +30,23 @@ public interface NativeSigningLibrary {
      * @throws SignetException INTERNAL if the library fails
      */
     SigningKey generate(SigningAlgorithm algorithm);
+
+    /**
+     * Generates a key pair inside the library and also hands out its private key, for a backend that must store it
+     * (the software keystore).
+     *
+     * @throws IllegalArgumentException if the algorithm is not in {@link #algorithms()}
+     * @throws SignetException INTERNAL if the library fails
+     */
+    Generated generateStorable(SigningAlgorithm algorithm);
+
+    /** A key that signs in the library, and its key pair as JDK keys (the private key PKCS#8-encoded) to store. */
+    record Generated(SigningKey key, KeyPair pair) {
+        @Override
+        public String toString() {
+            return "Generated[" + key + "]";
+        }
+    }
 
     /**
      * Copies an existing private key into the library.

@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.KeyPair;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
@@ -139,14 +138,13 @@ public final class SoftwareKeyBackend implements KeyBackend {
 
     private SigningKey generateLocked(SigningAlgorithm algorithm) {
         try {
-            KeyPair pair = InMemorySigning.newKeyPair(algorithm);
-            String kid = Jwks.thumbprint(pair.getPublic(), algorithm);
-            X509Certificate cert = Certificates.selfSigned(pair.getPublic(), pair.getPrivate(), null, algorithm,
-                    ALGORITHM_CN_PREFIX + algorithm.name(), clock.instant(), CERT_VALIDITY);
-            store.setKeyEntry(alias(kid), pair.getPrivate(), password, new Certificate[]{cert});
+            NativeSigningLibrary.Generated generated = InMemorySigning.choice().generateStorable(algorithm);
+            SigningKey key = generated.key();
+            X509Certificate cert = Certificates.selfSigned(key, ALGORITHM_CN_PREFIX + algorithm.name(), clock.instant(),
+                    CERT_VALIDITY);
+            store.setKeyEntry(alias(key.id()), generated.pair().getPrivate(), password, new Certificate[]{cert});
             save();
-            SigningKey key = InMemorySigning.key(kid, algorithm, pair.getPublic(), pair.getPrivate());
-            keys.put(kid, key);
+            keys.put(key.id(), key);
             return key;
         } catch (GeneralSecurityException e) {
             throw new SignetException(SignetException.Code.INTERNAL, "cannot generate a " + algorithm + " key", e);

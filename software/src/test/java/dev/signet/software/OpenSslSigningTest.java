@@ -114,6 +114,29 @@ class OpenSslSigningTest {
                 .limit(2).distinct().count(), "each generated key is new");
     }
 
+    /** The software keystore stores what generateStorable hands out: it must be the same key, and sign alike. */
+    @Test
+    void aStorableKeysExportedPrivateKeyIsTheOneThatSignsAndSelfCertifies() throws Exception {
+        for (SigningAlgorithm algorithm : List.of(SigningAlgorithm.ES256, SigningAlgorithm.EdDSA)) {
+            NativeSigningLibrary.Generated generated = openssl.generateStorable(algorithm);
+            SigningKey key = generated.key();
+            assertTrue(key.getClass().getName().startsWith("dev.signet.software.openssl."), key.getClass().getName());
+            assertEquals(key.publicKey(), generated.pair().getPublic());
+            assertEquals("PKCS#8", generated.pair().getPrivate().getFormat());
+            Signature jdk = Signature.getInstance(JcaSigningKey.jcaName(algorithm));
+            jdk.initSign(generated.pair().getPrivate());
+            jdk.update(input(3));
+            assertTrue(jdkVerifies(key.publicKey(), algorithm, input(3), jdk.sign()), "the exported key is the key");
+            SigningKey reloaded = openssl.key(key.id(), algorithm, key.publicKey(), generated.pair().getPrivate());
+            assertTrue(jdkVerifies(key.publicKey(), algorithm, input(4), reloaded.sign(input(4))));
+            java.security.cert.X509Certificate cert = dev.signet.spi.Certificates.selfSigned(key, "signet-alg-x",
+                    java.time.Instant.parse("2026-01-01T00:00:00Z"), java.time.Duration.ofDays(1));
+            cert.verify(key.publicKey());
+            assertEquals("CN=signet-alg-x", cert.getSubjectX500Principal().getName());
+            assertFalse(generated.toString().contains(HexFormat.of().formatHex(generated.pair().getPrivate().getEncoded())));
+        }
+    }
+
     @Test
     void anImportedKeySignsWhatTheBouncyCastlePathSignsWithTheSameKey() throws Exception {
         InMemorySigning.Choice bc = InMemorySigning.choose("bc");

@@ -13,15 +13,11 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.math.BigInteger;
-import java.security.PrivateKey;
-import java.security.Provider;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.CertificateException;
@@ -39,25 +35,16 @@ public final class Certificates {
     }
 
     /**
-     * A self-signed certificate for a key pair. Keystores need one beside every private key;
-     * the signature is computed by {@code provider}, so for a token it is computed on the token.
-     *
-     * @param provider the provider holding {@code privateKey}, or null for the JDK default
+     * A self-signed certificate for a key, signed through the key itself (one {@link SigningKey#sign} call).
+     * Keystores need one beside every private key.
      */
-    public static X509Certificate selfSigned(PublicKey publicKey, PrivateKey privateKey, Provider provider,
-                                             SigningAlgorithm algorithm, String commonName,
-                                             Instant notBefore, Duration validity) {
+    public static X509Certificate selfSigned(SigningKey key, String commonName, Instant notBefore, Duration validity) {
         X500Name name = new X500Name("CN=" + commonName);
         X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, new BigInteger(127, RANDOM),
-                Date.from(notBefore), Date.from(notBefore.plus(validity)), name, publicKey);
+                Date.from(notBefore), Date.from(notBefore.plus(validity)), name, key.publicKey());
         try {
-            JcaContentSignerBuilder sb = new JcaContentSignerBuilder(x509SignatureName(algorithm));
-            if (provider != null) {
-                sb.setProvider(provider);
-            }
-            ContentSigner signer = sb.build(privateKey);
-            return new JcaX509CertificateConverter().getCertificate(builder.build(signer));
-        } catch (OperatorCreationException | CertificateException | RuntimeException e) {
+            return new JcaX509CertificateConverter().getCertificate(builder.build(new BackendContentSigner(key)));
+        } catch (CertificateException | RuntimeException e) {
             throw new SignetException(SignetException.Code.INTERNAL,
                     "cannot build a certificate for " + commonName + ": " + e.getMessage(), e);
         }

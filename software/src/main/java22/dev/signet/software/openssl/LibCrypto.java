@@ -183,6 +183,46 @@ final class LibCrypto {
         }
     }
 
+    /** Bound at first use: only the software backend, which stores its keys, exports them. */
+    private static final class Export {
+        static final MethodHandle EVP_PKEY2PKCS8 = bind("EVP_PKEY2PKCS8", FunctionDescriptor.of(ADDRESS, ADDRESS));
+        static final MethodHandle I2D_PKCS8_PRIV_KEY_INFO = bind("i2d_PKCS8_PRIV_KEY_INFO",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        static final MethodHandle PKCS8_PRIV_KEY_INFO_FREE = bind("PKCS8_PRIV_KEY_INFO_free",
+                FunctionDescriptor.ofVoid(ADDRESS));
+        static final MethodHandle CRYPTO_CLEAR_FREE = bind("CRYPTO_clear_free",
+                FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, ADDRESS, JAVA_INT));
+    }
+
+    /** The PKCS#8 DER of a private key; OpenSSL's copies are cleared before they are freed. */
+    static byte[] privateKeyPkcs8(MemorySegment pkey) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment p8 = (MemorySegment) Export.EVP_PKEY2PKCS8.invokeExact(pkey);
+            if (p8.equals(MemorySegment.NULL)) {
+                throw failure("EVP_PKEY2PKCS8");
+            }
+            try {
+                MemorySegment out = arena.allocate(ADDRESS);
+                int length = (int) Export.I2D_PKCS8_PRIV_KEY_INFO.invokeExact(p8, out);
+                if (length <= 0) {
+                    throw failure("i2d_PKCS8_PRIV_KEY_INFO");
+                }
+                MemorySegment der = out.get(ADDRESS, 0).reinterpret(length);
+                try {
+                    return der.toArray(JAVA_BYTE);
+                } finally {
+                    Export.CRYPTO_CLEAR_FREE.invokeExact(der, (long) length, FILE, 0);
+                }
+            } finally {
+                Export.PKCS8_PRIV_KEY_INFO_FREE.invokeExact(p8);
+            }
+        } catch (SignetException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
     static void freeKey(MemorySegment pkey) {
         try {
             EVP_PKEY_FREE.invokeExact(pkey);

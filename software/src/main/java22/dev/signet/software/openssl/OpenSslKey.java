@@ -51,6 +51,11 @@ final class OpenSslKey extends AbstractSigningKey {
         CLEANER.register(this, state);
     }
 
+    /** The EVP_PKEY, valid while this key is reachable. */
+    MemorySegment pkey() {
+        return state.pkey();
+    }
+
     @Override
     public byte[] sign(byte[] signingInput) {
         MemorySegment ctx = state.contexts().poll();

@@ -9,9 +9,11 @@ import dev.signet.spi.SigningKey;
 import java.lang.foreign.MemorySegment;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
+import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -73,6 +75,22 @@ public final class OpenSslLibrary implements NativeSigningLibrary {
         } catch (RuntimeException e) {
             LibCrypto.freeKey(pkey);
             throw e;
+        }
+    }
+
+    @Override
+    public Generated generateStorable(SigningAlgorithm algorithm) {
+        SigningKey key = generate(algorithm);
+        byte[] pkcs8 = LibCrypto.privateKeyPkcs8(((OpenSslKey) key).pkey());
+        try {
+            PrivateKey privateKey = KeyFactory.getInstance(algorithm == SigningAlgorithm.ES256 ? "EC" : "Ed25519")
+                    .generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
+            return new Generated(key, new KeyPair(key.publicKey(), privateKey));
+        } catch (GeneralSecurityException e) {
+            throw new SignetException(SignetException.Code.INTERNAL,
+                    "the JDK cannot read OpenSSL's " + algorithm + " private key", e);
+        } finally {
+            Arrays.fill(pkcs8, (byte) 0);
         }
     }
 
