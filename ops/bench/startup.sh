@@ -4,9 +4,10 @@
 # usage: ops/bench/startup.sh [RUNS, default 5] [LABEL:RELEASE_DIR:AOT[:JAVA_HOME] ...]
 #   default variants: cache:<this checkout's release>:on  nocache:<this checkout's release>:off
 #   AOT on/off is SIGNET_AOT; JAVA_HOME picks the runtime (e.g. one made by ops/bench/jlink-runtime.sh).
-# Per run: `bin/signet dev` (software backend, fresh data directory) from exec to the first 200 of
+# Per run: `bin/signet dev` (software backend, empty data directory: a new issuer) from exec to the first 200 of
 # /observe/health: wall ms, the JVM's CPU ms at that moment, and of that the main thread's and the JIT
-# compilers'; then two `bin/signet keys list` round trips against it (wall and CPU ms, /usr/bin/time).
+# compilers'; then two `bin/signet keys list` round trips against it (wall and CPU ms, /usr/bin/time); then a
+# restart on the same data directory, timed the same way.
 # Prints medians per variant. Each variant's start-up cache is made once before the runs and not counted.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -34,44 +35,56 @@ envs() { # the environment of variant $1, for env(1)
   ev=("SIGNET_AOT=${aot[$1]}"); [ -z "${jh[$1]}" ] || ev+=("JAVA_HOME=${jh[$1]}")
 }
 for i in "${!label[@]}"; do
-  : >"$work/$i.healthy"; : >"$work/$i.cpu"; : >"$work/$i.main"; : >"$work/$i.jit"; : >"$work/$i.list"; : >"$work/$i.listcpu"
+  for f in healthy cpu main jit list listcpu re.healthy re.cpu re.main re.jit; do : >"$work/$i.$f"; done
   envs "$i"; if [ "${aot[$i]}" = on ]; then (cd "$work" && env "${ev[@]}" "${rel[$i]}/bin/signet" cache >/dev/null); fi
 done
+
+start() { # variant $1, figure file prefix $2: starts dev on $work/data, records time to healthy and CPU
+  local i="$1" f="$2" t0 main jit c t
+  envs "$i"; t0=$(now_ms)
+  (cd "$work" && exec env "${ev[@]}" "${rel[$i]}/bin/signet" dev --data-dir "$work/data" --port $port \
+     --admin-port $admin >"$work/log" 2>&1) & pid=$!
+  until curl -sf -o /dev/null "http://127.0.0.1:$admin/observe/health"; do
+    kill -0 $pid 2>/dev/null || { cat "$work/log" >&2; exit 1; }
+    sleep 0.01
+  done
+  echo $(( $(now_ms) - t0 )) >>"$work/$f.healthy"
+  cpu_ms "/proc/$pid/stat" >>"$work/$f.cpu"
+  main=0; jit=0
+  for t in /proc/$pid/task/*; do
+    c="$(cpu_ms "$t/stat" 2>/dev/null)" || continue
+    case "$(cat "$t/comm" 2>/dev/null)" in
+      java) [ "$c" -gt "$main" ] && main=$c ;;
+      C1\ Compiler*|C2\ Compiler*) jit=$((jit + c)) ;;
+    esac
+  done
+  echo "$main" >>"$work/$f.main"; echo "$jit" >>"$work/$f.jit"
+}
+stop() { kill -TERM $pid; wait $pid 2>/dev/null || true; pid=""; }
 
 for n in $(seq "$runs"); do
   for i in "${!label[@]}"; do
     rm -rf "$work/data"
-    envs "$i"; t0=$(now_ms)
-    (cd "$work" && exec env "${ev[@]}" "${rel[$i]}/bin/signet" dev --data-dir "$work/data" --port $port \
-       --admin-port $admin >"$work/log" 2>&1) & pid=$!
-    until curl -sf -o /dev/null "http://127.0.0.1:$admin/observe/health"; do
-      kill -0 $pid 2>/dev/null || { cat "$work/log" >&2; exit 1; }
-      sleep 0.01
-    done
-    echo $(( $(now_ms) - t0 )) >>"$work/$i.healthy"
-    cpu_ms "/proc/$pid/stat" >>"$work/$i.cpu"
-    main=0; jit=0
-    for t in /proc/$pid/task/*; do
-      c="$(cpu_ms "$t/stat" 2>/dev/null)" || continue
-      case "$(cat "$t/comm" 2>/dev/null)" in
-        java) [ "$c" -gt "$main" ] && main=$c ;;
-        C1\ Compiler*|C2\ Compiler*) jit=$((jit + c)) ;;
-      esac
-    done
-    echo "$main" >>"$work/$i.main"; echo "$jit" >>"$work/$i.jit"
-    for j in 1 2; do   # the keys list round trip, against the daemon just started
+    start "$i" "$i"                   # a new issuer: empty data directory, keys generated
+    for j in 1 2; do                  # the keys list round trip, against the daemon just started
       /usr/bin/time -f '%e %U %S' -o "$work/t" env "${ev[@]}" "${rel[$i]}/bin/signet" keys list \
         --admin "http://127.0.0.1:$admin" >/dev/null
       read -r e u s <"$work/t"; echo "$e" | awk '{print int($1*1000)}' >>"$work/$i.list"
       echo "$u $s" | awk '{print int(($1+$2)*1000)}' >>"$work/$i.listcpu"
     done
-    kill -TERM $pid; wait $pid 2>/dev/null || true; pid=""
+    stop
+    start "$i" "$i.re"                # a restart: the keys are read from the keystore
+    stop
   done
 done
-printf '%-10s %28s %28s %28s %24s %24s\n' variant "dev to healthy, wall ms" "CPU ms (all threads)" "main thread / JIT CPU ms" \
-  "keys list wall ms" "keys list CPU ms"
+printf '%-10s %-10s %18s %14s %22s %18s %16s\n' variant start "to healthy, ms" "CPU ms" "main / JIT CPU ms" \
+  "keys list, ms" "its CPU ms"
 for i in "${!label[@]}"; do
-  printf '%-10s %28s %28s %28s %24s %24s\n' "${label[$i]}" "$(median <"$work/$i.healthy")" "$(median <"$work/$i.cpu")" \
-    "$(median <"$work/$i.main") / $(median <"$work/$i.jit")" "$(median <"$work/$i.list")" "$(median <"$work/$i.listcpu")"
+  for f in "$i" "$i.re"; do
+    printf '%-10s %-10s %18s %14s %22s %18s %16s\n' "${label[$i]}" "$([ "$f" = "$i" ] && echo new || echo restart)" \
+      "$(median <"$work/$f.healthy")" "$(median <"$work/$f.cpu")" \
+      "$(median <"$work/$f.main") / $(median <"$work/$f.jit")" \
+      "$([ "$f" = "$i" ] && median <"$work/$i.list" || echo)" "$([ "$f" = "$i" ] && median <"$work/$i.listcpu" || echo)"
+  done
 done
 echo "(medians of $runs dev starts and $((runs * 2)) keys list calls per variant; load average $(cut -d' ' -f1-3 /proc/loadavg))"
