@@ -72,7 +72,22 @@ final class OpenApiContract {
 
     /** One exchange as the test saw it; bodies as text, content types as sent (null when absent). */
     record Exchange(String method, URI uri, String requestContentType, String requestBody, int status,
-                    String contentType, String body) {
+                    String contentType, String body, Map<String, List<String>> headers) {
+        Exchange(String method, URI uri, String requestContentType, String requestBody, int status,
+                 String contentType, String body) {
+            this(method, uri, requestContentType, requestBody, status, contentType, body, Map.of());
+        }
+
+        /** A response header's first value, by case-insensitive name; null when absent. */
+        String header(String name) {
+            for (var h : headers.entrySet()) {
+                if (h.getKey().equalsIgnoreCase(name) && !h.getValue().isEmpty()) {
+                    return h.getValue().getFirst();
+                }
+            }
+            return null;
+        }
+
         @Override
         public String toString() {
             return method + " " + uri.getRawPath() + " -> " + status + (contentType == null ? "" : " " + contentType);
@@ -122,6 +137,7 @@ final class OpenApiContract {
         String resPointer = opPointer + "/responses/" + key;
         JsonNode response = resolve(doc.at(resPointer));
         resPointer = refOr(doc.at(resPointer), resPointer);
+        headers(e, resPointer, response, out);
         JsonNode content = response.get("content");
         boolean hasBody = e.body() != null && !e.body().isEmpty();
         if (content == null) {
@@ -151,6 +167,29 @@ final class OpenApiContract {
             }
         }
         return out;
+    }
+
+    /** Headers the response documents: a required one must be there, and each one there must fit its schema. */
+    private void headers(Exchange e, String resPointer, JsonNode response, List<String> out) {
+        JsonNode headers = response.get("headers");
+        if (headers == null) {
+            return;
+        }
+        for (String name : headers.propertyNames()) {
+            String pointer = resPointer + "/headers/" + escape(name);
+            JsonNode header = resolve(headers.get(name));
+            pointer = refOr(headers.get(name), pointer);
+            String value = e.header(name);
+            if (value == null) {
+                if (header.path("required").asBoolean(false)) {
+                    out.add("the required header " + name + " is missing");
+                }
+                continue;
+            }
+            boolean numeric = "integer".equals(header.path("schema").path("type").asString(""))
+                    && value.matches("-?[0-9]{1,18}");
+            validate(pointer + "/schema", numeric ? "application/json" : "text/plain", value, "header " + name, out);
+        }
     }
 
     private void problemBody(Exchange e, List<String> out) {

@@ -184,13 +184,23 @@ class OpenApiTest {
                 "{\"type\":\"urn:signet:problem:unauthenticated\",\"title\":\"Unauthorized\",\"status\":401}"), "required");
         assertViolation(pub, new OpenApiContract.Exchange("POST", tokens, "application/json", "{\"sub\":\"a\",\"extra\":1}",
                 201, "application/json", ok), "request body");
+        assertViolation(pub, new OpenApiContract.Exchange("POST", tokens, null, null, 201, "application/json", ok),
+                "Cache-Control");
+        OpenApiContract.Exchange unavailable = new OpenApiContract.Exchange("POST", tokens, null, null, 503,
+                "application/problem+json", problem(503), Map.of());
+        assertViolation(pub, unavailable, "Retry-After");
+        assertEquals(List.of(), pub.violations(new OpenApiContract.Exchange("POST", tokens, null, null, 503,
+                "application/problem+json", problem(503), Map.of("retry-after", List.of("3"))), ""));
+        assertViolation(pub, new OpenApiContract.Exchange("POST", tokens, null, null, 503, "application/problem+json",
+                problem(503), Map.of("Retry-After", List.of("soon"))), "header Retry-After");
         AssertionError e = assertThrows(AssertionError.class,
                 () -> pub.assertConforms(exchange("POST", tokens, 418, "application/problem+json", problem(418)), ""));
         assertTrue(e.getMessage().contains("api/src/main/resources/openapi/public.yaml"), e.getMessage());
     }
 
     private static OpenApiContract.Exchange exchange(String method, URI uri, int status, String type, String body) {
-        return new OpenApiContract.Exchange(method, uri, null, null, status, type, body);
+        return new OpenApiContract.Exchange(method, uri, null, null, status, type, body,
+                Map.of("Cache-Control", List.of("no-store")));
     }
 
     private static String problem(int status) {

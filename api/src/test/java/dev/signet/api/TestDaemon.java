@@ -132,7 +132,8 @@ final class TestDaemon implements AutoCloseable {
         OpenApiContract contract = OpenApiContract.of(socket);
         OpenApiContract.Exchange exchange = new OpenApiContract.Exchange(request.method(), request.uri(),
                 request.headers().firstValue("Content-Type").orElse(null), RequestBodyText.of(request),
-                res.statusCode(), res.headers().firstValue("Content-Type").orElse(null), res.body());
+                res.statusCode(), res.headers().firstValue("Content-Type").orElse(null), res.body(),
+                res.headers().map());
         String issuerPath = URI.create(config.issuer()).getRawPath().replaceAll("/$", "");
         contract.assertConforms(exchange, issuerPath);
         String operation = contract.operation(exchange, issuerPath);

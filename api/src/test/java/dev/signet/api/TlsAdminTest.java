@@ -76,7 +76,10 @@ class TlsAdminTest {
             if (credential != null) {
                 b.header("Authorization", "Bearer " + credential);
             }
-            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest request = b.build();
+            HttpResponse<String> res = http.send(request, HttpResponse.BodyHandlers.ofString());
+            signet.conforms(request, res);
+            return res;
         }
     }
 
