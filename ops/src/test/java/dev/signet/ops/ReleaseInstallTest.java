@@ -121,6 +121,25 @@ class ReleaseInstallTest {
                     token.getJWTClaimsSet().getIssuer(), "--audience", "https://api.example.com", "--resource",
                     "repo:acme/widgets", "--action", "read", token.serialize()));
             assertEquals("allow", verified.get("decision"), "signet verify from the release: " + verified);
+            // and an offline chain under a bound token
+            com.nimbusds.jose.jwk.ECKey holder = new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256).generate();
+            Files.writeString(work.resolve("holder.jwk"), holder.toJSONString());
+            Files.writeString(work.resolve("next.jwk"), new com.nimbusds.jose.jwk.gen.ECKeyGenerator(
+                    com.nimbusds.jose.jwk.Curve.P_256).generate().toPublicJWK().toJSONString());
+            HttpResponse<String> bound = http.send(HttpRequest.newBuilder(URI.create(issuer + "/v1/tokens"))
+                    .header("Authorization", "Bearer " + DevModeProcessTest.MINTER).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"sub\":\"agent-7\",\"aud\":\"https://api.example.com\","
+                            + "\"ttl\":600,\"cnf\":{\"jkt\":\"" + holder.computeThumbprint() + "\"},"
+                            + "\"scope\":[{\"resource\":\"repo:acme/widgets\",\"actions\":[\"read\"]}]}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, bound.statusCode(), bound.body());
+            Files.writeString(work.resolve("bound.jwt"), (String) JSONObjectUtils.parse(bound.body()).get("token"));
+            run(work, null, "attenuate", "--key", "holder.jwk", "--credential", "bound.jwt", "--actor-key", "next.jwk",
+                    "--actor", "helper-1", "--out", "helper.chain");
+            Map<String, Object> chain = JSONObjectUtils.parse(run(work, null, "verify", "--issuer",
+                    token.getJWTClaimsSet().getIssuer(), "helper.chain"));
+            assertEquals("valid", chain.get("decision"), "a chain from the release: " + chain);
+            assertEquals(List.of("helper-1"), ((Map<?, ?>) chain.get("holder")).get("actors"));
 
             String admin = "http://127.0.0.1:" + adminPort;
             assertTrue(run(work, null, "keys", "list", "--admin", admin).contains(token.getHeader().getKeyID()));
