@@ -201,6 +201,8 @@ class RevocationApiTest {
             cases.put("{\"jti\":\"not a jti\"}", 422);
             cases.put("{\"jti\":\"AAAAAAAAAAAAAAAAAAAAAA\"}", 404);
             cases.put("{\"task\":\"" + "x".repeat(5000) + "\"}", 413);
+            cases.put("{\"jti\":[\"AAAAAAAAAAAAAAAAAAAAAA\",\"AAAAAAAAAAAAAAAAAAAAAB\"]}", 422); // one rule, one value
+            cases.put("{\"jti\":[" + "\"AAAAAAAAAAAAAAAAAAAAAA\",".repeat(10_000) + "\"x\"]}", 413); // a huge batch
             cases.put("not json", 400);
             cases.forEach((body, status) -> {
                 HttpResponse<String> r = admin(d, "POST", "/v1/revocations", body);

@@ -179,7 +179,7 @@ public final class StatusLists {
         int idx = l.next++;
         l.facts.add(idx, jti8(token.jti()), token.parentJti() == null ? 0 : jti8(token.parentJti()),
                 name(token.task()), name(token.sub()), name(token.clientId()), token.exp().getEpochSecond());
-        return new StatusRef(l.id, idx, uri(l.id));
+        return new StatusRef(l.id, idx, l.uri);
     }
 
     /**
@@ -325,11 +325,29 @@ public final class StatusLists {
                 case SUB -> f.sub;
                 case CLIENT_ID -> f.client;
             };
+            if (!chains && column != null && match < 0) {
+                continue; // a name never issued matches nothing
+            }
             for (int i = 0; i < f.size; i++) {
-                // one array compared per token; parent links only once some token was exchanged
-                boolean hit = key != null ? key[i] == jti8 : column[i] == match;
-                if (!hit && !(chains && f.parent[i] != 0 && revokedJtis.contains(f.parent[i]))) {
-                    continue;
+                if (!chains) {
+                    // the common case, one tight loop over one array: no token was exchanged
+                    if (key != null) {
+                        while (i < f.size && key[i] != jti8) {
+                            i++;
+                        }
+                    } else {
+                        while (i < f.size && column[i] != match) {
+                            i++;
+                        }
+                    }
+                    if (i == f.size) {
+                        break;
+                    }
+                } else {
+                    boolean hit = key != null ? key[i] == jti8 : column[i] == match;
+                    if (!hit && !(f.parent[i] != 0 && revokedJtis.contains(f.parent[i]))) {
+                        continue;
+                    }
                 }
                 if (f.jti[i] == 0) {
                     continue; // a gap left by a restart
@@ -739,6 +757,7 @@ public final class StatusLists {
         final long seq;
         final String id;
         final Instant windowEnd;
+        final String uri;
         final byte[] bits = new byte[settings.capacity() / 8];
         final Facts facts = new Facts();
         int next;
@@ -754,6 +773,7 @@ public final class StatusLists {
             this.seq = seq;
             this.id = id;
             this.windowEnd = windowEnd;
+            this.uri = uri(id);
         }
 
         /** All of a rule's bits at once: a signature never shows half a rule. */
