@@ -88,6 +88,42 @@ public class ChainBench {
         }
     }
 
+    /**
+     * Interleaved rounds (each kind for ~50 ms, in turn, for {@code args[0]} seconds, 20 by default), so the load
+     * of a shared machine falls on all of them alike; prints each kind's operations per second and its ratio to raw.
+     */
+    public static void main(String[] args) throws Exception {
+        ChainBench b = new ChainBench();
+        b.setUp();
+        List<java.util.concurrent.Callable<Object>> kinds = List.of(b::rawEs256Verify, b::token, b::depth1, b::depth5);
+        String[] names = {"rawEs256Verify", "token", "depth1", "depth5"};
+        long[] ops = new long[kinds.size()];
+        long[] nanos = new long[kinds.size()];
+        long end = System.nanoTime() + Duration.ofSeconds(args.length > 0 ? Long.parseLong(args[0]) : 20).toNanos();
+        for (int round = 0; System.nanoTime() < end; round++) {
+            for (int k = 0; k < kinds.size(); k++) {
+                long start = System.nanoTime();
+                long stop = start + 50_000_000L;
+                long n = 0;
+                long t;
+                do {
+                    kinds.get(k).call();
+                    n++;
+                    t = System.nanoTime();
+                } while (t < stop);
+                if (round > 0) { // the first round warms up
+                    ops[k] += n;
+                    nanos[k] += t - start;
+                }
+            }
+        }
+        double raw = ops[0] * 1e9 / nanos[0];
+        for (int k = 0; k < kinds.size(); k++) {
+            double perSecond = ops[k] * 1e9 / nanos[k];
+            System.out.printf("%-15s %9.1f ops/s  %.2f of raw%n", names[k], perSecond, perSecond / raw);
+        }
+    }
+
     @Benchmark
     public boolean rawEs256Verify() throws Exception {
         return raw.verify(rawVerifier);
