@@ -134,11 +134,14 @@ public final class MinterPolicy {
      * @throws SignetException INVALID_ARGUMENT saying why it is not
      */
     static AudiencePattern audience(String text) {
-        AudiencePattern audience;
-        try {
-            audience = AudiencePattern.parse(text);
-        } catch (GrammarException e) {
-            throw new SignetException(Code.INVALID_ARGUMENT, "'aud': " + e.getMessage());
+        AudiencePattern audience = AUDIENCES.get(text);
+        if (audience == null) {
+            try {
+                audience = AudiencePattern.parse(text);
+            } catch (GrammarException e) {
+                throw new SignetException(Code.INVALID_ARGUMENT, "'aud': " + e.getMessage());
+            }
+            remember(AUDIENCES, text, audience);
         }
         if (!audience.isConcrete()) {
             throw new SignetException(Code.INVALID_ARGUMENT,
@@ -153,11 +156,34 @@ public final class MinterPolicy {
      * @throws SignetException INVALID_ARGUMENT saying why it is not in the grammar
      */
     static ResourcePattern resource(String text) {
-        try {
-            return ResourcePattern.parse(text);
-        } catch (GrammarException e) {
-            throw new SignetException(Code.INVALID_ARGUMENT, "'resource': " + e.getMessage());
+        ResourcePattern resource = RESOURCES.get(text);
+        if (resource == null) {
+            try {
+                resource = ResourcePattern.parse(text);
+            } catch (GrammarException e) {
+                throw new SignetException(Code.INVALID_ARGUMENT, "'resource': " + e.getMessage());
+            }
+            remember(RESOURCES, text, resource);
         }
+        return resource;
+    }
+
+    /**
+     * Parsed audiences and resources by their text: a request's are parsed when it is read and again when policy
+     * checks it, and minters send the same few over and over. Patterns are immutable values; text outside the
+     * grammar is never kept. Bounded, so random valid text only costs a re-parse.
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<String, AudiencePattern> AUDIENCES =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.concurrent.ConcurrentHashMap<String, ResourcePattern> RESOURCES =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_PARSED = 4096;
+
+    private static <P> void remember(java.util.concurrent.ConcurrentHashMap<String, P> parsed, String text, P pattern) {
+        if (parsed.size() >= MAX_PARSED) {
+            parsed.clear();
+        }
+        parsed.put(text, pattern);
     }
 
     @Override
