@@ -7,10 +7,12 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
-export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}" PATH="${JAVA_HOME}/bin:$PATH"
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+export PATH="$JAVA_HOME/bin:$PATH"
 ./mvnw -B -q -o test-compile -pl issuance -am
-./mvnw -B -q -o dependency:build-classpath -pl issuance -Dmdep.outputFile=target/status-bench.cp -Dmdep.includeScope=test
+mkdir -p "$root/target"
+./mvnw -B -q -o dependency:build-classpath -pl issuance -Dmdep.outputFile="$root/target/status-bench.cp" -Dmdep.includeScope=test
 # This checkout's classes first: ~/.m2 may hold stale dev.signet SNAPSHOT jars.
 cp="issuance/target/test-classes:issuance/target/classes"
 for m in revocation software spi rotation audit verifier grammar; do cp="$cp:$m/target/classes"; done
-exec java -Xmx1500m -cp "$cp:$(cat target/status-bench.cp)" dev.signet.issuance.StatusListBench "${1:-10000000}"
+exec java -Xmx1500m -cp "$cp:$(cat "$root/target/status-bench.cp")" dev.signet.issuance.StatusListBench "${1:-10000000}"
