@@ -1,7 +1,6 @@
 package dev.signet.api;
 
 import dev.signet.revocation.StatusLists;
-import dev.signet.spi.SignetException;
 
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -53,7 +52,7 @@ final class StatusSync implements AutoCloseable {
                 LOG.log(System.Logger.Level.INFO, "status lists in step with the other replicas again");
                 failing = null;
             }
-        } catch (SignetException | IllegalStateException e) {
+        } catch (RuntimeException e) { // a thrown exception would end the schedule: log and retry
             if (failing == null) {
                 LOG.log(System.Logger.Level.WARNING, "status lists cannot sync with the other replicas ({0});"
                         + " retrying every second", e.getMessage());
