@@ -64,7 +64,8 @@ public final class Daemon implements AutoCloseable {
                         + " use mode direct, or the file store with replicas on one host");
             }
             PostgresStore db = PostgresStore.open(new PostgresStore.Settings(s.url(), s.user(),
-                    s.password(System::getenv), replica));
+                    s.password(System::getenv), replica, s.leaseTtl(),
+                    PostgresStore.Settings.DEFAULT_STATEMENT_TIMEOUT));
             return new Journal(db.journal(config.issuer()), db);
         }
 

@@ -84,7 +84,8 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
      * data dir, replicas on one host) or {@code postgres} (replicas on several hosts). The PostgreSQL password
      * comes from an environment variable or a file, never from the configuration text.
      */
-    public record Store(String type, String url, String user, String passwordEnv, Path passwordFile) {
+    public record Store(String type, String url, String user, String passwordEnv, Path passwordFile,
+                        Duration leaseTtl) {
 
         public boolean postgres() {
             return "postgres".equals(type);
@@ -253,7 +254,7 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
         Path file = s.get("password-file").asString().filter(v -> !v.isBlank()).map(Path::of).orElse(null);
         switch (type) {
             case "file" -> {
-                return new Store(type, null, null, null, null);
+                return new Store(type, null, null, null, null, null);
             }
             case "postgres" -> {
                 String url = required(s, "url");
@@ -269,7 +270,10 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
                     throw new SignetException(Code.INVALID_ARGUMENT,
                             "set one of signet.store.password-env and signet.store.password-file, not both");
                 }
-                return new Store(type, url, s.get("user").asString().orElse(null), env, file);
+                // How long a writer that died mid-change keeps others waiting; short only in tests and drills.
+                Duration leaseTtl = optionalDuration(s.get("lease-ttl"))
+                        .orElse(dev.signet.store.postgres.PostgresStore.Settings.DEFAULT_LEASE_TTL);
+                return new Store(type, url, s.get("user").asString().orElse(null), env, file, leaseTtl);
             }
             default -> throw new SignetException(Code.INVALID_ARGUMENT,
                     "signet.store.type must be 'file' or 'postgres', not '" + type + "'");

@@ -156,14 +156,7 @@ public final class PostgresLifecycleStore implements LifecycleStore {
                         s.executeUpdate();
                     }
                 }
-                try (PreparedStatement s = c.prepareStatement("""
-                        UPDATE signet.lease SET expires_at = clock_timestamp() + ? * interval '1 millisecond'
-                        WHERE issuer = ? AND token = ?""")) {
-                    s.setLong(1, db.settings().leaseTtl().toMillis());
-                    s.setString(2, issuer);
-                    s.setObject(3, lease.token());
-                    s.executeUpdate();
-                }
+                extend(c, lease);
                 try (PreparedStatement s = c.prepareStatement("SELECT pg_notify(?, ?)")) {
                     s.setString(1, PostgresStore.CHANNEL);
                     s.setString(2, PostgresStore.payload(issuer, next.version()));
@@ -221,6 +214,7 @@ public final class PostgresLifecycleStore implements LifecycleStore {
                     s.setString(5, db.replica().value());
                     s.executeUpdate();
                 }
+                extend(c, lease);
                 return null;
             });
         } finally {
@@ -261,19 +255,33 @@ public final class PostgresLifecycleStore implements LifecycleStore {
         });
     }
 
+    /** Every fenced write renews the lease: a change of several writes (intent, key, journal) keeps it throughout. */
+    private void extend(Connection c, Lease lease) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("""
+                UPDATE signet.lease SET expires_at = clock_timestamp() + ? * interval '1 millisecond'
+                WHERE issuer = ? AND token = ?""")) {
+            s.setLong(1, db.settings().leaseTtl().toMillis());
+            s.setString(2, issuer);
+            s.setObject(3, lease.token());
+            s.executeUpdate();
+        }
+    }
+
     /** Locks the lease row for this transaction and checks that {@code lease} still holds it. */
     private void requireLease(Connection c, Lease lease) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("""
-                SELECT epoch, holder, token = ? AND expires_at > clock_timestamp()
+                SELECT epoch, holder, token = ? AND expires_at > clock_timestamp(), expires_at <= clock_timestamp()
                 FROM signet.lease WHERE issuer = ? FOR UPDATE""")) {
             s.setObject(1, lease.token());
             s.setString(2, issuer);
             try (ResultSet r = s.executeQuery()) {
                 if (!r.next() || !r.getBoolean(3)) {
-                    String now = r.getRow() == 0 ? "no lease" : "epoch " + r.getLong(1) + " held by " + r.getString(2);
+                    String now = r.getRow() == 0 ? "no lease"
+                            : r.getBoolean(4) ? "expired: the change took longer than the lease ttl "
+                            + db.settings().leaseTtl() : "epoch " + r.getLong(1) + " held by " + r.getString(2);
                     throw new SignetException(SignetException.Code.FAILED_PRECONDITION, "replica " + db.replica()
                             + " lost the writer's lease of " + issuer + " (its epoch " + lease.epoch() + ", now "
-                            + now + "); the journal was not written");
+                            + now + "); nothing was written");
                 }
             }
         }
