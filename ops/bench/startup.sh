@@ -18,7 +18,7 @@ variants=("$@")
 [ "${#variants[@]}" -gt 0 ] || variants=("cache:$current:on" "nocache:$current:off")
 work="$(mktemp -d)"; pid=""
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
-export SIGNET_CACHE_DIR="$work/cache" SIGNET_DEV_MINTER_TOKEN=bench-minter-0123456789abcdef \
+export SIGNET_DEV_MINTER_TOKEN=bench-minter-0123456789abcdef \
        SIGNET_DEV_ADMIN_TOKEN=bench-admin-0123456789abcdef SIGNET_ADMIN_TOKEN=bench-admin-0123456789abcdef
 port=18680; admin=19680; tck="$(getconf CLK_TCK)"
 median() { sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "-")}'; }
@@ -31,8 +31,8 @@ for v in "${variants[@]}"; do
   IFS=: read -r l r a j <<<"$v"
   label+=("$l"); rel+=("$(readlink -f "$r")"); aot+=("${a:-on}"); jh+=("${j:-}")
 done
-envs() { # the environment of variant $1, for env(1)
-  ev=("SIGNET_AOT=${aot[$1]}"); [ -z "${jh[$1]}" ] || ev+=("JAVA_HOME=${jh[$1]}")
+envs() { # the environment of variant $1, for env(1); a cache directory each (the launcher keeps three caches)
+  ev=("SIGNET_AOT=${aot[$1]}" "SIGNET_CACHE_DIR=$work/cache/$1"); [ -z "${jh[$1]}" ] || ev+=("JAVA_HOME=${jh[$1]}")
 }
 for i in "${!label[@]}"; do
   for f in healthy cpu main jit list listcpu re.healthy re.cpu re.main re.jit; do : >"$work/$i.$f"; done
