@@ -2,12 +2,12 @@ package dev.signet.api;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
 import dev.signet.spi.SignetException;
-import dev.signet.spi.SignetException.Code;
 import dev.signet.issuance.Minter;
 import dev.signet.issuance.Minters;
 import dev.signet.issuance.MintedToken;
 import dev.signet.audit.AuditTrail;
 import dev.signet.issuance.Issuance;
+import dev.signet.issuance.TokenRequests;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
@@ -70,14 +70,7 @@ final class TokenService implements HttpService {
         Minter minter = authenticate(req);
         List<Object> minted;
         try {
-            Map<String, Object> body = RequestBodies.jsonObject(req, maxBodyBytes, deadlines);
-            if (body.size() != 1 || !(body.get("requests") instanceof List<?> requests)) {
-                throw new SignetException(Code.INVALID_ARGUMENT, "a batch body is {\"requests\": [ ... ]} and nothing else");
-            }
-            if (requests.isEmpty() || requests.size() > maxBatch) {
-                throw new SignetException(Code.INVALID_ARGUMENT,
-                        "a batch holds between 1 and " + maxBatch + " requests, not " + requests.size());
-            }
+            List<?> requests = TokenRequests.batchItems(RequestBodies.jsonObject(req, maxBodyBytes, deadlines), maxBatch);
             minted = issuance.mintAll(minter, requests);
         } catch (SignetException e) {
             issuance.refused(minter, e);

@@ -27,6 +27,22 @@ public final class TokenRequests {
     private TokenRequests() {
     }
 
+    /**
+     * The requests of a {@code POST /v1/tokens/batch} body, each still to be parsed by {@link #parse}.
+     *
+     * @throws SignetException INVALID_ARGUMENT unless the body is {@code {"requests": [...]}} with 1 to maxBatch items
+     */
+    public static List<?> batchItems(Map<String, Object> body, int maxBatch) {
+        if (body.size() != 1 || !(body.get("requests") instanceof List<?> requests)) {
+            throw new SignetException(Code.INVALID_ARGUMENT, "a batch body is {\"requests\": [ ... ]} and nothing else");
+        }
+        if (requests.isEmpty() || requests.size() > maxBatch) {
+            throw new SignetException(Code.INVALID_ARGUMENT,
+                    "a batch holds between 1 and " + maxBatch + " requests, not " + requests.size());
+        }
+        return requests;
+    }
+
     /** @throws SignetException INVALID_ARGUMENT naming the field at fault */
     public static TokenRequest parse(Map<String, Object> body) {
         for (String field : body.keySet()) {
