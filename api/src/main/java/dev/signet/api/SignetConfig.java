@@ -360,7 +360,8 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
                         new MinterPolicy.Delegation(
                                 m.get("delegation.enabled").asBoolean().orElse(MinterPolicy.Delegation.DEFAULT.enabled()),
                                 m.get("delegation.max-depth").asInt().orElse(MinterPolicy.Delegation.DEFAULT.maxDepth()),
-                                m.get("delegation.allow-unbound").asBoolean().orElse(MinterPolicy.Delegation.DEFAULT.allowUnbound())));
+                                m.get("delegation.allow-unbound").asBoolean().orElse(MinterPolicy.Delegation.DEFAULT.allowUnbound())),
+                        rateLimit(m));
             } catch (SignetException e) {
                 // Patterns are checked here, at load, so a policy the grammar refuses never starts (grammar/README.md).
                 throw new SignetException(Code.INVALID_ARGUMENT, m.key() + " (" + name + "): " + e.getMessage());
@@ -374,6 +375,28 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
             }
             return new Minter(name, credential, cert, policy);
         }).toList();
+    }
+
+    /** {@code rate} (tokens a second) and {@code burst} (defaults to the rate, at least 1); absent: unlimited. */
+    private static dev.signet.issuance.RateLimit rateLimit(Config m) {
+        if (!m.get("rate").exists()) {
+            if (m.get("burst").exists()) {
+                throw new SignetException(Code.INVALID_ARGUMENT, "burst needs a rate (tokens per second) beside it");
+            }
+            return null;
+        }
+        double rate = number(m.get("rate"));
+        double burst = m.get("burst").exists() ? number(m.get("burst")) : Math.max(1, rate);
+        return new dev.signet.issuance.RateLimit(rate, burst);
+    }
+
+    private static double number(Config node) {
+        String text = node.asString().get().strip();
+        try {
+            return Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            throw new SignetException(Code.INVALID_ARGUMENT, node.name() + " must be a number, not '" + text + "'");
+        }
     }
 
     /** Durations are whole seconds ({@code 600}) or ISO-8601 ({@code PT10M}). */

@@ -190,6 +190,7 @@ public final class Exchange {
         actors.add(actor.id());
         actors.addAll(parent.actors());
         refuseRevoked(parent);
+        issuance.quotas().take(minter, 1);
         KeyRing.SigningSlot slot = issuance.keyRing().signingSlot();
         MintedToken token = issuance.tokenIssuer().issue(slot.key(), parent.clientId(), request, slot.publishedUntil(),
                 new TokenIssuer.Chain(actors, parent.jti(), depth, parent.expiresAt()), issuance.statusLists(),

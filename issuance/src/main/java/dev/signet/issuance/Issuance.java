@@ -23,6 +23,7 @@ public final class Issuance {
     private final TokenIssuer issuer;
     private final AuditTrail audit;
     private final Clock clock;
+    private final MinterQuotas quotas;
     private final StatusLists statusLists;
 
     /** With status lists kept in memory only (tests): indices start over at restart. */
@@ -35,6 +36,7 @@ public final class Issuance {
     public Issuance(String issuer, KeyRing keyRing, Clock clock, AuditTrail audit, StatusLists statusLists) {
         this.keyRing = keyRing;
         this.clock = clock;
+        this.quotas = new MinterQuotas(clock);
         this.issuer = new TokenIssuer(issuer, clock);
         this.audit = audit;
         this.statusLists = statusLists;
@@ -43,9 +45,11 @@ public final class Issuance {
     /**
      * @param fields one request body, as parsed JSON
      * @throws SignetException INVALID_ARGUMENT for a malformed request, PERMISSION_DENIED outside the minter's
-     *                         policy, UNAVAILABLE when no key may sign now or the audit trail cannot record
+     *                         policy, UNAVAILABLE when no key may sign now or the audit trail cannot record,
+     *                         RESOURCE_EXHAUSTED (with Retry-After) when the minter is over its rate limit
      */
     public MintedToken mint(Minter minter, Map<String, Object> fields) {
+        quotas.take(minter, 1);
         Signed signed = sign(minter, fields);
         signed.receipt().await();
         return signed.token();
@@ -54,8 +58,13 @@ public final class Issuance {
     /**
      * Several requests of one minter; each result is a {@link MintedToken} or the {@link SignetException} that
      * refused it, in request order. The audit records of the whole batch share one wait for durability.
+     *
+     * @throws SignetException for the whole batch: RESOURCE_EXHAUSTED (with Retry-After) when the minter's
+     *                         bucket holds fewer tokens than the batch has requests, INVALID_ARGUMENT when the batch
+     *                         is larger than the minter's burst
      */
     public List<Object> mintAll(Minter minter, List<?> items) {
+        quotas.take(minter, items.size());
         List<Object> results = new ArrayList<>(items.size());
         for (Object item : items) {
             try {
@@ -134,6 +143,11 @@ public final class Issuance {
 
     AuditTrail audit() {
         return audit;
+    }
+
+    /** Per-minter rate limits; exchange counts against the minter of the chain. */
+    MinterQuotas quotas() {
+        return quotas;
     }
 
     Clock clock() {

@@ -23,6 +23,7 @@ public final class MinterPolicy {
     private final Set<String> actions;
     private final Duration maxTtl;
     private final Delegation delegation;
+    private final RateLimit rateLimit;
     // Parsed once: policy checks are on every request's path.
     private final List<AudiencePattern> audiencePatterns;
     private final List<ResourcePattern> resourcePatterns;
@@ -62,7 +63,18 @@ public final class MinterPolicy {
      */
     public MinterPolicy(Set<String> audiences, List<String> resources, Set<String> actions, Duration maxTtl,
                         Delegation delegation) {
+        this(audiences, resources, actions, maxTtl, delegation, null);
+    }
+
+    /**
+     * @param rateLimit this minter's quota ({@link MinterQuotas}), or null for none
+     * @throws SignetException INVALID_ARGUMENT if {@code maxTtl} is not positive, or an audience or resource
+     *                         pattern is not in the grammar (the message names it and says why)
+     */
+    public MinterPolicy(Set<String> audiences, List<String> resources, Set<String> actions, Duration maxTtl,
+                        Delegation delegation, RateLimit rateLimit) {
         this.delegation = delegation;
+        this.rateLimit = rateLimit;
         if (maxTtl.isNegative() || maxTtl.isZero()) {
             throw new SignetException(Code.INVALID_ARGUMENT, "a minter's max-ttl must be positive");
         }
@@ -96,6 +108,11 @@ public final class MinterPolicy {
 
     public Delegation delegation() {
         return delegation;
+    }
+
+    /** Empty: not limited. */
+    public java.util.Optional<RateLimit> rateLimit() {
+        return java.util.Optional.ofNullable(rateLimit);
     }
 
     /**
@@ -189,6 +206,6 @@ public final class MinterPolicy {
     @Override
     public String toString() {
         return "MinterPolicy[audiences=" + audiences + ", resources=" + resources + ", actions=" + actions
-                + ", maxTtl=" + maxTtl + ", " + delegation + "]";
+                + ", maxTtl=" + maxTtl + ", " + delegation + ", " + rateLimit + "]";
     }
 }
