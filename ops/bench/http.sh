@@ -11,7 +11,8 @@
 #                                     and this disk's fdatasync latency for a 512-byte append
 #   ops/bin/bench compare REV_A REV_B [SECONDS] [ROUNDS]  two commits' daemons side by side (each built in a worktree
 #                                     under a temporary directory), interleaved single-token wrk rounds: tokens/s and
-#                                     daemon CPU microseconds per token (utime+stime from /proc), for bisecting
+#                                     daemon CPU microseconds per token (utime+stime from /proc), for bisecting; the
+#                                     two builds take minutes (over 15 on the loaded machine)
 # SIGNET_BENCH_RELEASE=DIR measures an unpacked release instead of this checkout's build; SIGNET_BENCH_WARMUP=S
 # changes the warm-up. Daemons get a 30 s warm-up of the same load first (the JIT needs it). Load generators share the cores with the
 # daemon; compare figures of one run, not across machines. Needs h2load (nghttp2-client) and wrk.
@@ -20,6 +21,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 what="${1:?usage: http.sh fairness|overload|audit|compare ...}"; shift
 work="$(mktemp -d)"; pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; git -C "$root" worktree prune' EXIT
+trap 'exit 130' INT TERM
 token="bench-minter-$RANDOM$RANDOM"; hz=$(getconf CLK_TCK)
 body='{"sub":"agent-7","aud":"https://api.example.com","ttl":600,"scope":[{"resource":"repo:acme/widgets","actions":["read"]}]}'
 printf '%s' "$body" >"$work/body.json"
@@ -120,7 +122,8 @@ PY
     a="${1:?REV_A}"; b="${2:?REV_B}"; secs="${3:-10}"; rounds="${4:-3}"; i=0
     for rev in "$a" "$b"; do
       wt="$work/wt$i"; git -C "$root" worktree add -q --detach "$wt" "$rev"
-      (cd "$wt" && ./ops/bin/signet --version >/dev/null 2>&1 || ./ops/bin/signet build >/dev/null)
+      # builds that commit's release (older commits' Signet has no --version and exits non-zero after building)
+      (cd "$wt" && ./ops/bin/signet --version >/dev/null 2>&1 || true)
       if [ -x "$wt/.signet/install/current/bin/signet" ]; then l="$wt/.signet/install/current/bin/signet"; else l="$wt/ops/bin/signet"; fi
       # audit.durability exists from 214ba8b on; older daemons have no audit trail and refuse unknown --set keys
       if git -C "$root" merge-base --is-ancestor 214ba8b "$rev" 2>/dev/null; then
