@@ -154,23 +154,9 @@ final class KeyTimelineHtml {
     private record Segment(String phase, Instant from, Instant to) {
     }
 
-    /**
-     * The keys to draw. The journal keeps the ACTIVE key's scheduled retirement until a successor activates, but
-     * it retires when the PREPARED key activates (after an operator's rotate, that is sooner): draw it so, with its
-     * publication shifted by as much.
-     */
+    /** The keys to draw; the ACTIVE key's retirement is already the actual one (rotation's Schedule.actualRetirement). */
     private static List<KeyView> shown(Snapshot s) {
-        Instant successor = s.keys().stream().filter(k -> k.state().equals("PREPARED") && k.activates() != null)
-                .map(KeyView::activates).min(Comparator.naturalOrder()).orElse(null);
-        return s.keys().stream().filter(k -> !k.state().equals("DESTROYED")).map(k -> {
-            if (successor == null || !k.state().equals("ACTIVE") || k.retires() == null
-                    || !k.retires().isAfter(successor)) {
-                return k;
-            }
-            Duration sooner = Duration.between(successor, k.retires());
-            return new KeyView(k.kid(), k.algorithm(), k.state(), k.created(), k.activates(), successor,
-                    k.unpublishes() == null ? null : k.unpublishes().minus(sooner), k.destroys());
-        }).toList();
+        return s.keys().stream().filter(k -> !k.state().equals("DESTROYED")).toList();
     }
 
     /**

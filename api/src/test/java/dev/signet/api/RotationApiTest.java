@@ -126,6 +126,29 @@ class RotationApiTest {
     }
 
     @Test
+    void afterARotateTheActiveKeyRetiresWhenTheNextActivatesInTheKeyList() throws Exception {
+        String k1 = kid(mint());
+        Map<String, Object> before = key(keys(signet.get(signet.adminBase() + "/v1/keys", "Authorization", "Bearer " + ADMIN)), k1);
+        Instant scheduled = Instant.parse((String) before.get("retires"));
+        Duration retention = Duration.between(scheduled, Instant.parse((String) before.get("unpublishes")));
+        keys(admin("/v1/keys/rotate"));
+        List<Map<String, Object>> listed = keys(signet.get(signet.adminBase() + "/v1/keys", "Authorization", "Bearer " + ADMIN));
+        Map<String, Object> next = listed.stream().filter(k -> "PREPARED".equals(k.get("state"))).findFirst().orElseThrow();
+        Instant activates = Instant.parse((String) next.get("activates"));
+        assertTrue(activates.isBefore(scheduled), "the rotate brings the change forward");
+        Map<String, Object> active = key(listed, k1);
+        assertEquals(activates, Instant.parse((String) active.get("retires")), "it retires when " + next.get("kid") + " activates");
+        assertEquals(activates.plus(retention), Instant.parse((String) active.get("unpublishes")), "published a retention after");
+
+        passTime(LEAD.plusSeconds(1));
+        Map<String, Object> retired = key(keys(signet.get(signet.adminBase() + "/v1/keys", "Authorization", "Bearer " + ADMIN)), k1);
+        assertEquals("RETIRED", retired.get("state"));
+        assertTrue(!Instant.parse((String) retired.get("retires")).isBefore(activates)
+                && !Instant.parse((String) retired.get("retires")).isAfter(activates.plusSeconds(30)),
+                "the list showed the retirement that happened: " + retired.get("retires"));
+    }
+
+    @Test
     void revocationUnpublishesAtOnceAndANewKeySigns() throws Exception {
         String k1 = kid(mint());
         List<Map<String, Object>> after = keys(admin("/v1/keys/" + k1 + "/revoke"));

@@ -5,8 +5,10 @@ import dev.signet.spi.SigningAlgorithm;
 
 import java.time.Instant;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -275,7 +277,9 @@ public final class Lifecycle {
     /** Every key with its transition times, actual where they happened and projected where they will. */
     public static List<KeyRing.KeyView> describe(KeySet set, RotationPolicy policy) {
         Schedule schedule = policy.schedule();
-        return set.keys().stream().map(schedule::projected).toList();
+        Optional<Instant> successor = set.keys().stream().filter(k -> k.state() == KeyState.PREPARED)
+                .map(KeyRecord::activates).filter(Objects::nonNull).min(Comparator.naturalOrder());
+        return set.keys().stream().map(k -> schedule.projected(k, successor)).toList();
     }
 
     /** Journals {@code fresh} as the next key; on an unstarted journal it is ACTIVE at once. */

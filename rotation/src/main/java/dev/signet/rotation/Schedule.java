@@ -89,10 +89,23 @@ public record Schedule(RotationPolicy policy) {
         return !now.isBefore(prepareSuccessorAt(lastRetirement));
     }
 
-    /** {@code k}'s transition times, actual where they happened and projected where they will. */
-    KeyRing.KeyView projected(KeyRecord k) {
+    /**
+     * When the ACTIVE key {@code active} actually retires: the journal keeps its scheduled retirement until a
+     * successor activates, but activating the PREPARED key retires it (after an operator's rotate, sooner).
+     */
+    public Instant actualRetirement(KeyRecord active, Optional<Instant> successorActivates) {
+        return successorActivates.filter(s -> s.isBefore(active.retires())).orElse(active.retires());
+    }
+
+    /**
+     * {@code k}'s transition times, actual where they happened and projected where they will;
+     * {@code successorActivates} is when the earliest PREPARED key activates, if any.
+     */
+    KeyRing.KeyView projected(KeyRecord k, Optional<Instant> successorActivates) {
         Instant activates = k.activated() != null ? k.activated() : k.state() == KeyState.PREPARED ? k.activates() : null;
-        Instant retires = k.retired() != null ? k.retired() : k.retires() != null ? k.retires()
+        Instant retires = k.retired() != null ? k.retired()
+                : k.state() == KeyState.ACTIVE ? actualRetirement(k, successorActivates)
+                : k.retires() != null ? k.retires()
                 : k.state() == KeyState.PREPARED ? retirementIfActivatedAt(activates) : null;
         Instant unpublishes = k.unpublished() != null ? k.unpublished() : k.unpublishes() != null ? k.unpublishes()
                 : retires != null && k.state().published() ? unpublicationAfter(retires) : null;
