@@ -3,6 +3,9 @@ package dev.signet.grammar;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
 import java.nio.charset.StandardCharsets;
+import java.util.function.BiPredicate;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,47 +22,50 @@ class GrammarFuzzTest {
 
     @FuzzTest(maxDuration = "20s")
     void resource(byte[] data) {
-        String[] parts = split(data);
-        ResourcePattern p = parseResource(parts[0]);
-        ResourcePattern c = parseResource(parts[1]);
-        if (p != null) {
-            assertEquals(parts[0], p.toString());
-            assertEquals(p, ResourcePattern.parse(p.toString()));
-            assertTrue(p.covers(p), "covers is reflexive");
-            assertTrue(ResourcePattern.parse(ResourcePattern.ANY).covers(p));
-            if (p.isConcrete()) {
-                assertTrue(p.matches(parts[0]));
-            }
-            boolean expected = c != null && c.isConcrete() && p.covers(c);
-            assertEquals(expected, p.matches(parts[1]), () -> p + " matches " + parts[1]);
-            if (c != null && p.covers(c) && c.covers(p)) {
-                assertEquals(p, c, "mutual containment means one spelling");
-            }
-        } else {
-            assertFalse(ResourcePattern.parse(ResourcePattern.ANY).matches(parts[0]), "text outside the grammar is never matched");
-        }
+        check(data, new Grammar<>(ResourcePattern::parse, ResourcePattern::covers, ResourcePattern::isConcrete,
+                ResourcePattern::matches, ResourcePattern.ANY));
     }
 
     @FuzzTest(maxDuration = "20s")
     void audience(byte[] data) {
+        check(data, new Grammar<>(AudiencePattern::parse, AudiencePattern::covers, AudiencePattern::isConcrete,
+                AudiencePattern::matches, AudiencePattern.ANY));
+    }
+
+    /** The two pattern classes share no interface; this names the operations the properties need. */
+    private record Grammar<P>(Function<String, P> parse, BiPredicate<P, P> covers, Predicate<P> concrete,
+                              BiPredicate<P, String> matches, String any) {
+
+        // Any exception but GrammarException escapes and fails the target.
+        P parseOrNull(String text) {
+            try {
+                return parse.apply(text);
+            } catch (GrammarException e) {
+                return null;
+            }
+        }
+    }
+
+    private static <P> void check(byte[] data, Grammar<P> g) {
         String[] parts = split(data);
-        AudiencePattern p = parseAudience(parts[0]);
-        AudiencePattern c = parseAudience(parts[1]);
+        P p = g.parseOrNull(parts[0]);
+        P c = g.parseOrNull(parts[1]);
+        P any = g.parse().apply(g.any());
         if (p != null) {
             assertEquals(parts[0], p.toString());
-            assertEquals(p, AudiencePattern.parse(p.toString()));
-            assertTrue(p.covers(p), "covers is reflexive");
-            assertTrue(AudiencePattern.parse(AudiencePattern.ANY).covers(p));
-            if (p.isConcrete()) {
-                assertTrue(p.matches(parts[0]));
+            assertEquals(p, g.parse().apply(p.toString()));
+            assertTrue(g.covers().test(p, p), "covers is reflexive");
+            assertTrue(g.covers().test(any, p));
+            if (g.concrete().test(p)) {
+                assertTrue(g.matches().test(p, parts[0]));
             }
-            boolean expected = c != null && c.isConcrete() && p.covers(c);
-            assertEquals(expected, p.matches(parts[1]), () -> p + " matches " + parts[1]);
-            if (c != null && p.covers(c) && c.covers(p)) {
+            boolean expected = c != null && g.concrete().test(c) && g.covers().test(p, c);
+            assertEquals(expected, g.matches().test(p, parts[1]), () -> p + " matches " + parts[1]);
+            if (c != null && g.covers().test(p, c) && g.covers().test(c, p)) {
                 assertEquals(p, c, "mutual containment means one spelling");
             }
         } else {
-            assertFalse(AudiencePattern.parse(AudiencePattern.ANY).matches(parts[0]), "text outside the grammar is never matched");
+            assertFalse(g.matches().test(any, parts[0]), "text outside the grammar is never matched");
         }
     }
 
@@ -67,22 +73,5 @@ class GrammarFuzzTest {
         String text = new String(data, StandardCharsets.UTF_8);
         int nl = text.indexOf('\n');
         return nl < 0 ? new String[] {text, ""} : new String[] {text.substring(0, nl), text.substring(nl + 1)};
-    }
-
-    // Any exception but GrammarException escapes and fails the target.
-    private static ResourcePattern parseResource(String text) {
-        try {
-            return ResourcePattern.parse(text);
-        } catch (GrammarException e) {
-            return null;
-        }
-    }
-
-    private static AudiencePattern parseAudience(String text) {
-        try {
-            return AudiencePattern.parse(text);
-        } catch (GrammarException e) {
-            return null;
-        }
     }
 }
