@@ -16,6 +16,7 @@ import dev.signet.spi.KeyBackend;
 import dev.signet.spi.KeyBackends;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SigningKey;
+import dev.signet.spi.WrappingKey;
 import dev.signet.store.postgres.PostgresStore;
 
 import java.nio.file.Path;
@@ -52,16 +53,10 @@ public final class Daemon implements AutoCloseable {
     record Journal(LifecycleStore store, PostgresStore database) implements AutoCloseable {
 
         static Journal open(SignetConfig config, ReplicaId replica) {
+            refuseOldSubkeyDirectory(issuerDir(config));
             SignetConfig.Store s = config.store();
             if (!s.postgres()) {
                 return new Journal(new FileLifecycleStore(issuerDir(config)), null);
-            }
-            if (config.delegation() != null) {
-                // Subkey certificates are still shared through the data dir: replicas on other hosts would
-                // publish different JWKS.
-                throw new SignetException(SignetException.Code.INVALID_ARGUMENT, "signet.mode: delegated does not"
-                        + " work with signet.store.type: postgres yet (subkeys are shared through the data dir);"
-                        + " use mode direct, or the file store with replicas on one host");
             }
             PostgresStore db = PostgresStore.open(new PostgresStore.Settings(s.url(), s.user(),
                     s.password(System::getenv), replica, s.leaseTtl(),
@@ -108,11 +103,12 @@ public final class Daemon implements AutoCloseable {
             if (config.delegation() == null) {
                 ring = masters = MasterKeyRing.start(backend, store, config.rotation(), clock, initIssuer);
             } else {
+                String wrappingName = config.delegation().wrappingKey();
+                WrappingKey wrapping = wrappingName == null ? null : backend.wrappingKey(wrappingName, true);
                 DelegatedKeyRing delegated = DelegatedKeyRing.start(
-                        () -> MasterKeyRing.start(backend, store, config.rotation(), clock, initIssuer),
-                        InMemorySigning::generate,
-                        config.delegation().algorithm(), config.delegation().lifetime(),
-                        issuerDir(config).resolve("subkeys"), clock);
+                        () -> MasterKeyRing.start(backend, store, config.rotation(), clock, initIssuer), store,
+                        replica, InMemorySigning.EPHEMERAL, wrapping,
+                        config.delegation().algorithm(), config.delegation().lifetime(), clock);
                 ring = delegated;
                 masters = delegated.master();
             }
@@ -210,6 +206,24 @@ public final class Daemon implements AutoCloseable {
 
     public KeyRing keyRing() {
         return keyRing;
+    }
+
+    /**
+     * Before subkeys were journaled in the store, each process kept them in {@code <issuer dir>/subkeys/}. They are
+     * not migrated: a process of that version had its subkeys' private parts only in memory, so they cannot sign
+     * again; but the tokens they signed must keep verifying, so a start that would drop them from the JWKS is refused.
+     *
+     * @throws SignetException FAILED_PRECONDITION naming the directory and the fix
+     */
+    static void refuseOldSubkeyDirectory(Path issuerDir) {
+        Path old = issuerDir.resolve("subkeys");
+        if (java.nio.file.Files.isDirectory(old)) {
+            throw new SignetException(SignetException.Code.FAILED_PRECONDITION, "found " + old + ", where an older"
+                    + " Signet kept delegated subkeys; this one keeps them in the key store and would stop publishing"
+                    + " those, so tokens they signed would stop verifying. Once every replica of the older version has"
+                    + " been stopped for longer than signet.rotation.max-token-ttl + clock-skew (every such token has"
+                    + " expired), remove the directory and start again (ops/RUNBOOK.md, \"Upgrading delegated mode\")");
+        }
     }
 
     /** The key journal of one issuer: {@code <data-dir>/rotation/<issuer as a file name>}. */

@@ -128,9 +128,16 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
 
     /**
      * Delegated mode ({@code signet.mode: delegated}): the backend key certifies in-memory subkeys that sign.
-     * Null in direct mode, where every token is signed in the backend.
+     * Null in direct mode, where every token is signed in the backend. {@code wrappingKey}
+     * ({@code signet.delegation.wrapping-key}: a KMS key ARN or alias, a PKCS#11 label) names the backend key that
+     * wraps subkeys' private parts in the store so restarted and new replicas sign with them at once; null: not kept.
      */
-    public record Delegation(SigningAlgorithm algorithm, Duration lifetime) {
+    public record Delegation(SigningAlgorithm algorithm, Duration lifetime, String wrappingKey) {
+
+        /** Without a wrapping key: subkeys' private parts are never kept outside the process. */
+        public Delegation(SigningAlgorithm algorithm, Duration lifetime) {
+            this(algorithm, lifetime, null);
+        }
     }
 
     /** @throws SignetException INVALID_ARGUMENT if a minter may ask for a longer ttl than the rotation allows */
@@ -309,7 +316,8 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
             case "direct" -> null;
             case "delegated" -> new Delegation(
                     SigningAlgorithm.parse(c.get("delegation.algorithm").asString().orElse("ES256")),
-                    duration(c.get("delegation.lifetime"), Duration.ofHours(1)));
+                    duration(c.get("delegation.lifetime"), Duration.ofHours(1)),
+                    c.get("delegation.wrapping-key").asString().filter(k -> !k.isBlank()).orElse(null));
             default -> throw new SignetException(Code.INVALID_ARGUMENT,
                     "signet.mode must be 'direct' or 'delegated', not '" + mode + "'");
         };

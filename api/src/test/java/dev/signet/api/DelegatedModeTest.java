@@ -95,4 +95,17 @@ class DelegatedModeTest {
             assertEquals(List.of("ES256", "EdDSA"), doc.get("signet_token_signing_alg_values_supported"));
         }
     }
+
+    /** An older Signet's subkey directory is not silently dropped (its subkeys' tokens would stop verifying). */
+    @Test
+    void anOldSubkeyDirectoryStopsTheStartWithTheFix(@TempDir Path other) throws Exception {
+        Path issuerDir = other.resolve("rotation").resolve("issuer");
+        Daemon.refuseOldSubkeyDirectory(issuerDir); // none: nothing to say
+        Files.createDirectories(issuerDir.resolve("subkeys"));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.signet.spi.SignetException.class,
+                () -> Daemon.refuseOldSubkeyDirectory(issuerDir));
+        assertEquals(dev.signet.spi.SignetException.Code.FAILED_PRECONDITION, e.code());
+        assertTrue(e.getMessage().contains(issuerDir.resolve("subkeys").toString()) && e.getMessage().contains("remove"),
+                e.getMessage());
+    }
 }

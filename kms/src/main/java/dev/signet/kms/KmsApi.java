@@ -62,6 +62,21 @@ interface KmsApi extends AutoCloseable {
 
     Page<Tag> listResourceTags(String keyId, String marker);
 
+    /** CreateKey with {@code KeySpec=SYMMETRIC_DEFAULT, KeyUsage=ENCRYPT_DECRYPT}: a wrapping key. */
+    default KeyMetadata createWrappingKey(String description, Map<String, String> tags) {
+        throw new UnsupportedOperationException("CreateKey (symmetric)");
+    }
+
+    /** Encrypt under {@code keyId} with an encryption context; returns the ciphertext blob. */
+    default byte[] encrypt(String keyId, byte[] plaintext, Map<String, String> context) {
+        throw new UnsupportedOperationException("Encrypt");
+    }
+
+    /** Decrypt a blob of {@link #encrypt}, insisting on {@code keyId} and the same context. */
+    default byte[] decrypt(String keyId, byte[] ciphertext, Map<String, String> context) {
+        throw new UnsupportedOperationException("Decrypt");
+    }
+
     @Override
     void close();
 }

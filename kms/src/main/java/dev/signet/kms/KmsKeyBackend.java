@@ -123,6 +123,62 @@ public final class KmsKeyBackend implements KeyBackend {
     }
 
     /**
+     * A symmetric {@code ENCRYPT_DECRYPT} key, by ARN, key id or alias; with {@code create}, an alias that names no
+     * key gets a new one. Wrapping is Encrypt, unwrapping Decrypt (one request each, through the same request
+     * budget as signing), bound to the purpose by an encryption context.
+     *
+     * @throws SignetException NOT_FOUND if there is no such key (and not {@code create}, or not an alias);
+     *                         INVALID_ARGUMENT if it is not a symmetric ENCRYPT_DECRYPT key
+     */
+    @Override
+    public dev.signet.spi.WrappingKey wrappingKey(String name, boolean create) {
+        KeyMetadata meta;
+        try {
+            meta = calls.call("DescribeKey", () -> kms.describeKey(name));
+        } catch (SignetException e) {
+            if (e.code() != SignetException.Code.NOT_FOUND || !create || !name.startsWith("alias/")) {
+                throw new SignetException(e.code(), "the wrapping key " + name + " (signet.delegation.wrapping-key): "
+                        + e.getMessage() + (e.code() == SignetException.Code.NOT_FOUND
+                        ? "; name an existing symmetric ENCRYPT_DECRYPT key, or an alias/... for Signet to create" : ""), e);
+            }
+            KeyMetadata created = calls.call("CreateKey", () -> kms.createWrappingKey(
+                    "Signet key wrapping delegated subkeys of " + aliases.slug(),
+                    // Not TAG_ISSUER: the orphan sweep would take an issuer-tagged key without a signing alias for its own.
+                    Map.of("signet:wraps-subkeys-of", aliases.slug())));
+            try {
+                calls.run("CreateAlias", () -> kms.createAlias(name, created.keyId()));
+            } catch (SignetException raced) {
+                scheduleDeletion(created.keyId()); // another replica created it first: use theirs
+            }
+            meta = calls.call("DescribeKey", () -> kms.describeKey(name));
+        }
+        if (meta.keyUsage() != software.amazon.awssdk.services.kms.model.KeyUsageType.ENCRYPT_DECRYPT) {
+            throw new SignetException(SignetException.Code.INVALID_ARGUMENT, "the wrapping key " + name
+                    + " is a " + meta.keyUsageAsString() + " key; it must be a symmetric ENCRYPT_DECRYPT key");
+        }
+        String arn = meta.arn();
+        Map<String, String> context = Map.of("signet:purpose", "delegated subkey", "signet:issuer", aliases.slug());
+        return new dev.signet.spi.WrappingKey() {
+            public String id() {
+                return name;
+            }
+
+            public byte[] wrap(byte[] plaintext) {
+                return calls.call("Encrypt", () -> kms.encrypt(arn, plaintext, context));
+            }
+
+            public byte[] unwrap(byte[] wrapped) {
+                return calls.call("Decrypt", () -> kms.decrypt(arn, wrapped, context));
+            }
+
+            @Override
+            public String toString() {
+                return "KmsWrappingKey[" + name + "]";
+            }
+        };
+    }
+
+    /**
      * From the cache, else GetPublicKey and ListResourceTags by alias (once per key and process).
      *
      * @throws SignetException NOT_FOUND if no alias of this issuer names {@code id}, or its key's tags or public key

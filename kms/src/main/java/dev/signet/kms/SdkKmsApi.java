@@ -34,6 +34,24 @@ final class SdkKmsApi implements KmsApi {
     }
 
     @Override
+    public KeyMetadata createWrappingKey(String description, Map<String, String> tags) {
+        return kms.createKey(b -> b.keySpec(KeySpec.SYMMETRIC_DEFAULT).keyUsage(KeyUsageType.ENCRYPT_DECRYPT)
+                .description(description).tags(tags(tags))).keyMetadata();
+    }
+
+    @Override
+    public byte[] encrypt(String keyId, byte[] plaintext, Map<String, String> context) {
+        return kms.encrypt(b -> b.keyId(keyId).plaintext(SdkBytes.fromByteArray(plaintext)).encryptionContext(context))
+                .ciphertextBlob().asByteArray();
+    }
+
+    @Override
+    public byte[] decrypt(String keyId, byte[] ciphertext, Map<String, String> context) {
+        return kms.decrypt(b -> b.keyId(keyId).ciphertextBlob(SdkBytes.fromByteArray(ciphertext))
+                .encryptionContext(context)).plaintext().asByteArray();
+    }
+
+    @Override
     public PublicKeyInfo getPublicKey(String keyIdOrAlias) {
         GetPublicKeyResponse r = kms.getPublicKey(b -> b.keyId(keyIdOrAlias));
         return new PublicKeyInfo(r.keyId(), keySpecOf(r), r.keyUsage(), r.publicKey().asByteArray());

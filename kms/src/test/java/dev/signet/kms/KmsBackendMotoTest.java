@@ -134,4 +134,61 @@ class KmsBackendMotoTest extends KmsBackendTestBase {
         }
         assertEquals(before, admin().keyCount());
     }
+
+    /** A wrapping key by alias: created once, found again by any replica, refused when it is not symmetric. */
+    @Test
+    void aWrappingKeyIsCreatedUnderItsAliasAndUnwrapsWhatAnyReplicaWrapped() throws Exception {
+        String alias = "alias/signet-wrap-" + java.util.UUID.randomUUID();
+        var missing = assertThrows(SignetException.class, () -> backend.wrappingKey(alias, false));
+        assertEquals(SignetException.Code.NOT_FOUND, missing.code());
+        assertTrue(missing.getMessage().contains(alias), missing.getMessage());
+
+        dev.signet.spi.WrappingKey created = backend.wrappingKey(alias, true);
+        byte[] secret = java.security.KeyPairGenerator.getInstance("EC").generateKeyPair().getPrivate().getEncoded();
+        byte[] wrapped = created.wrap(secret);
+        assertFalse(java.util.Arrays.equals(secret, wrapped));
+        assertEquals(-1, indexOf(wrapped, java.util.Arrays.copyOfRange(secret, secret.length - 32, secret.length)),
+                "the private part is not in the wrapped bytes in clear");
+        try (KmsKeyBackend replica = openWith(Map.of())) {
+            dev.signet.spi.WrappingKey found = replica.wrappingKey(alias, false);
+            assertEquals(alias, found.id());
+            assertTrue(java.util.Arrays.equals(secret, found.unwrap(wrapped)), "another replica unwraps it");
+            dev.signet.spi.WrappingKey other = replica.wrappingKey(alias + "-other", true);
+            assertThrows(SignetException.class, () -> other.unwrap(wrapped), "another wrapping key cannot");
+        }
+        SigningKey signing = backend.generate(SigningAlgorithm.ES256);
+        var notSymmetric = assertThrows(SignetException.class,
+                () -> backend.wrappingKey(((KmsSigningKey) signing).keyArn(), false));
+        assertEquals(SignetException.Code.INVALID_ARGUMENT, notSymmetric.code());
+    }
+
+    /** What the store keeps of a subkey is useless without KMS: unwrapping needs the backend. */
+    @Test
+    void aWrappedSubkeyCannotBeUsedWithoutTheBackend() throws Exception {
+        dev.signet.spi.WrappingKey key = backend.wrappingKey("alias/signet-wrap-" + java.util.UUID.randomUUID(), true);
+        byte[] secret = java.security.KeyPairGenerator.getInstance("EC").generateKeyPair().getPrivate().getEncoded();
+        byte[] wrapped = key.wrap(secret);
+        assertThrows(Exception.class, () -> java.security.KeyFactory.getInstance("EC")
+                .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(wrapped)), "not a key without unwrapping");
+        MOTO.stop();
+        try {
+            SignetException e = assertThrows(SignetException.class, () -> key.unwrap(wrapped));
+            assertEquals(SignetException.Code.UNAVAILABLE, e.code());
+        } finally {
+            MOTO.start();
+        }
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
 }

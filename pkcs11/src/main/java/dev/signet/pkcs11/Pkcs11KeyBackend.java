@@ -180,6 +180,54 @@ public final class Pkcs11KeyBackend implements KeyBackend {
     }
 
     /**
+     * An AES-256 key labelled {@code name} on the token (made when missing and {@code create}: sensitive, never
+     * extractable, encrypt/decrypt only); wrapping is AES-GCM on the token (C_Encrypt/C_Decrypt), so the key
+     * never leaves it.
+     *
+     * @throws SignetException NOT_FOUND if the token has no such key and not {@code create}; UNAVAILABLE while the
+     *                         token is unreachable
+     */
+    @Override
+    public dev.signet.spi.WrappingKey wrappingKey(String name, boolean create) {
+        onToken(c -> c.session().secretKey(name, create)).orElseThrow(() -> new SignetException(
+                SignetException.Code.NOT_FOUND, "token " + tokenLabel + " has no AES key labelled " + name
+                + " (signet.delegation.wrapping-key)"));
+        return new dev.signet.spi.WrappingKey() {
+            public String id() {
+                return name;
+            }
+
+            /** Looked up per call: after a recovery the session, and the key's handle, are new. */
+            private javax.crypto.SecretKey key(Connection c) throws Exception {
+                return c.session().secretKey(name, false).orElseThrow(() -> new SignetException(
+                        SignetException.Code.NOT_FOUND, "token " + tokenLabel + " no longer has the AES key " + name));
+            }
+
+            public byte[] wrap(byte[] plaintext) {
+                return onToken(c -> c.session().seal(key(c), plaintext));
+            }
+
+            public byte[] unwrap(byte[] wrapped) {
+                try {
+                    return onToken(c -> c.session().open(key(c), wrapped));
+                } catch (SignetException e) {
+                    if (e.getCause() instanceof javax.crypto.AEADBadTagException
+                            || e.getCause() instanceof java.security.GeneralSecurityException && e.code() == SignetException.Code.INTERNAL) {
+                        throw new SignetException(SignetException.Code.INVALID_ARGUMENT, "not wrapped by " + name
+                                + " on token " + tokenLabel + ", or altered", e);
+                    }
+                    throw e;
+                }
+            }
+
+            @Override
+            public String toString() {
+                return "Pkcs11WrappingKey[" + tokenLabel + "/" + name + "]";
+            }
+        };
+    }
+
+    /**
      * While degraded, returns the handles known before the fault (signing with them is UNAVAILABLE until recovery).
      *
      * @throws SignetException NOT_FOUND if the token has no such key of this issuer; UNAVAILABLE while degraded and

@@ -120,6 +120,17 @@ final class SunPkcs11Client implements TokenClient {
                 "attributes(generate, CKO_PUBLIC_KEY, *) = {",
                 "  CKA_TOKEN = false",
                 "}",
+                // Wrapping keys: encrypt and decrypt only, never readable.
+                "attributes(generate, CKO_SECRET_KEY, CKK_AES) = {",
+                "  CKA_SENSITIVE = true",
+                "  CKA_EXTRACTABLE = false",
+                "  CKA_ENCRYPT = true",
+                "  CKA_DECRYPT = true",
+                "  CKA_WRAP = false",
+                "  CKA_UNWRAP = false",
+                "  CKA_SIGN = false",
+                "  CKA_VERIFY = false",
+                "}",
                 "");
     }
 
@@ -214,6 +225,49 @@ final class SunPkcs11Client implements TokenClient {
                     store.deleteEntry(label);
                 }
                 return null;
+            });
+        }
+
+        @Override
+        public java.util.Optional<javax.crypto.SecretKey> secretKey(String label, boolean create) throws Exception {
+            return current(() -> {
+                synchronized (store) {
+                    store.load(null, pin); // another process may have made it
+                    if (store.getKey(label, null) instanceof javax.crypto.SecretKey k) {
+                        return java.util.Optional.of(k);
+                    }
+                    if (!create) {
+                        return java.util.Optional.<javax.crypto.SecretKey>empty();
+                    }
+                    javax.crypto.KeyGenerator g = javax.crypto.KeyGenerator.getInstance("AES", provider);
+                    g.init(256);
+                    // A session object (see providerConfig); the key store copies it to the token under the label.
+                    store.setKeyEntry(label, g.generateKey(), null, null);
+                    return java.util.Optional.of((javax.crypto.SecretKey) store.getKey(label, null));
+                }
+            });
+        }
+
+        @Override
+        public byte[] seal(javax.crypto.SecretKey key, byte[] plaintext) throws Exception {
+            return current(() -> {
+                byte[] iv = new byte[12];
+                new java.security.SecureRandom().nextBytes(iv);
+                javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding", provider);
+                c.init(javax.crypto.Cipher.ENCRYPT_MODE, key, new javax.crypto.spec.GCMParameterSpec(128, iv));
+                byte[] sealed = c.doFinal(plaintext);
+                byte[] out = java.util.Arrays.copyOf(iv, iv.length + sealed.length);
+                System.arraycopy(sealed, 0, out, iv.length, sealed.length);
+                return out;
+            });
+        }
+
+        @Override
+        public byte[] open(javax.crypto.SecretKey key, byte[] sealed) throws Exception {
+            return current(() -> {
+                javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding", provider);
+                c.init(javax.crypto.Cipher.DECRYPT_MODE, key, new javax.crypto.spec.GCMParameterSpec(128, sealed, 0, 12));
+                return c.doFinal(sealed, 12, sealed.length - 12);
             });
         }
 

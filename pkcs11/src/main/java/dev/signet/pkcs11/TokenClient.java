@@ -82,6 +82,24 @@ interface TokenClient {
         /** Signs with a private key of this session; the signer is cheap to call many times and thread-safe. */
         Signer signer(PrivateKey key, SigningAlgorithm algorithm);
 
+        /**
+         * The AES key labelled {@code label}, made first (256 bits, a sensitive, never-extractable token object that
+         * can only encrypt and decrypt) when missing and {@code create}; empty when missing.
+         */
+        default java.util.Optional<javax.crypto.SecretKey> secretKey(String label, boolean create) throws Exception {
+            throw new UnsupportedOperationException("secret keys");
+        }
+
+        /** AES-GCM on the token with {@code key}: a fresh 12-byte IV followed by the ciphertext and tag. */
+        default byte[] seal(javax.crypto.SecretKey key, byte[] plaintext) throws Exception {
+            throw new UnsupportedOperationException("AES-GCM");
+        }
+
+        /** Reverses {@link #seal}; fails (AEADBadTagException) if the bytes were not sealed by this key. */
+        default byte[] open(javax.crypto.SecretKey key, byte[] sealed) throws Exception {
+            throw new UnsupportedOperationException("AES-GCM");
+        }
+
         /** Closes the session's pooled sessions; may be called more than once and never throws. */
         void logout();
     }

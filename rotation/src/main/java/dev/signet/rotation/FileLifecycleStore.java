@@ -22,11 +22,15 @@ public final class FileLifecycleStore implements LifecycleStore {
     static final String MARKER = "issuer-started";
     /** {@link KeyIntent}s outstanding, one line each; absent when none ever were. */
     static final String INTENTS = "intents";
+    /** Prefix of each replica's subkey journal. */
+    static final String SUBKEYS = "subkeys.";
+    static final String SUBKEYS_LOCK = "subkeys-lock.";
 
     private final Path journal;
     private final Path lockFile;
     private final Path marker;
     private final Path intents;
+    private final Path dir;
 
     /**
      * @param directory one directory per issuer; created if missing
@@ -43,6 +47,63 @@ public final class FileLifecycleStore implements LifecycleStore {
         this.lockFile = dir.resolve(LOCK_FILE);
         this.marker = dir.resolve(MARKER);
         this.intents = dir.resolve(INTENTS);
+        this.dir = dir;
+    }
+
+    /** {@value #SUBKEYS}{@code <replica id>} beside the journal, one file per replica. */
+    @Override
+    public java.util.Map<String, SubkeySet> loadSubkeys() {
+        java.util.Map<String, SubkeySet> all = new java.util.TreeMap<>();
+        try (var files = Files.list(dir)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith(SUBKEYS)).toList()) {
+                String replica = f.getFileName().toString().substring(SUBKEYS.length());
+                readSubkeys(f).ifPresent(set -> all.put(replica, set));
+            }
+        } catch (IOException e) {
+            throw new SignetException(SignetException.Code.UNAVAILABLE, "cannot list " + dir, e);
+        }
+        return all;
+    }
+
+    private java.util.Optional<SubkeySet> readSubkeys(Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return java.util.Optional.empty();
+        } catch (IOException e) {
+            throw new SignetException(SignetException.Code.UNAVAILABLE, "cannot read " + file, e);
+        }
+        try {
+            return java.util.Optional.of(SubkeySet.decode(text));
+        } catch (RuntimeException e) {
+            throw new SignetException(SignetException.Code.INTERNAL, "damaged subkey journal " + file + ": "
+                    + e.getMessage() + ". Tokens of the subkeys it listed may stop verifying; restore it from a"
+                    + " backup, or remove it if those subkeys' tokens have all expired (ops/RUNBOOK.md, \"The key"
+                    + " journal is missing or damaged\")", e);
+        }
+    }
+
+    @Override
+    public void compareAndSetSubkeys(String replica, long expectedVersion, SubkeySet next) {
+        new ReplicaId(replica); // a file name: the id's alphabet keeps it inside this directory
+        if (next.version() != expectedVersion + 1) {
+            throw new SignetException(SignetException.Code.INVALID_ARGUMENT,
+                    "next subkey version " + next.version() + " does not follow " + expectedVersion);
+        }
+        Path file = dir.resolve(SUBKEYS + replica);
+        // Not the journal's lock (the writer may hold it through a slow backend call): this replica's own.
+        try (StateFiles.Lock ignored = StateFiles.lock(dir.resolve(SUBKEYS_LOCK + replica), StateFiles.LOCK_TIMEOUT)) {
+            long current = readSubkeys(file).map(SubkeySet::version).orElse(0L);
+            if (current != expectedVersion) {
+                throw new SignetException(SignetException.Code.FAILED_PRECONDITION, "subkey journal " + file
+                        + " is at version " + current + ", not " + expectedVersion
+                        + " (another process runs as replica " + replica + "?)");
+            }
+            StateFiles.writeString(file, next.encode());
+        } catch (IOException e) {
+            throw new SignetException(SignetException.Code.UNAVAILABLE, "cannot write " + file, e);
+        }
     }
 
     @Override

@@ -3,7 +3,8 @@ package dev.signet.rotation;
 /**
  * Where an issuer's {@link KeySet} journal lives, shared by every replica that signs for the issuer.
  * A mutation is: {@link #lock()}, {@link #load()}, compute, {@link #compareAndSet}, unlock; the lock makes
- * replicas take turns and the version check catches a writer that did not take it.
+ * replicas take turns and the version check catches a writer that did not take it. In delegated mode each
+ * replica also keeps its own {@link SubkeySet} here, written without the lock.
  */
 public interface LifecycleStore {
 
@@ -57,6 +58,23 @@ public interface LifecycleStore {
 
     /** Removes the intent {@code id} once its outcome is journaled; an unknown id is ignored. */
     void clearIntent(String id);
+     * Every replica's subkey journal (delegated mode), by replica id; replicas that never wrote one are absent.
+     *
+     * @throws dev.signet.spi.SignetException UNAVAILABLE if it cannot be read; INTERNAL naming the replica if
+     *                                           one is damaged
+     */
+    java.util.Map<String, SubkeySet> loadSubkeys();
+
+    /**
+     * Replaces replica {@code replica}'s subkey journal if its version is still {@code expectedVersion}. Only
+     * that replica writes it, so this needs no {@link #lock()} (and never waits for the writer's lease).
+     *
+     * @throws dev.signet.spi.SignetException FAILED_PRECONDITION if the version moved on (two processes with
+     *                                           one replica id); INVALID_ARGUMENT if {@code next.version()} is
+     *                                           not {@code expectedVersion + 1}, or the store refuses to write
+     *                                           another replica's subkeys; UNAVAILABLE if it cannot be written
+     */
+    void compareAndSetSubkeys(String replica, long expectedVersion, SubkeySet next);
 
     /**
      * Blocks until this process holds the store's lock.

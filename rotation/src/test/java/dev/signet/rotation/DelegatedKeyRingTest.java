@@ -7,6 +7,7 @@ import dev.signet.spi.KeyBackend;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SigningAlgorithm;
 import dev.signet.spi.SigningKey;
+import dev.signet.spi.WrappingKey;
 import dev.signet.spi.testing.JwsVerification;
 import dev.signet.spi.testing.TestTokens;
 import dev.signet.software.InMemorySigning;
@@ -71,9 +72,70 @@ class DelegatedKeyRingTest {
     }
 
     DelegatedKeyRing open(KeyBackend backend, SigningAlgorithm subkeys) {
-        return DelegatedKeyRing.start(() -> MasterKeyRing.start(backend, dir.resolve("rotation"), Fixtures.DAILY, clock),
-                InMemorySigning::generate,
-                subkeys, Duration.ofHours(1), dir.resolve("subkeys"), clock);
+        return open(backend, subkeys, "r1", null);
+    }
+
+    /** Replica {@code replica} of the issuer whose journal is in {@code dir/rotation}. */
+    DelegatedKeyRing open(KeyBackend backend, SigningAlgorithm subkeys, String replica, WrappingKey wrapping) {
+        LifecycleStore store = new FileLifecycleStore(dir.resolve("rotation"));
+        return DelegatedKeyRing.start(() -> MasterKeyRing.start(backend, store, Fixtures.DAILY, clock), store,
+                new ReplicaId(replica), InMemorySigning.EPHEMERAL, wrapping, subkeys, Duration.ofHours(1), clock);
+    }
+
+    /**
+     * AES-GCM in this process, counting its calls: beside the real SoftHSM2 and moto runs
+     * ({@code SubkeyWrappingKmsTest}, {@code SubkeyWrappingPkcs11Test}); {@code down} makes it fail as a lost
+     * backend would.
+     */
+    static final class FakeWrappingKey implements WrappingKey {
+        final javax.crypto.SecretKey aes;
+        final AtomicInteger calls = new AtomicInteger();
+        volatile boolean down;
+
+        FakeWrappingKey() {
+            try {
+                javax.crypto.KeyGenerator g = javax.crypto.KeyGenerator.getInstance("AES");
+                g.init(256);
+                aes = g.generateKey();
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        public String id() {
+            return "fake-wrapping-key";
+        }
+
+        byte[] run(int mode, byte[] in) {
+            calls.incrementAndGet();
+            if (down) {
+                throw new SignetException(SignetException.Code.UNAVAILABLE, "the backend is gone");
+            }
+            try {
+                javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+                if (mode == javax.crypto.Cipher.ENCRYPT_MODE) {
+                    byte[] iv = new byte[12];
+                    new java.security.SecureRandom().nextBytes(iv);
+                    c.init(mode, aes, new javax.crypto.spec.GCMParameterSpec(128, iv));
+                    byte[] ct = c.doFinal(in);
+                    byte[] out = java.util.Arrays.copyOf(iv, 12 + ct.length);
+                    System.arraycopy(ct, 0, out, 12, ct.length);
+                    return out;
+                }
+                c.init(mode, aes, new javax.crypto.spec.GCMParameterSpec(128, in, 0, 12));
+                return c.doFinal(in, 12, in.length - 12);
+            } catch (java.security.GeneralSecurityException e) {
+                throw new SignetException(SignetException.Code.INVALID_ARGUMENT, "not wrapped by this key");
+            }
+        }
+
+        public byte[] wrap(byte[] plaintext) {
+            return run(javax.crypto.Cipher.ENCRYPT_MODE, plaintext);
+        }
+
+        public byte[] unwrap(byte[] wrapped) {
+            return run(javax.crypto.Cipher.DECRYPT_MODE, wrapped);
+        }
     }
 
 
@@ -160,20 +222,85 @@ class DelegatedKeyRingTest {
     }
 
     @Test
-    void aSubkeyRecordCutAtALineBoundaryStopsTheStartInsteadOfDroppingSubkeys() throws Exception {
+    void aSubkeyJournalCutAtALineBoundaryStopsTheStartInsteadOfDroppingSubkeys() throws Exception {
         DelegatedKeyRing first = open(countingBackend());
         first.tick();
-        Path record;
-        try (var files = java.nio.file.Files.list(dir.resolve("subkeys"))) {
-            record = files.filter(f -> f.toString().endsWith(".subkeys")).findFirst().orElseThrow();
-        }
+        Path record = dir.resolve("rotation").resolve("subkeys.r1");
         List<String> lines = java.nio.file.Files.readAllLines(record);
-        assertTrue(lines.size() >= 4, "header, two subkeys, end line: " + lines.size());
-        java.nio.file.Files.write(record, lines.subList(0, 2)); // the first subkey only
+        assertTrue(lines.size() >= 5, "header, version, two subkeys, end line: " + lines.size());
+        java.nio.file.Files.write(record, lines.subList(0, 3)); // the first subkey only
         dev.signet.spi.SignetException e = assertThrows(dev.signet.spi.SignetException.class,
                 () -> open(countingBackend()));
         assertEquals(dev.signet.spi.SignetException.Code.INTERNAL, e.code());
-        assertTrue(e.getMessage().contains("damaged subkey record file"), e.getMessage());
+        assertTrue(e.getMessage().contains("damaged subkey journal"), e.getMessage());
+    }
+
+    @Test
+    void aWrappedSubkeySignsAtOnceAfterARestartWithoutANewCertificate() {
+        FakeWrappingKey wrapping = new FakeWrappingKey();
+        DelegatedKeyRing first = open(countingBackend(), SigningAlgorithm.ES256, "r1", wrapping);
+        for (int minute = 0; minute < 180; minute++) {
+            clock.advance(Duration.ofMinutes(1));
+            first.tick();
+        }
+        SigningKey subkey = first.signingSlot().key();
+        assertFalse(subkey.certificateChain().isEmpty());
+        first.close();
+        int signsBefore = backendSigns.get();
+        int wrapCallsBefore = wrapping.calls.get();
+
+        DelegatedKeyRing restarted = open(countingBackend(), SigningAlgorithm.ES256, "r1", wrapping);
+        KeyRing.SigningSlot slot = restarted.signingSlot();
+        assertEquals(subkey.id(), slot.key().id(), "the restarted replica unwraps its ACTIVE subkey and signs with it");
+        TestTokens.Signed t = TestTokens.sign(slot.key(), slot.publishedUntil());
+        JWK jwk = restarted.published().stream().filter(k -> k.id().equals(t.kid())).map(Jwks::publicJwk)
+                .findFirst().orElseThrow();
+        assertTrue(JwsVerification.verifies(t.token(), jwk));
+        assertEquals(signsBefore, backendSigns.get(), "no certificate, no master signature on restart");
+        long live = restarted.describe().stream().filter(v -> v.state().equals("SUBKEY_ACTIVE")
+                || v.state().equals("SUBKEY_PREPARED")).count();
+        assertEquals(live, wrapping.calls.get() - wrapCallsBefore, "one unwrap per live subkey, nothing else: "
+                + restarted.describe());
+    }
+
+    @Test
+    void aNewReplicaSignsAtOnceWithAnotherReplicasWrappedSubkey() {
+        FakeWrappingKey wrapping = new FakeWrappingKey();
+        DelegatedKeyRing a = open(countingBackend(), SigningAlgorithm.ES256, "a", wrapping);
+        clock.advance(Duration.ofMinutes(5));
+        a.tick();
+        String aSigns = a.signingSlot().key().id();
+        DelegatedKeyRing b = open(countingBackend(), SigningAlgorithm.ES256, "b", wrapping);
+        assertEquals(aSigns, b.signingSlot().key().id(), "the new replica signs with a's ACTIVE subkey, not the master");
+        assertTrue(b.signingSlot().key().sign(new byte[] {1}).length > 0);
+        assertEquals(b.signingSlot().publishedUntil(), a.signingSlot().publishedUntil());
+        Set<String> bOwn = new HashSet<>();
+        b.published().forEach(k -> bOwn.add(k.id()));
+        a.published().forEach(k -> bOwn.remove(k.id()));
+        a.tick();
+        Set<String> aKids = new HashSet<>();
+        a.published().forEach(k -> aKids.add(k.id()));
+        Set<String> bKids = new HashSet<>();
+        b.published().forEach(k -> bKids.add(k.id()));
+        assertEquals(aKids, bKids, "both publish both replicas' subkeys");
+    }
+
+    @Test
+    void aWrappedSubkeyCannotSignWithoutTheBackendThatWrappedIt() {
+        FakeWrappingKey wrapping = new FakeWrappingKey();
+        DelegatedKeyRing first = open(countingBackend(), SigningAlgorithm.ES256, "r1", wrapping);
+        clock.advance(Duration.ofMinutes(5));
+        first.tick();
+        String subkey = first.signingSlot().key().id();
+        first.close();
+        wrapping.down = true;
+        DelegatedKeyRing restarted = open(countingBackend(), SigningAlgorithm.ES256, "r1", wrapping);
+        assertNotEquals(subkey, restarted.signingSlot().key().id());
+        assertTrue(restarted.signingSlot().key().certificateChain().isEmpty(), "the master signs instead");
+        assertTrue(restarted.published().stream().anyMatch(k -> k.id().equals(subkey)), "still published for its tokens");
+        FakeWrappingKey another = new FakeWrappingKey();
+        DelegatedKeyRing elsewhere = open(countingBackend(), SigningAlgorithm.ES256, "r2", another);
+        assertNotEquals(subkey, elsewhere.signingSlot().key().id(), "another wrapping key cannot unwrap it either");
     }
 
     @Test
@@ -195,8 +322,8 @@ class DelegatedKeyRingTest {
     @Test
     void aReplicaStartedAlongsidePublishesTheFirstSubkeyFromItsFirstJwks() {
         KeyBackend backend = countingBackend();
-        DelegatedKeyRing a = open(backend);
-        DelegatedKeyRing b = open(backend);
+        DelegatedKeyRing a = open(backend, SigningAlgorithm.EdDSA, "a", null);
+        DelegatedKeyRing b = open(backend, SigningAlgorithm.EdDSA, "b", null);
         String firstSubkey = a.signingSlot().key().id();
         assertEquals(2, a.signingSlot().key().certificateChain().size());
         assertTrue(b.published().stream().anyMatch(k -> k.id().equals(firstSubkey)),

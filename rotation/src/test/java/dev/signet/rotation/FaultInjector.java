@@ -119,6 +119,13 @@ final class FaultInjector {
             public void clearIntent(String id) {
                 point("before clearing an intent");
                 real.clearIntent(id);
+            public java.util.Map<String, SubkeySet> loadSubkeys() {
+                return real.loadSubkeys();
+            }
+
+            @Override
+            public void compareAndSetSubkeys(String replica, long expectedVersion, SubkeySet next) {
+                real.compareAndSetSubkeys(replica, expectedVersion, next);
             }
         };
     }

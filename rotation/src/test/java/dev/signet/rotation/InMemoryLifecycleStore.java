@@ -10,6 +10,23 @@ final class InMemoryLifecycleStore implements LifecycleStore {
     private final ReentrantLock lock = new ReentrantLock();
     private volatile KeySet current = KeySet.empty();
     private final java.util.List<KeyIntent> ordered = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.Map<String, SubkeySet> subkeys = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public java.util.Map<String, SubkeySet> loadSubkeys() {
+        return java.util.Map.copyOf(subkeys);
+    }
+
+    @Override
+    public synchronized void compareAndSetSubkeys(String replica, long expectedVersion, SubkeySet next) {
+        if (next.version() != expectedVersion + 1) {
+            throw new SignetException(SignetException.Code.INVALID_ARGUMENT, "subkey version does not follow");
+        }
+        if (subkeys.getOrDefault(replica, SubkeySet.empty()).version() != expectedVersion) {
+            throw new SignetException(SignetException.Code.FAILED_PRECONDITION, "subkey version moved on");
+        }
+        subkeys.put(replica, next);
+    }
 
     @Override
     public KeySet load() {

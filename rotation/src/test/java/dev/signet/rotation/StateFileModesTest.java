@@ -38,9 +38,10 @@ class StateFileModesTest {
         MutableClock clock = new MutableClock(Fixtures.START);
         Path data = dir.resolve("data");
         Path issuer = data.resolve("rotation").resolve("issuer");
+        LifecycleStore store = new FileLifecycleStore(issuer);
         DelegatedKeyRing ring = DelegatedKeyRing.start(
-                () -> MasterKeyRing.start(Fixtures.backend(dir, clock), issuer, Fixtures.DAILY, clock),
-                InMemorySigning::generate, SigningAlgorithm.EdDSA, Duration.ofHours(1), issuer.resolve("subkeys"), clock);
+                () -> MasterKeyRing.start(Fixtures.backend(dir, clock), store, Fixtures.DAILY, clock), store,
+                new ReplicaId("r1"), InMemorySigning.EPHEMERAL, null, SigningAlgorithm.EdDSA, Duration.ofHours(1), clock);
         clock.advance(Duration.ofMinutes(30));
         ring.tick();
         ring.close();
@@ -50,8 +51,7 @@ class StateFileModesTest {
             all = walk.toList();
         }
         List<String> names = all.stream().map(p -> p.getFileName().toString()).toList();
-        assertTrue(names.containsAll(List.of("keyset", "keyset.lock", "subkeys.lock")), names.toString());
-        assertTrue(names.stream().anyMatch(n -> n.endsWith(".subkeys")), names.toString());
+        assertTrue(names.containsAll(List.of("keyset", "keyset.lock", "subkeys.r1", "subkeys-lock.r1")), names.toString());
         for (Path p : all) {
             assertEquals(Files.isDirectory(p) ? "rwx------" : "rw-------", mode(p), p.toString());
         }

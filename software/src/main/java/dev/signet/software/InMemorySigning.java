@@ -72,6 +72,59 @@ public final class InMemorySigning {
     }
 
     /**
+     * In-memory keys for delegated subkeys: {@link #generate}, and, for wrapped subkeys, a JDK-made pair whose
+     * PKCS#8 private part is handed out once to be wrapped, then loaded into the signer in effect.
+     */
+    public static final dev.signet.spi.EphemeralKeys EPHEMERAL = new dev.signet.spi.EphemeralKeys() {
+        @Override
+        public SigningKey generate(SigningAlgorithm algorithm) {
+            return InMemorySigning.generate(algorithm);
+        }
+
+        @Override
+        public Exportable generateExportable(SigningAlgorithm algorithm) {
+            KeyPair pair = newKeyPair(algorithm);
+            String kid = dev.signet.spi.Jwks.thumbprint(pair.getPublic(), algorithm);
+            return new Exportable(key(kid, algorithm, pair.getPublic(), pair.getPrivate()), pair.getPrivate().getEncoded());
+        }
+
+        @Override
+        public SigningKey load(SigningAlgorithm algorithm, PublicKey publicKey, byte[] pkcs8) {
+            try {
+                PrivateKey priv = KeyFactory.getInstance(publicKey.getAlgorithm()).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
+                SigningKey k = key(dev.signet.spi.Jwks.thumbprint(publicKey, algorithm), algorithm, publicKey, priv);
+                byte[] probe = "signet subkey pair check".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                if (!verifies(algorithm, publicKey, probe, k.sign(probe))) {
+                    throw new SignetException(SignetException.Code.INVALID_ARGUMENT,
+                            "the unwrapped private part does not match subkey " + k.id());
+                }
+                return k;
+            } catch (GeneralSecurityException e) {
+                throw new SignetException(SignetException.Code.INVALID_ARGUMENT, "the unwrapped private part is not a "
+                        + algorithm + " key: " + e.getClass().getSimpleName());
+            }
+        }
+    };
+
+    private static boolean verifies(SigningAlgorithm algorithm, PublicKey publicKey, byte[] data, byte[] signature)
+            throws GeneralSecurityException {
+        java.security.Signature v = switch (algorithm) {
+            case ES256 -> java.security.Signature.getInstance("SHA256withECDSAinP1363Format");
+            case EdDSA -> java.security.Signature.getInstance("Ed25519");
+            case RS256 -> java.security.Signature.getInstance("SHA256withRSA");
+            case PS256 -> {
+                java.security.Signature p = java.security.Signature.getInstance("RSASSA-PSS");
+                p.setParameter(new java.security.spec.PSSParameterSpec("SHA-256", "MGF1",
+                        java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
+                yield p;
+            }
+        };
+        v.initVerify(publicKey);
+        v.update(data);
+        return v.verify(signature);
+    }
+
+    /**
      * The choice in effect in this process, made from {@value #PROPERTY} / {@value #ENV} at first use and logged.
      *
      * @throws SignetException INVALID_ARGUMENT for an unknown setting; FAILED_PRECONDITION if {@code openssl} is

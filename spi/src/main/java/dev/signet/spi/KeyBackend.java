@@ -45,6 +45,18 @@ public interface KeyBackend extends AutoCloseable {
     void destroy(String id);
 
     /**
+     * The wrapping key named {@code name} (an ARN or alias on KMS, a label on PKCS#11), created first when
+     * {@code create} and it does not exist yet.
+     *
+     * @throws SignetException INVALID_ARGUMENT if this backend cannot wrap; NOT_FOUND if there is no such key
+     *                         and not {@code create}; UNAVAILABLE if the backend cannot be reached
+     */
+    default WrappingKey wrappingKey(String name, boolean create) {
+        throw new SignetException(SignetException.Code.INVALID_ARGUMENT, "the " + type() + " backend has no"
+                + " wrapping keys (signet.delegation.wrapping-key needs kms or pkcs11)");
+    }
+
+    /**
      * Why the backend cannot sign right now (session lost and re-initialising, outage, throttled),
      * or empty when it can. Health checks report it; it never holds secrets.
      */

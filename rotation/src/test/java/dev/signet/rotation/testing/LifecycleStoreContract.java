@@ -2,6 +2,9 @@ package dev.signet.rotation.testing;
 
 import dev.signet.rotation.KeyIntent;
 import dev.signet.rotation.KeySet;
+import dev.signet.rotation.KeyState;
+import dev.signet.rotation.SubkeyRecord;
+import dev.signet.rotation.SubkeySet;
 import dev.signet.rotation.LifecycleStore;
 import dev.signet.rotation.RotationPolicy;
 import dev.signet.spi.SignetException;
@@ -12,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -245,5 +249,74 @@ public abstract class LifecycleStoreContract {
     /** Whether the store keeps the marker {@link LifecycleStore#issuerStarted} reads (the in-memory one need not). */
     protected boolean tellsIssuerStarted() {
         return true;
+    /** A subkey record as replica {@code replica} would journal it (certificates need not parse here). */
+    protected static SubkeyRecord subkey(String kid, KeyState state, boolean wrapped) {
+        return new SubkeyRecord(kid, SigningAlgorithm.ES256, state, "master1", T0, T0.plus(Duration.ofHours(1)),
+                T0.plus(Duration.ofHours(2)), T0.plus(Duration.ofHours(4)), "TGVhZg==", "TWFzdGVy",
+                wrapped ? "arn:aws:kms:eu-west-1:000000000000:alias/signet wrap" : null, wrapped ? "d3JhcHBlZA==" : null);
+    }
+
+    @Test
+    void noSubkeysUntilAReplicaWritesSome() {
+        assertTrue(replica("a").loadSubkeys().isEmpty());
+    }
+
+    @Test
+    void everyReplicaReadsEveryReplicasSubkeys() {
+        LifecycleStore a = replica("a");
+        LifecycleStore b = replica("b");
+        SubkeySet ofA = SubkeySet.empty().next(List.of(subkey("sa1", KeyState.ACTIVE, true),
+                subkey("sa2", KeyState.PREPARED, true)));
+        SubkeySet ofB = SubkeySet.empty().next(List.of(subkey("sb1", KeyState.RETIRED, false)));
+        a.compareAndSetSubkeys("a", 0, ofA);
+        b.compareAndSetSubkeys("b", 0, ofB);
+        SubkeySet ofA2 = ofA.next(List.of(subkey("sa2", KeyState.ACTIVE, true)));
+        a.compareAndSetSubkeys("a", 1, ofA2);
+        Map<String, SubkeySet> expected = Map.of("a", ofA2, "b", ofB);
+        assertEquals(expected, a.loadSubkeys());
+        assertEquals(expected, b.loadSubkeys());
+        assertEquals(expected, replica("c").loadSubkeys());
+        assertEquals(0, a.load().version(), "subkeys are not the master journal");
+    }
+
+    @Test
+    void aStaleSubkeyVersionIsRefusedAndChangesNothing() {
+        LifecycleStore a = replica("a");
+        SubkeySet v1 = SubkeySet.empty().next(List.of(subkey("s1", KeyState.ACTIVE, false)));
+        a.compareAndSetSubkeys("a", 0, v1);
+        var stale = assertThrows(SignetException.class, () -> replica("a").compareAndSetSubkeys("a", 0,
+                SubkeySet.empty().next(List.of(subkey("s2", KeyState.ACTIVE, false)))));
+        assertEquals(SignetException.Code.FAILED_PRECONDITION, stale.code());
+        var skipping = assertThrows(SignetException.class, () -> a.compareAndSetSubkeys("a", 1, v1.next(List.of()).next(List.of())));
+        assertEquals(SignetException.Code.INVALID_ARGUMENT, skipping.code());
+        assertEquals(Map.of("a", v1), replica("b").loadSubkeys());
+    }
+
+    /** A replica writes its subkeys while another holds the writer's lock (lease) for as long as it likes. */
+    @Test
+    void subkeysAreWrittenWithoutTheWritersLock() throws Exception {
+        LifecycleStore a = replica("a");
+        LifecycleStore b = replica("b");
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try (LifecycleStore.Lock held = a.lock()) {
+            SubkeySet ofB = SubkeySet.empty().next(List.of(subkey("sb1", KeyState.PREPARED, true)));
+            other.submit(() -> b.compareAndSetSubkeys("b", 0, ofB)).get(20, TimeUnit.SECONDS);
+            assertEquals(Map.of("b", ofB), a.loadSubkeys());
+        } finally {
+            other.shutdownNow();
+        }
+    }
+
+    @Test
+    void subscribersLearnOfAnotherReplicasSubkeys() throws Exception {
+        if (!notifies()) {
+            return;
+        }
+        LifecycleStore b = replica("b");
+        CountDownLatch changed = new CountDownLatch(1);
+        try (LifecycleStore.Subscription s = b.subscribe(changed::countDown)) {
+            replica("a").compareAndSetSubkeys("a", 0, SubkeySet.empty().next(List.of(subkey("s1", KeyState.PREPARED, true))));
+            assertTrue(changed.await(20, TimeUnit.SECONDS), "no notification of the subkey write");
+        }
     }
 }

@@ -4,6 +4,7 @@ import dev.signet.rotation.KeyIntent;
 import dev.signet.rotation.KeySet;
 import dev.signet.rotation.KeySetCodec;
 import dev.signet.rotation.LifecycleStore;
+import dev.signet.rotation.SubkeySet;
 import dev.signet.spi.SignetException;
 
 import java.sql.Connection;
@@ -237,6 +238,30 @@ public final class PostgresLifecycleStore implements LifecycleStore {
                             throw new SignetException(SignetException.Code.INTERNAL, "damaged row in"
                                     + " signet.key_intent for " + issuer + ": " + e.getMessage(), e);
                         }
+    @Override
+    public java.util.Map<String, SubkeySet> loadSubkeys() {
+        return db.inTransaction("read the subkeys of " + issuer, c -> {
+            java.util.Map<String, SubkeySet> all = new java.util.TreeMap<>();
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT replica_id, version, body FROM signet.subkeys WHERE issuer = ?")) {
+                s.setString(1, issuer);
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        SubkeySet set;
+                        try {
+                            set = SubkeySet.decode(r.getString(3));
+                        } catch (RuntimeException e) {
+                            throw new SignetException(SignetException.Code.INTERNAL, "damaged subkey journal of"
+                                    + " replica " + r.getString(1) + " of " + issuer + " in signet.subkeys: "
+                                    + e.getMessage() + "; restore the row from a backup, or delete it if its"
+                                    + " subkeys' tokens have all expired", e);
+                        }
+                        if (set.version() != r.getLong(2)) {
+                            throw new SignetException(SignetException.Code.INTERNAL, "damaged subkey journal of"
+                                    + " replica " + r.getString(1) + " of " + issuer + ": the row says version "
+                                    + r.getLong(2) + ", the journal " + set.version());
+                        }
+                        all.put(r.getString(1), set);
                     }
                 }
             }
@@ -252,6 +277,53 @@ public final class PostgresLifecycleStore implements LifecycleStore {
                 s.setString(2, id);
                 return s.executeUpdate();
             }
+    /** Without the lease: the row is this replica's alone; the version check catches a second process. */
+    @Override
+    public void compareAndSetSubkeys(String replica, long expectedVersion, SubkeySet next) {
+        if (!replica.equals(db.replica().value())) {
+            throw new SignetException(SignetException.Code.INVALID_ARGUMENT, "replica " + db.replica()
+                    + " may write only its own subkeys, not " + replica + "'s");
+        }
+        if (next.version() != expectedVersion + 1) {
+            throw new SignetException(SignetException.Code.INVALID_ARGUMENT,
+                    "next subkey version " + next.version() + " does not follow " + expectedVersion);
+        }
+        String body = next.encode();
+        db.inTransaction("write the subkeys of " + replica + " for " + issuer, c -> {
+            int written;
+            if (expectedVersion == 0) {
+                try (PreparedStatement s = c.prepareStatement("""
+                        INSERT INTO signet.subkeys (issuer, replica_id, version, body, written_at)
+                        VALUES (?, ?, ?, ?, clock_timestamp()) ON CONFLICT (issuer, replica_id) DO NOTHING""")) {
+                    s.setString(1, issuer);
+                    s.setString(2, replica);
+                    s.setLong(3, next.version());
+                    s.setString(4, body);
+                    written = s.executeUpdate();
+                }
+            } else {
+                try (PreparedStatement s = c.prepareStatement("""
+                        UPDATE signet.subkeys SET version = ?, body = ?, written_at = clock_timestamp()
+                        WHERE issuer = ? AND replica_id = ? AND version = ?""")) {
+                    s.setLong(1, next.version());
+                    s.setString(2, body);
+                    s.setString(3, issuer);
+                    s.setString(4, replica);
+                    s.setLong(5, expectedVersion);
+                    written = s.executeUpdate();
+                }
+            }
+            if (written != 1) {
+                throw new SignetException(SignetException.Code.FAILED_PRECONDITION, "the subkeys of replica "
+                        + replica + " of " + issuer + " are no longer at version " + expectedVersion
+                        + " (another process runs as replica " + replica + "?)");
+            }
+            try (PreparedStatement s = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+                s.setString(1, PostgresStore.CHANNEL);
+                s.setString(2, PostgresStore.payload(issuer, 0));
+                s.execute();
+            }
+            return null;
         });
     }
 

@@ -110,6 +110,16 @@ final class Schema {
                         version    bigint NOT NULL,
                         PRIMARY KEY (issuer, id)
                     );
+                    """),
+            new Migration(5, "each replica's delegated subkeys", """
+                    CREATE TABLE signet.subkeys (
+                        issuer     text NOT NULL,
+                        replica_id text NOT NULL,
+                        version    bigint NOT NULL CHECK (version > 0),
+                        body       text NOT NULL,
+                        written_at timestamptz NOT NULL,
+                        PRIMARY KEY (issuer, replica_id)
+                    );
                     """));
 
     private Schema() {
