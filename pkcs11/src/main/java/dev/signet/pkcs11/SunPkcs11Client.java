@@ -267,7 +267,17 @@ final class SunPkcs11Client implements TokenClient {
             return current(() -> {
                 javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding", provider);
                 c.init(javax.crypto.Cipher.DECRYPT_MODE, key, new javax.crypto.spec.GCMParameterSpec(128, sealed, 0, 12));
-                return c.doFinal(sealed, 12, sealed.length - 12);
+                try {
+                    return c.doFinal(sealed, 12, sealed.length - 12);
+                } catch (java.security.GeneralSecurityException | java.security.ProviderException e) {
+                    String ckr = TokenFaults.code(e);
+                    if (e instanceof javax.crypto.AEADBadTagException || ckr.startsWith("CKR_ENCRYPTED_DATA")) {
+                        // Bad input, not a failing token: without the cause, the backend does not degrade.
+                        throw new javax.crypto.AEADBadTagException("not sealed by this key, or altered ("
+                                + (ckr.isEmpty() ? e.getClass().getSimpleName() : ckr) + ")");
+                    }
+                    throw e;
+                }
             });
         }
 
