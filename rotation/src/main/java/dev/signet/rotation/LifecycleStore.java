@@ -58,6 +58,8 @@ public interface LifecycleStore {
 
     /** Removes the intent {@code id} once its outcome is journaled; an unknown id is ignored. */
     void clearIntent(String id);
+
+    /**
      * Every replica's subkey journal (delegated mode), by replica id; replicas that never wrote one are absent.
      *
      * @throws dev.signet.spi.SignetException UNAVAILABLE if it cannot be read; INTERNAL naming the replica if

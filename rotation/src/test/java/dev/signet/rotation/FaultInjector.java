@@ -119,6 +119,9 @@ final class FaultInjector {
             public void clearIntent(String id) {
                 point("before clearing an intent");
                 real.clearIntent(id);
+            }
+
+            @Override
             public java.util.Map<String, SubkeySet> loadSubkeys() {
                 return real.loadSubkeys();
             }

@@ -249,6 +249,8 @@ public abstract class LifecycleStoreContract {
     /** Whether the store keeps the marker {@link LifecycleStore#issuerStarted} reads (the in-memory one need not). */
     protected boolean tellsIssuerStarted() {
         return true;
+    }
+
     /** A subkey record as replica {@code replica} would journal it (certificates need not parse here). */
     protected static SubkeyRecord subkey(String kid, KeyState state, boolean wrapped) {
         return new SubkeyRecord(kid, SigningAlgorithm.ES256, state, "master1", T0, T0.plus(Duration.ofHours(1)),

@@ -238,6 +238,24 @@ public final class PostgresLifecycleStore implements LifecycleStore {
                             throw new SignetException(SignetException.Code.INTERNAL, "damaged row in"
                                     + " signet.key_intent for " + issuer + ": " + e.getMessage(), e);
                         }
+                    }
+                }
+            }
+            return all;
+        });
+    }
+
+    @Override
+    public void clearIntent(String id) {
+        db.inTransaction("clear an intent of " + issuer, c -> {
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM signet.key_intent WHERE issuer = ? AND id = ?")) {
+                s.setString(1, issuer);
+                s.setString(2, id);
+                return s.executeUpdate();
+            }
+        });
+    }
+
     @Override
     public java.util.Map<String, SubkeySet> loadSubkeys() {
         return db.inTransaction("read the subkeys of " + issuer, c -> {
@@ -269,14 +287,6 @@ public final class PostgresLifecycleStore implements LifecycleStore {
         });
     }
 
-    @Override
-    public void clearIntent(String id) {
-        db.inTransaction("clear an intent of " + issuer, c -> {
-            try (PreparedStatement s = c.prepareStatement("DELETE FROM signet.key_intent WHERE issuer = ? AND id = ?")) {
-                s.setString(1, issuer);
-                s.setString(2, id);
-                return s.executeUpdate();
-            }
     /** Without the lease: the row is this replica's alone; the version check catches a second process. */
     @Override
     public void compareAndSetSubkeys(String replica, long expectedVersion, SubkeySet next) {
