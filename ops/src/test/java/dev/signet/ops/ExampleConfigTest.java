@@ -55,6 +55,7 @@ class ExampleConfigTest {
         assertEquals("SIGNET_STORE_PASSWORD", c.store().passwordEnv());
         assertEquals("kms", c.backendType());
         assertEquals(null, c.replicaId(), "each replica's id comes from --set or its data dir");
+        assertEquals("alias/signet-subkey-wrapping", c.delegation().wrappingKey(), "delegated, with fast restarts");
     }
 
     static TokenRequest request(String audience, String resource) {
