@@ -123,6 +123,12 @@ public final class MeteredKeyBackend implements KeyBackend {
         return backend.degraded();
     }
 
+    /** Not metered: one call per subkey, not per token. */
+    @Override
+    public dev.signet.spi.WrappingKey wrappingKey(String name, boolean create) {
+        return backend.wrappingKey(name, create);
+    }
+
     @Override
     public Circuit circuit() {
         return backend.circuit();
