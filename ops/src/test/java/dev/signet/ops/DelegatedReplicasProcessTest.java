@@ -245,7 +245,9 @@ class DelegatedReplicasProcessTest {
         for (int i = 0; i < 20; i++) {
             assertEquals(201, DevModeProcessTest.mint(http, replicas.get(i % 3).base()).statusCode());
         }
-        assertEquals(signsBefore, kmsCalls.getOrDefault("Sign", new AtomicInteger()).get(), "tokens cost no KMS request");
+        int signs = kmsCalls.getOrDefault("Sign", new AtomicInteger()).get() - signsBefore;
+        // An audit checkpoint or a subkey certificate may fall in the window; a token never costs a Sign.
+        assertTrue(signs <= 2, signs + " KMS Sign requests for 20 tokens");
     }
 
     /**
