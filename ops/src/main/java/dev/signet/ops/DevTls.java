@@ -36,12 +36,12 @@ import java.util.Date;
  * minter client certificate (an X.509-SVID for {@link #MINTER_ID}) under {@code <data-dir>/tls/}, made once and
  * kept across restarts. The CA's key is never written: nothing else can be issued under it.
  */
-final class DevTls {
+public final class DevTls {  // public for ops/bench's TLS load test
 
-    static final String TRUST_DOMAIN = "signet.dev";
-    static final String MINTER_ID = "spiffe://" + TRUST_DOMAIN + "/minter/dev";
+    public static final String TRUST_DOMAIN = "signet.dev";
+    public static final String MINTER_ID = "spiffe://" + TRUST_DOMAIN + "/minter/dev";
 
-    record Files5(Path dir, Path ca, Path server, Path serverKey, Path minter, Path minterKey) {
+    public record Files5(Path dir, Path ca, Path server, Path serverKey, Path minter, Path minterKey) {
     }
 
     private DevTls() {
@@ -54,7 +54,7 @@ final class DevTls {
     }
 
     /** Makes the files unless all are there; directory 0700, files 0600. */
-    static Files5 ensure(Path dataDir) throws IOException {
+    public static Files5 ensure(Path dataDir) throws IOException {
         Files5 f = paths(dataDir);
         if (Files.exists(f.ca()) && Files.exists(f.server()) && Files.exists(f.serverKey())
                 && Files.exists(f.minter()) && Files.exists(f.minterKey())) {

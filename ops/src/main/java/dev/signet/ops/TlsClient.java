@@ -21,8 +21,11 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The CLI's TLS client: {@code --cacert} (PEM bundle to trust), {@code --cert} and {@code --key} (PEM, unencrypted). */
-final class TlsClient {
+/**
+ * The CLI's TLS client: {@code --cacert} (PEM bundle to trust), {@code --cert} and {@code --key} (PEM, unencrypted).
+ * Public for ops/bench's load generator.
+ */
+public final class TlsClient {
 
     private TlsClient() {
     }
@@ -32,7 +35,7 @@ final class TlsClient {
      * @param cert   null for no client certificate (then key must be null too)
      * @throws IOException naming the file that cannot be read
      */
-    static SSLContext context(Path cacert, Path cert, Path key) throws IOException {
+    public static SSLContext context(Path cacert, Path cert, Path key) throws IOException {
         try {
             TrustManagerFactory tmf = null;
             if (cacert != null) {

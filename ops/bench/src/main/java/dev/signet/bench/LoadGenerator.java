@@ -1,9 +1,12 @@
 package dev.signet.bench;
 
+import dev.signet.ops.TlsClient;
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.ExecutorService;
@@ -21,6 +24,7 @@ import java.util.concurrent.atomic.LongAdder;
  *                                                     measured from each request's scheduled start
  * </pre>
  * BATCH 0 posts to /v1/tokens, BATCH n posts n requests to /v1/tokens/batch. Bounded in count and time.
+ * Leading {@code --cacert PEM [--cert PEM --key PEM]} target an https URL (client certificate for mTLS).
  */
 public final class LoadGenerator {
 
@@ -30,7 +34,25 @@ public final class LoadGenerator {
     private LoadGenerator() {
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] argv) throws Exception {
+        java.util.Deque<String> rest = new java.util.ArrayDeque<>(Arrays.asList(argv));
+        Path cacert = null;
+        Path cert = null;
+        Path key = null;
+        while (!rest.isEmpty() && rest.peek().startsWith("--")) {
+            String opt = rest.pop();
+            if (rest.isEmpty()) {
+                throw new IllegalArgumentException(opt + " needs a file");
+            }
+            Path file = Path.of(rest.pop());
+            switch (opt) {
+                case "--cacert" -> cacert = file;
+                case "--cert" -> cert = file;
+                case "--key" -> key = file;
+                default -> throw new IllegalArgumentException("unknown option " + opt + " (--cacert, --cert, --key)");
+            }
+        }
+        String[] args = rest.toArray(String[]::new);
         String mode = args[0];
         String url = args[1];
         String credential = args[2];
@@ -44,7 +66,7 @@ public final class LoadGenerator {
                 .header("Authorization", "Bearer " + credential).header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
         int tokensPerRequest = Math.max(1, batch);
-        try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+        try (HttpClient client = client(cacert, cert, key)) {
             // warm up the JITs on both sides
             runClosed(client, request, Math.min(n, 8), 3, new long[MAX_SAMPLES], new AtomicLong());
             if (mode.equals("saturate")) {
@@ -61,14 +83,29 @@ public final class LoadGenerator {
         }
     }
 
+    /** HTTP/1.1 like the bench's other clients; TLS from PEM files when cacert or cert is given. */
+    static HttpClient client(Path cacert, Path cert, Path key) throws java.io.IOException {
+        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1);
+        if (cacert != null || cert != null) {
+            b.sslContext(TlsClient.context(cacert, cert, key));
+        }
+        return b.build();
+    }
+
     static long runClosed(HttpClient client, HttpRequest request, int connections, int seconds, long[] samples,
                           AtomicLong count) throws InterruptedException {
+        return runClosed(client, request, connections, seconds, Long.MAX_VALUE, samples, count);
+    }
+
+    /** Closed loop until seconds pass or about maxRequests are sent (each connection checks before sending). */
+    static long runClosed(HttpClient client, HttpRequest request, int connections, int seconds, long maxRequests,
+                          long[] samples, AtomicLong count) throws InterruptedException {
         LongAdder errors = new LongAdder();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int c = 0; c < connections; c++) {
                 pool.submit(() -> {
-                    while (System.nanoTime() < end) {
+                    while (System.nanoTime() < end && count.get() < maxRequests) {
                         long t0 = System.nanoTime();
                         if (!send(client, request)) {
                             errors.increment();
