@@ -9,7 +9,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
-export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}" PATH="${JAVA_HOME}/bin:$PATH"
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+export PATH="$JAVA_HOME/bin:$PATH"
 ./mvnw -B -q -o verify -pl ops -am -Dsurefire.failIfNoSpecifiedTests=false \
   -Dtest='DelegatedReplicasProcessTest#rollingRestartBenchmark' -Dsignet.bench.rolling=true \
   -Dsignet.bench.out="$root/ops/target/rolling-restart.txt" >/dev/null
