@@ -12,6 +12,6 @@ cd "$root"
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 export PATH="$JAVA_HOME/bin:$PATH"
 ./mvnw -B -q -o verify -pl ops -am -Dsurefire.failIfNoSpecifiedTests=false \
-  -Dtest='DelegatedReplicasProcessTest#rollingRestartBenchmark' -Dsignet.bench.rolling=true \
+  -Dtest='DelegatedReplicasProcessTest#rollingRestartBenchmark' -Dgroups=benchmark -Dsignet.test.excluded-groups=none \
   -Dsignet.bench.out="$root/ops/target/rolling-restart.txt" >/dev/null
 cat "$root/ops/target/rolling-restart.txt"

@@ -256,9 +256,8 @@ class DelegatedReplicasProcessTest {
      * and without a wrapping key.
      */
     @Test
+    @org.junit.jupiter.api.Tag("benchmark")
     void rollingRestartBenchmark() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Boolean.getBoolean("signet.bench.rolling"),
-                "a benchmark: -Dsignet.bench.rolling=true");
         StringBuilder report = new StringBuilder();
         for (String wrapping : new String[] {null, "alias/signet-subkey-wrapping"}) {
             report.append(rollingRestart(wrapping)).append('\n');
