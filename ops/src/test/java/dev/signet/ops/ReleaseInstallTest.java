@@ -259,7 +259,7 @@ class ReleaseInstallTest {
 
     private static Started start(Path dir, String ready, String... args) throws Exception {
         Process p = command(dir, Map.of("SIGNET_AOT", "off"), args).redirectErrorStream(true).start();
-        List<String> lines = Collections.synchronizedList(new ArrayList<>());
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>(); // read while the reader adds
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
