@@ -32,19 +32,31 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
      * {@code headerTimeout} from its request line to the end of its headers and {@code bodyTimeout} for its body;
      * beyond {@code maxConnections} open connections, new ones wait in the accept backlog; beyond
      * {@code maxInFlight} signing requests being served at once, further ones are refused at once (503 overloaded,
-     * see {@link Admission}).
+     * see {@link Admission}); up to {@code maxParked} requests waiting for their audit record's fsync hold no
+     * in-flight place.
      */
     public record HttpLimits(Duration headerTimeout, Duration bodyTimeout, Duration idleTimeout, int maxConnections,
-                             int maxInFlight) {
+                             int maxInFlight, int maxParked) {
 
         /** 32 signing requests in flight per core: a few milliseconds of work queued, not seconds. */
         public static final int DEFAULT_MAX_IN_FLIGHT = 32 * Runtime.getRuntime().availableProcessors();
 
+        /**
+         * Requests parked on the audit group commit: enough for tokens/s x fsync latency on a slow disk (13 k/s x
+         * 40 ms p99 = 520); each holds a virtual thread and its request, a few KB.
+         */
+        public static final int DEFAULT_MAX_PARKED = 1024;
+
         public static final HttpLimits DEFAULT = new HttpLimits(Duration.ofSeconds(10), Duration.ofSeconds(10),
-                Duration.ofSeconds(60), 1024, DEFAULT_MAX_IN_FLIGHT);
+                Duration.ofSeconds(60), 1024, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_PARKED);
 
         public HttpLimits(Duration headerTimeout, Duration bodyTimeout, Duration idleTimeout, int maxConnections) {
             this(headerTimeout, bodyTimeout, idleTimeout, maxConnections, DEFAULT_MAX_IN_FLIGHT);
+        }
+
+        public HttpLimits(Duration headerTimeout, Duration bodyTimeout, Duration idleTimeout, int maxConnections,
+                          int maxInFlight) {
+            this(headerTimeout, bodyTimeout, idleTimeout, maxConnections, maxInFlight, DEFAULT_MAX_PARKED);
         }
 
         /** @throws SignetException INVALID_ARGUMENT for a timeout under 100 ms or a bound under 1 */
@@ -59,6 +71,10 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
             }
             if (maxInFlight < 1) {
                 throw new SignetException(Code.INVALID_ARGUMENT, "signet.http.max-in-flight must be at least 1");
+            }
+            if (maxParked < 0) {
+                throw new SignetException(Code.INVALID_ARGUMENT, "signet.http.max-parked must be at least 0 (0: a "
+                        + "request waiting for its audit record keeps its in-flight place)");
             }
         }
 
@@ -209,7 +225,8 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
         return new HttpLimits(duration(h.get("header-timeout"), d.headerTimeout()),
                 duration(h.get("body-timeout"), d.bodyTimeout()), duration(h.get("idle-timeout"), d.idleTimeout()),
                 h.get("max-connections").asInt().orElse(d.maxConnections()),
-                h.get("max-in-flight").asInt().orElse(d.maxInFlight()));
+                h.get("max-in-flight").asInt().orElse(d.maxInFlight()),
+                h.get("max-parked").asInt().orElse(d.maxParked()));
     }
 
     /**

@@ -175,7 +175,7 @@ public final class SignetServer implements AutoCloseable {
                               java.util.function.Function<io.helidon.webserver.http.ServerRequest,
                                       dev.signet.issuance.PeerIdentity> peers,
                               dev.signet.verifier.ProofReplays replays) {
-        Admission admission = new Admission(config.http().maxInFlight());
+        Admission admission = new Admission(config.http().maxInFlight(), config.http().maxParked());
         // Admission before the access log: an overloaded refusal is counted, not logged (see Problems.overloaded).
         r.addFilter(RequestId::filter)
                 .addFilter((chain, req, res) -> {

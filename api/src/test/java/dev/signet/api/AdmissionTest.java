@@ -1,6 +1,7 @@
 package dev.signet.api;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.signet.audit.DurabilityWait;
 import io.helidon.webserver.WebServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AdmissionTest {
 
     final CountDownLatch release = new CountDownLatch(1);
-    final Admission admission = new Admission(2);
+    final Admission admission = new Admission(2, 3);
+    final CountDownLatch durable = new CountDownLatch(1);
     WebServer server;
     final HttpClient http = HttpClient.newHttpClient();
 
@@ -34,6 +36,17 @@ class AdmissionTest {
                     .get("/sign", (req, res) -> {
                         assertTrue(release.await(60, TimeUnit.SECONDS), "the test releases the held requests");
                         res.send("signed");
+                    })
+                    // a signed token waiting for its audit record's fsync, as AuditLog's receipt waits
+                    .get("/sign-durably", (req, res) -> {
+                        DurabilityWait.park(() -> {
+                            try {
+                                assertTrue(durable.await(60, TimeUnit.SECONDS), "the test makes the records durable");
+                            } catch (InterruptedException e) {
+                                throw new AssertionError(e);
+                            }
+                        });
+                        res.send("signed and recorded");
                     });
             Problems.register(r);
         }).build().start();
@@ -42,13 +55,51 @@ class AdmissionTest {
     @AfterEach
     void stop() {
         release.countDown();
+        durable.countDown();
         server.stop();
         http.close();
     }
 
     CompletableFuture<HttpResponse<String>> sign(String id) {
-        return http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/sign"))
+        return get("/sign", id);
+    }
+
+    CompletableFuture<HttpResponse<String>> get(String path, String id) {
+        return http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
                 .header("X-Request-Id", id).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    void waitFor(java.util.function.BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, what);
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
+    void requestsWaitingForDurabilityLendTheirPlacesUpToTheParkedBound() throws Exception {
+        // Three parked requests (the parked bound) hold no in-flight place...
+        var parked = java.util.stream.IntStream.range(0, 3).mapToObj(i -> get("/sign-durably", "parked-" + i)).toList();
+        waitFor(() -> admission.parked() == 3, "three requests park");
+        assertEquals(0, admission.inFlight(), "parked requests lend their places");
+        // ...so two computing requests are still admitted; a fourth waiting one keeps its place, as before.
+        var overParked = get("/sign-durably", "over-parked");
+        waitFor(() -> admission.inFlight() == 1, "the fourth waits holding its place");
+        assertEquals(3, admission.parked());
+        var computing = sign("computing");
+        waitFor(() -> admission.inFlight() == 2, "one more is admitted to compute");
+        assertEquals(503, sign("refused").get(60, TimeUnit.SECONDS).statusCode(), "the in-flight bound still holds");
+
+        durable.countDown();
+        for (var p : parked) {
+            assertEquals("signed and recorded", p.get(60, TimeUnit.SECONDS).body(), "a resumed request finishes");
+        }
+        assertEquals(200, overParked.get(60, TimeUnit.SECONDS).statusCode());
+        release.countDown();
+        assertEquals(200, computing.get(60, TimeUnit.SECONDS).statusCode());
+        waitFor(() -> admission.inFlight() == 0, "every place comes back");
+        assertEquals(0, admission.parked());
     }
 
     @Test
@@ -81,7 +132,7 @@ class AdmissionTest {
 
     @Test
     void theBoundIsCountedNotQueued() {
-        Admission one = new Admission(1);
+        Admission one = new Admission(1, 0);
         assertTrue(one.tryEnter());
         assertFalse(one.tryEnter());
         one.exit();

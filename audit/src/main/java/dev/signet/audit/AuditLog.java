@@ -195,6 +195,17 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
             };
         }
         return () -> {
+            if (!done.isDone()) {
+                DurabilityWait.park(() -> {
+                    try {
+                        done.get();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } catch (ExecutionException e) {
+                        // reported below
+                    }
+                });
+            }
             try {
                 done.get();
             } catch (InterruptedException e) {

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -347,12 +348,9 @@ class AuditLogTest {
         assertEquals(1, AuditSearch.find(tmp.resolve("audit"), Map.of("jti", "jti-5"), l -> { }));
     }
 
-    @Test
-    void concurrentRecordsShareOneFsync() throws Exception {
-        AtomicInteger forces = new AtomicInteger();
-        CountDownLatch firstForce = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        Segments.Opener counting = file -> {
+    /** A sink whose second force (the first record after the opening checkpoint) waits for {@code release}. */
+    static Segments.Opener heldSecondForce(CountDownLatch inForce, CountDownLatch release, AtomicInteger forces) {
+        return file -> {
             Segments.Sink real = Segments.FILES.open(file);
             return new Segments.Sink() {
                 public long size() throws IOException {
@@ -364,8 +362,8 @@ class AuditLogTest {
                 }
 
                 public void force() throws IOException {
-                    if (forces.incrementAndGet() == 2) { // the first batch after the opening checkpoint
-                        firstForce.countDown();
+                    if (forces.incrementAndGet() == 2) {
+                        inForce.countDown();
                         try {
                             release.await();
                         } catch (InterruptedException e) {
@@ -384,6 +382,48 @@ class AuditLogTest {
                 }
             };
         };
+    }
+
+    @Test
+    void aReceiptParksItsThreadOnlyWhileItsRecordIsNotDurable() throws Exception {
+        CountDownLatch inForce = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<String> told = java.util.Collections.synchronizedList(new ArrayList<>());
+        DurabilityWait.Listener listener = new DurabilityWait.Listener() {
+            public void parked() {
+                told.add("parked");
+            }
+
+            public void resumed() {
+                told.add("resumed");
+            }
+        };
+        try (AuditLog log = AuditLog.open(options(), keys, clock, heldSecondForce(inForce, release, new AtomicInteger()))) {
+            AuditTrail.Receipt receipt = log.append(token(0));
+            assertTrue(inForce.await(60, TimeUnit.SECONDS));
+            Thread waiter = Thread.ofVirtual().start(() -> DurabilityWait.during(listener, receipt::await));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (told.isEmpty()) {
+                assertTrue(System.nanoTime() < deadline, "the waiting thread parks");
+                Thread.onSpinWait();
+            }
+            assertEquals(List.of("parked"), told, "parked while its fsync runs");
+            release.countDown();
+            waiter.join(TimeUnit.SECONDS.toMillis(60));
+            assertEquals(List.of("parked", "resumed"), told);
+
+            told.clear();
+            DurabilityWait.during(listener, receipt::await);
+            assertEquals(List.of(), told, "a durable record's receipt does not park");
+        }
+    }
+
+    @Test
+    void concurrentRecordsShareOneFsync() throws Exception {
+        AtomicInteger forces = new AtomicInteger();
+        CountDownLatch firstForce = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Segments.Opener counting = heldSecondForce(firstForce, release, forces);
         AuditLog.Options o = options().withCheckpoints(1000, Duration.ofHours(1));
         try (AuditLog log = AuditLog.open(o, keys, clock, counting)) {
             AuditTrail.Receipt first = log.append(token(0));
