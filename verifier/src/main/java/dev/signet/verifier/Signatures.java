@@ -7,9 +7,11 @@ import com.nimbusds.jose.crypto.factories.DefaultJWSVerifierFactory;
 import com.nimbusds.jose.jwk.AsymmetricJWK;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.OctetKeyPair;
+import com.nimbusds.jose.util.Base64URL;
 
 import java.security.Key;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /** Checks one JWS signature with one public JWK; only the asymmetric algorithms Signet and DPoP use. */
 public final class Signatures {
@@ -17,6 +19,17 @@ public final class Signatures {
     public static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.ES256, JWSAlgorithm.EdDSA, JWSAlgorithm.Ed25519,
             JWSAlgorithm.PS256, JWSAlgorithm.RS256);
     private static final DefaultJWSVerifierFactory FACTORY = new DefaultJWSVerifierFactory();
+    private static final Pattern COMPACT = Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]+");
+
+    /**
+     * Whether {@code text} is a compact JWS spelled one way only: three unpadded base64url segments, the signature's
+     * without stray low bits. Nimbus also reads whitespace, padding and such bits, which would give one signed token
+     * many spellings (and as many token hashes, {@code ath} values and replay-cache keys).
+     */
+    public static boolean canonical(String text, JWSObject jws) {
+        return text != null && COMPACT.matcher(text).matches()
+                && Base64URL.encode(jws.getSignature().decode()).toString().equals(jws.getSignature().toString());
+    }
 
     private Signatures() {
     }

@@ -111,6 +111,9 @@ public final class TokenVerifier {
         } catch (ParseException | NullPointerException e) {
             throw new Rejected("malformed", "not a compact JWS with a JSON claims set");
         }
+        if (!Signatures.canonical(token, jwt)) {
+            throw new Rejected("malformed", "not a compact JWS in canonical base64url (no whitespace, padding or stray bits)");
+        }
         if (!new JOSEObjectType(TYPE).equals(jwt.getHeader().getType())) {
             throw new Rejected("wrong_typ", "an access token has typ " + TYPE);
         }
