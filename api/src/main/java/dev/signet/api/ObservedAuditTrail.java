@@ -55,6 +55,14 @@ final class ObservedAuditTrail implements AuditTrail {
     }
 
     @Override
+    public void countRateLimited(String minter) {
+        SignetMetrics.token(minter, "refused", "RATE_LIMITED");
+        window.refused(minter);
+        AccessLog.note("minter", minter);
+        trail.countRateLimited(minter);
+    }
+
+    @Override
     public String failure() {
         return trail.failure();
     }

@@ -61,7 +61,7 @@ public final class Problems {
             case PAYLOAD_TOO_LARGE -> Status.REQUEST_ENTITY_TOO_LARGE_413;
             case UNSUPPORTED_MEDIA_TYPE -> Status.UNSUPPORTED_MEDIA_TYPE_415;
             case INVALID_ARGUMENT -> Status.UNPROCESSABLE_CONTENT_422;
-            case RESOURCE_EXHAUSTED -> Status.TOO_MANY_REQUESTS_429;
+            case RESOURCE_EXHAUSTED, RATE_LIMITED -> Status.TOO_MANY_REQUESTS_429;
             case UNAVAILABLE -> Status.SERVICE_UNAVAILABLE_503;
             case INTERNAL -> Status.INTERNAL_SERVER_ERROR_500;
         };

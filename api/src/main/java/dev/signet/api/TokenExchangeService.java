@@ -59,8 +59,8 @@ final class TokenExchangeService implements HttpService {
             if (e.code() == SignetException.Code.UNAVAILABLE) {
                 e.retryAfter().ifPresent(d -> res.header(HeaderNames.RETRY_AFTER, Long.toString(Math.max(1, d.toSeconds()))));
                 error(res, Status.SERVICE_UNAVAILABLE_503, "temporarily_unavailable", e.getMessage());
-            } else if (e.code() == SignetException.Code.RESOURCE_EXHAUSTED) {
-                // The chain's minter is over its rate limit (MinterQuotas).
+            } else if (e.code() == SignetException.Code.RATE_LIMITED || e.code() == SignetException.Code.RESOURCE_EXHAUSTED) {
+                // The chain's minter is over its rate limit (MinterQuotas), or the backend is throttled.
                 e.retryAfter().ifPresent(d -> res.header(HeaderNames.RETRY_AFTER, Long.toString(Math.max(1, d.toSeconds()))));
                 error(res, Status.TOO_MANY_REQUESTS_429, "slow_down", e.getMessage());
             } else {

@@ -55,7 +55,7 @@ final class TokenService implements HttpService {
         Minter minter = authenticate(req);
         MintedToken token;
         try {
-            token = issuance.mint(minter, RequestBodies.jsonObject(req, maxBodyBytes, deadlines));
+            token = issuance.mint(minter, () -> RequestBodies.jsonObject(req, maxBodyBytes, deadlines));
         } catch (SignetException e) {
             issuance.refused(minter, e);
             throw e;
@@ -70,8 +70,8 @@ final class TokenService implements HttpService {
         Minter minter = authenticate(req);
         List<Object> minted;
         try {
-            List<?> requests = TokenRequests.batchItems(RequestBodies.jsonObject(req, maxBodyBytes, deadlines), maxBatch);
-            minted = issuance.mintAll(minter, requests);
+            minted = issuance.mintAll(minter,
+                    () -> TokenRequests.batchItems(RequestBodies.jsonObject(req, maxBodyBytes, deadlines), maxBatch));
         } catch (SignetException e) {
             issuance.refused(minter, e);
             throw e;

@@ -117,6 +117,9 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     /** Unauthenticated refusals by "source reason", flushed as {@code refusals} records every interval. */
     private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> unauthenticated =
             new java.util.concurrent.ConcurrentHashMap<>();
+    /** Rate-limited refusals by minter (configured, so bounded), flushed with them. */
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> rateLimited =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private static final int MAX_SOURCES = 1024;
     private static final Duration REFUSALS_EVERY = Duration.ofSeconds(10);
     private Instant refusalsSince;
@@ -221,6 +224,11 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     public void countUnauthenticated(String source, String reason) {
         String key = (unauthenticated.size() < MAX_SOURCES ? source : "other") + ' ' + reason;
         unauthenticated.computeIfAbsent(key, k -> new java.util.concurrent.atomic.LongAdder()).increment();
+    }
+
+    @Override
+    public void countRateLimited(String minter) {
+        rateLimited.computeIfAbsent(minter, k -> new java.util.concurrent.atomic.LongAdder()).increment();
     }
 
     @Override
@@ -455,7 +463,7 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
         if (refusalsSince == null) {
             refusalsSince = now;
         }
-        if (!unauthenticated.isEmpty() && !now.isBefore(refusalsSince.plus(REFUSALS_EVERY))) {
+        if (!(unauthenticated.isEmpty() && rateLimited.isEmpty()) && !now.isBefore(refusalsSince.plus(REFUSALS_EVERY))) {
             flushRefusals(now);
         }
         boolean due = sinceCheckpoint >= options.checkpointEvery()
@@ -477,6 +485,12 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
             writeNow("refusals", JSONObjectUtils.toJSONString(Map.of("source", key.substring(0, space),
                     "reason", key.substring(space + 1), "count", count, "since", refusalsSince.toString()))
                     .replaceAll("^\\{|\\}$", ""));
+            sinceCheckpoint++;
+        }
+        for (String minter : List.copyOf(rateLimited.keySet())) {
+            long count = rateLimited.remove(minter).sum();
+            writeNow("refusals", JSONObjectUtils.toJSONString(Map.of("client_id", minter, "reason", "RATE_LIMITED",
+                    "count", count, "since", refusalsSince.toString())).replaceAll("^\\{|\\}$", ""));
             sinceCheckpoint++;
         }
         refusalsSince = now;
@@ -569,7 +583,7 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
         try {
             writer.join();
             if (failure == null) {
-                if (!unauthenticated.isEmpty()) {
+                if (!(unauthenticated.isEmpty() && rateLimited.isEmpty())) {
                     flushRefusals(clock.instant());
                 }
                 if (sinceCheckpoint > 0) {

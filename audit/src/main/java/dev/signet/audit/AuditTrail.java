@@ -32,6 +32,14 @@ public interface AuditTrail {
     default void countUnauthenticated(String source, String reason) {
     }
 
+    /**
+     * Counts a request refused because its minter is over its rate limit: aggregated per minter like
+     * {@link #countUnauthenticated} (one {@code refusals} record with {@code client_id} per interval), so a
+     * flooding minter cannot fill the disk with its own refusals.
+     */
+    default void countRateLimited(String minter) {
+    }
+
     /** Why the trail cannot record right now, or null when it can (readiness reports it). */
     default String failure() {
         return null;

@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The walk of one token: a request body's fields are parsed, the minter's policy decides, the key ring gives the
@@ -36,7 +37,7 @@ public final class Issuance {
     public Issuance(String issuer, KeyRing keyRing, Clock clock, AuditTrail audit, StatusLists statusLists) {
         this.keyRing = keyRing;
         this.clock = clock;
-        this.quotas = new MinterQuotas(clock);
+        this.quotas = new MinterQuotas(clock, audit);
         this.issuer = new TokenIssuer(issuer, clock);
         this.audit = audit;
         this.statusLists = statusLists;
@@ -46,11 +47,19 @@ public final class Issuance {
      * @param fields one request body, as parsed JSON
      * @throws SignetException INVALID_ARGUMENT for a malformed request, PERMISSION_DENIED outside the minter's
      *                         policy, UNAVAILABLE when no key may sign now or the audit trail cannot record,
-     *                         RESOURCE_EXHAUSTED (with Retry-After) when the minter is over its rate limit
+     *                         RATE_LIMITED (with Retry-After) when the minter is over its rate limit
      */
     public MintedToken mint(Minter minter, Map<String, Object> fields) {
+        return mint(minter, () -> fields);
+    }
+
+    /**
+     * As {@link #mint(Minter, Map)}, with the minter's rate limit taken before {@code body} is called: a minter
+     * over its rate is refused before its request body is read or parsed.
+     */
+    public MintedToken mint(Minter minter, Supplier<Map<String, Object>> body) {
         quotas.take(minter, 1);
-        Signed signed = sign(minter, fields);
+        Signed signed = sign(minter, body.get());
         signed.receipt().await();
         return signed.token();
     }
@@ -59,11 +68,21 @@ public final class Issuance {
      * Several requests of one minter; each result is a {@link MintedToken} or the {@link SignetException} that
      * refused it, in request order. The audit records of the whole batch share one wait for durability.
      *
-     * @throws SignetException for the whole batch: RESOURCE_EXHAUSTED (with Retry-After) when the minter's
-     *                         bucket holds fewer tokens than the batch has requests, INVALID_ARGUMENT when the batch
+     * @throws SignetException for the whole batch: RATE_LIMITED (with Retry-After) when the minter's bucket
+     *                         holds fewer tokens than the batch has requests, INVALID_ARGUMENT when the batch
      *                         is larger than the minter's burst
      */
     public List<Object> mintAll(Minter minter, List<?> items) {
+        return mintAll(minter, () -> items);
+    }
+
+    /**
+     * As {@link #mintAll(Minter, List)}; a minter whose bucket is empty is refused before {@code items} is
+     * called (the body read and parsed), and the whole batch's tokens are taken after.
+     */
+    public List<Object> mintAll(Minter minter, Supplier<List<?>> body) {
+        quotas.requireOne(minter);
+        List<?> items = body.get();
         quotas.take(minter, items.size());
         List<Object> results = new ArrayList<>(items.size());
         for (Object item : items) {
@@ -92,8 +111,14 @@ public final class Issuance {
         return results;
     }
 
-    /** Records a refusal of an authenticated minter's request (never the credential, never a token). */
+    /**
+     * Records a refusal of an authenticated minter's request (never the credential, never a token). Rate-limit
+     * refusals are not: {@link MinterQuotas} counted them already, in aggregate.
+     */
     public void refused(Minter minter, SignetException e) {
+        if (e.code() == SignetException.Code.RATE_LIMITED) {
+            return;
+        }
         try {
             audit.append(AuditEvent.of("refusal").put("client_id", minter.name()).put("reason", e.code().name())
                     .put("detail", e.getMessage()).build());

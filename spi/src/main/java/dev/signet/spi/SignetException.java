@@ -24,8 +24,13 @@ public final class SignetException extends RuntimeException {
         FAILED_PRECONDITION,
         PAYLOAD_TOO_LARGE,
         UNSUPPORTED_MEDIA_TYPE,
-        /** A quota or rate limit was hit; retry later. */
+        /** A backend quota or throttling was hit (KMS, the signing pool); retry later. */
         RESOURCE_EXHAUSTED,
+        /**
+         * The caller is over its own rate limit (a minter's {@code rate}/{@code burst}); retry after Retry-After.
+         * The caller's doing, not the server's: its detail goes to the caller and nothing is logged per refusal.
+         */
+        RATE_LIMITED,
         /** The backend is down or recovering; retry later. */
         UNAVAILABLE,
         /** A bug or an unexpected backend failure. */
@@ -53,7 +58,7 @@ public final class SignetException extends RuntimeException {
         return code;
     }
 
-    /** How long a client should wait before retrying, for UNAVAILABLE and RESOURCE_EXHAUSTED. */
+    /** How long a client should wait before retrying, for UNAVAILABLE, RESOURCE_EXHAUSTED and RATE_LIMITED. */
     public Optional<Duration> retryAfter() {
         return Optional.ofNullable(retryAfter);
     }
