@@ -110,6 +110,9 @@ public final class StatusLists {
     }
 
     static final int RESERVE = 4096;
+    /** Indices left in a block when the next one is journaled: many fsync latencies of minting at full rate. */
+    static final int AHEAD = RESERVE / 2;
+    private static final System.Logger LOG = System.getLogger(StatusLists.class.getName());
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder B64D = Base64.getUrlDecoder();
 
@@ -164,22 +167,88 @@ public final class StatusLists {
         }
     }
 
-    /** Gives {@code token} its bit. Every {@value #RESERVE} tokens of a list, one fsynced journal line. */
-    public synchronized StatusRef allocate(Token token) {
-        Instant now = clock.instant();
-        StatusList l = current;
-        if (l == null || l.next >= settings.capacity() || !now.isBefore(l.windowEnd)) {
-            l = current = newList(now);
+    /**
+     * Gives {@code token} its bit, never one above the reservation journaled (fsynced) for its list, so no index
+     * handed out is handed out again after a crash. Every {@value #RESERVE} tokens of a list, one journal line,
+     * written ahead: when {@value #AHEAD} indices of the block are left, the thread that takes the next one
+     * journals the next block after leaving the lock, so minting goes on during the fsync (one would otherwise
+     * stall every minting thread each block). A thread waits only if the block runs out before that fsync ends,
+     * and a new list's first block is journaled in the lock.
+     *
+     * @throws SignetException UNAVAILABLE when the journal cannot be written and the reserved block is used up
+     */
+    public StatusRef allocate(Token token) {
+        StatusList ahead = null;
+        int aheadTo = 0;
+        StatusRef ref;
+        synchronized (this) {
+            StatusList l;
+            while (true) {
+                Instant now = clock.instant();
+                l = current;
+                if (l == null || l.next >= settings.capacity() || !now.isBefore(l.windowEnd)) {
+                    l = current = newList(now);
+                }
+                if (l.next < l.reserved) {
+                    break;
+                }
+                if (l.extending == 0) {
+                    int to = Math.min(settings.capacity(), l.reserved + RESERVE);
+                    journal("allocations", reservation(l, to));
+                    l.reserved = to;
+                } else {
+                    awaitExtension();
+                }
+            }
+            if (l.extending == 0 && l.reserved < settings.capacity() && l.reserved - l.next <= AHEAD) {
+                ahead = l;
+                aheadTo = l.extending = Math.min(settings.capacity(), l.reserved + RESERVE);
+            }
+            int idx = l.next++;
+            l.facts.add(idx, jti8(token.jti()), token.parentJti() == null ? 0 : jti8(token.parentJti()),
+                    name(token.task()), name(token.sub()), name(token.clientId()), token.exp().getEpochSecond());
+            ref = new StatusRef(l.id, idx, l.uri);
         }
-        if (l.next >= l.reserved) {
-            l.reserved = Math.min(settings.capacity(), l.reserved + RESERVE);
-            journal("allocations", "{\"list\":\"" + l.id + "\",\"seq\":" + l.seq + ",\"window_end\":"
-                    + l.windowEnd.getEpochSecond() + ",\"reserved\":" + l.reserved + "}");
+        if (ahead != null) {
+            extend(ahead, aheadTo);
         }
-        int idx = l.next++;
-        l.facts.add(idx, jti8(token.jti()), token.parentJti() == null ? 0 : jti8(token.parentJti()),
-                name(token.task()), name(token.sub()), name(token.clientId()), token.exp().getEpochSecond());
-        return new StatusRef(l.id, idx, l.uri);
+        return ref;
+    }
+
+    /** The next block of {@code l}, journaled outside the lock; this caller's own index is durable already. */
+    private void extend(StatusList l, int to) {
+        SignetException failed = null;
+        try {
+            journal("allocations", reservation(l, to));
+        } catch (SignetException e) {
+            failed = e;
+        }
+        synchronized (this) {
+            if (failed == null) {
+                l.reserved = Math.max(l.reserved, to);
+            }
+            l.extending = 0;
+            notifyAll();
+        }
+        if (failed != null) {
+            // The next allocation past the block retries in the lock and refuses its token if the disk still fails.
+            LOG.log(System.Logger.Level.WARNING, "journaling the next status list block failed; retrying when it is"
+                    + " needed: " + failed.getMessage());
+        }
+    }
+
+    private void awaitExtension() {
+        try {
+            wait();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SignetException(Code.UNAVAILABLE, "interrupted while the status list journal was written");
+        }
+    }
+
+    private static String reservation(StatusList l, int reserved) {
+        return "{\"list\":\"" + l.id + "\",\"seq\":" + l.seq + ",\"window_end\":" + l.windowEnd.getEpochSecond()
+                + ",\"reserved\":" + reserved + "}";
     }
 
     /**
@@ -615,10 +684,30 @@ public final class StatusLists {
         return s.toString();
     }
 
+    /** Journal appends: one at a time, so lines never interleave (allocations are also journaled outside the lock). */
+    private final Object journalLock = new Object();
+
     private void journal(String name, String line) {
         if (dir == null) {
             return;
         }
+        journalWriter.append(name, line);
+    }
+
+    /** Where journal lines go: the files, or a test's wrapper around them. */
+    interface JournalWriter {
+        void append(String name, String line);
+    }
+
+    JournalWriter journalWriter = this::writeJournal;
+
+    private void writeJournal(String name, String line) {
+        synchronized (journalLock) {
+            writeLine(name, line);
+        }
+    }
+
+    private void writeLine(String name, String line) {
         try (FileChannel ch = FileChannel.open(dir.resolve(name + ".jsonl"), StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8)));
@@ -761,7 +850,10 @@ public final class StatusLists {
         final byte[] bits = new byte[settings.capacity() / 8];
         final Facts facts = new Facts();
         int next;
+        /** Indices below this are journaled (durable); only these are handed out. */
         int reserved;
+        /** The reservation being journaled outside the lock, or 0. */
+        int extending;
         long version;
         private long renderedVersion = -1;
         private Instant signedAt = Instant.MIN;

@@ -84,6 +84,96 @@ class StatusListsTest {
         assertThrows(SignetException.class, () -> again.checkMinting("m", "x", "t", null), "the task rule survives");
     }
 
+    /** Wraps the journal: records each allocations reservation once durable; {@code hold} blocks one reservation. */
+    static final class Journal implements StatusLists.JournalWriter {
+        final StatusLists.JournalWriter files;
+        final java.util.List<Integer> durable = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        volatile int hold = -1;
+        volatile int fail = -1;
+
+        Journal(StatusLists s) {
+            files = s.journalWriter;
+            s.journalWriter = this;
+        }
+
+        @Override
+        public void append(String name, String line) {
+            int reserved = name.equals("allocations")
+                    ? Integer.parseInt(line.replaceAll(".*\"reserved\":(\\d+).*", "$1")) : -1;
+            if (reserved == fail) {
+                throw new SignetException(SignetException.Code.UNAVAILABLE, "disk full");
+            }
+            if (reserved == hold) {
+                entered.countDown();
+                try {
+                    assertTrue(release.await(30, java.util.concurrent.TimeUnit.SECONDS));
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }
+            files.append(name, line);
+            if (reserved >= 0) {
+                durable.add(reserved);
+            }
+        }
+    }
+
+    static void awaitWaiting(Thread t) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (t.getState() != Thread.State.WAITING) {
+            assertTrue(System.nanoTime() < deadline && t.isAlive(), "the allocation never waited: " + t.getState());
+            Thread.sleep(1);
+        }
+    }
+
+    @Test
+    void theNextBlockIsJournaledOutsideTheLockAndNoIndexPassesWhatIsDurable() throws Exception {
+        StatusLists s = open(dir);
+        Journal journal = new Journal(s);
+        int reserve = StatusLists.RESERVE;
+        journal.hold = 2 * reserve;
+        for (int i = 0; i < reserve - StatusLists.AHEAD; i++) {
+            assertEquals(i, s.allocate(token(jti(), null, null)).idx());
+        }
+        assertEquals(java.util.List.of(reserve), journal.durable, "a new list's first block, in the lock");
+        java.util.concurrent.atomic.AtomicInteger first = new java.util.concurrent.atomic.AtomicInteger(-1);
+        Thread extending = Thread.ofVirtual().start(() -> first.set(s.allocate(token(jti(), null, null)).idx()));
+        assertTrue(journal.entered.await(30, java.util.concurrent.TimeUnit.SECONDS));
+        for (int i = reserve - StatusLists.AHEAD + 1; i < reserve; i++) {
+            assertEquals(i, s.allocate(token(jti(), null, null)).idx(), "minting goes on during the next block's fsync");
+        }
+        java.util.concurrent.atomic.AtomicInteger beyond = new java.util.concurrent.atomic.AtomicInteger(-1);
+        Thread waiting = Thread.ofVirtual().start(() -> beyond.set(s.allocate(token(jti(), null, null)).idx()));
+        awaitWaiting(waiting);
+        assertEquals(-1, beyond.get(), "no index beyond the durable block while its successor is not durable");
+        assertEquals(java.util.List.of(reserve), journal.durable);
+        journal.release.countDown();
+        waiting.join(30_000);
+        extending.join(30_000);
+        assertEquals(reserve, beyond.get());
+        assertEquals(reserve - StatusLists.AHEAD, first.get(), "the extending caller's own index was durable already");
+        assertEquals(java.util.List.of(reserve, 2 * reserve), journal.durable);
+        assertEquals(2 * reserve, open(dir).allocate(token(jti(), null, null)).idx(), "a restart skips what was reserved");
+    }
+
+    @Test
+    void aFailedBlockAheadIsRetriedWhenNeededAndRefusesOnlyThen() {
+        StatusLists s = open(dir);
+        Journal journal = new Journal(s);
+        int reserve = StatusLists.RESERVE;
+        journal.fail = 2 * reserve;
+        for (int i = 0; i < reserve; i++) {
+            assertEquals(i, s.allocate(token(jti(), null, null)).idx(), "indices of the durable block are served");
+        }
+        SignetException e = assertThrows(SignetException.class, () -> s.allocate(token(jti(), null, null)));
+        assertEquals(SignetException.Code.UNAVAILABLE, e.code());
+        journal.fail = -1;
+        assertEquals(reserve, s.allocate(token(jti(), null, null)).idx(), "the disk is back: the block is journaled then");
+        assertEquals(java.util.List.of(reserve, 2 * reserve), journal.durable);
+    }
+
     @Test
     void aListIsSignedOncePerChangeAtABoundedRateAndUnpublishedAfterItsTokensExpire() {
         StatusLists s = open(null);
