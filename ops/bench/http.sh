@@ -49,6 +49,7 @@ wrk_run() { # wrk_run INDEX SECONDS CONNECTIONS BATCH -> the mint.lua summary li
 }
 h2() { # h2 INDEX SECONDS CONNECTIONS LOGFILE [h2load args]: POST /v1/tokens over HTTP/1.1
   local i="$1" s="$2" c="$3" log="$4"; shift 4
+  rm -f "$log"   # h2load appends to its --log-file: fairness's sync run read the none run's requests too
   h2load --h1 -t2 -c"$c" -D "$s" -d "$work/body.json" -H "Authorization: Bearer $token" \
     -H 'Content-Type: application/json' --log-file="$log" "$@" "$(url "$i")/v1/tokens"
 }
