@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # ops/bin/bench tls [SECONDS per phase, default 10]: TLS 1.3 against plain HTTP in the same run.
 # Two dev daemons (software backend, ES256, same configuration) run side by side, one plain and one serving TLS
-# with a throwaway CA made here; the load alternates between them, so machine load hits both alike. Per phase:
-# saturation (wrk, keep-alive) for single tokens and batches of 50, tokens per server CPU-second (from the
-# daemon's own utime+stime), p99; then both paced at the same rate (half the plain saturation) for p99; then
+# with a throwaway CA made here; the load alternates between them, so machine load hits both alike. After three
+# alternating warm-up phases, per phase: saturation (wrk, keep-alive) for single tokens and batches of 50, tokens
+# per server CPU-second (from the daemon's own utime+stime; also without its JIT compiler threads), p99; then both paced at the same rate (half the plain saturation) for p99; then
 # new TLS handshakes per second (openssl s_time -new: full TLS 1.3 handshakes, no resumption), without and with a
 # client certificate. wrk cannot present a client certificate, so throughput uses a bearer minter over TLS.
+# ops/bin/bench tls-profile [SECONDS, default 20]: the same two daemons, each loaded alone at saturation with
+# single tokens under a JFR recording (CPU-time sampling); prints where each daemon's CPU goes, in % of its samples
+# and in server CPU microseconds per request, plain beside TLS. The recordings stay in ops/bench/target/tls-profile/.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-secs="${1:-10}"
+profile=""; if [ "${1:-}" = --profile ]; then profile=1; shift; fi
+secs="${1:-$([ -n "$profile" ] && echo 20 || echo 10)}"
 command -v wrk >/dev/null || { echo "bench tls: needs wrk (apt-get install wrk)" >&2; exit 2; }
 command -v openssl >/dev/null || { echo "bench tls: needs openssl" >&2; exit 2; }
 "$root/ops/bin/signet" --version >/dev/null   # builds and installs the release when the sources changed
@@ -37,16 +41,21 @@ start() { # NAME PORT ADMIN_PORT [--set ...]
     --data-dir "$data/$name" "$@" >"$data/$name.log" 2>&1 &
   pids+=($!)
 }
-start plain 18580 19580
-start tls 18581 19581 --set signet.issuer=https://127.0.0.1:18581 \
+# Four free ports (other benchmarks may hold the usual ones): plain, TLS, and their admin sockets.
+ports=(); p=18580
+while [ "${#ports[@]}" -lt 4 ]; do
+  ss -Htln "sport = :$p" | grep -q . || ports+=("$p"); p=$((p + 1))
+done
+start plain "${ports[0]}" "${ports[2]}"
+start tls "${ports[1]}" "${ports[3]}" --set signet.issuer=https://127.0.0.1:"${ports[1]}" \
   --set signet.tls.certificate="$pki/server.pem" --set signet.tls.private-key="$pki/server-key.pem" \
   --set signet.tls.client-trust.signet.dev="$pki/ca.pem" \
   --set signet.minters.1.name=bench-cert --set signet.minters.1.client-certificate.spiffe-id=spiffe://signet.dev/minter/bench \
   --set 'signet.minters.1.audiences.0=*' --set 'signet.minters.1.resources.0=**' --set 'signet.minters.1.actions.0=*'
 plain_pid=${pids[0]}; tls_pid=${pids[1]}
 deadline=$(( $(date +%s) + 300 ))
-until curl -sf http://127.0.0.1:19580/observe/health >/dev/null 2>&1 \
-   && curl -sf http://127.0.0.1:19581/observe/health >/dev/null 2>&1; do
+until curl -sf http://127.0.0.1:"${ports[2]}"/observe/health >/dev/null 2>&1 \
+   && curl -sf http://127.0.0.1:"${ports[3]}"/observe/health >/dev/null 2>&1; do
   for n in plain tls; do
     kill -0 "${pids[$([ $n = plain ] && echo 0 || echo 1)]}" 2>/dev/null \
       || { echo "bench tls: the $n daemon died; its log:" >&2; tail -30 "$data/$n.log" >&2; exit 1; }
@@ -54,42 +63,87 @@ until curl -sf http://127.0.0.1:19580/observe/health >/dev/null 2>&1 \
   [ "$(date +%s)" -lt "$deadline" ] || { echo "bench tls: daemons not healthy in 300 s" >&2; exit 1; }
   sleep 0.1
 done
-url_plain=http://127.0.0.1:18580; url_tls=https://127.0.0.1:18581
+url_plain=http://127.0.0.1:${ports[0]}; url_tls=https://127.0.0.1:${ports[1]}
 proto="$(curl -s -o /dev/null -w '%{ssl_version}' --cacert "$pki/ca.pem" -X POST "$url_tls/v1/tokens" 2>/dev/null || true)"
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(openssl version)"
 echo "== two dev daemons, software backend, ES256: plain $url_plain and TLS $url_tls ($(curl -sv --cacert "$pki/ca.pem" "$url_tls/.well-known/jwks.json" 2>&1 >/dev/null | grep -m1 -o 'TLSv1.[0-9] / [A-Z0-9_]*' || echo "$proto"))"
 
 hz=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-run_wrk() { # URL CONNS BATCH [DELAY_MS] -> the wrk: line
+jit() { # the JIT compiler threads' ticks: warm-up work, not a request's
+  for t in /proc/"$1"/task/*; do grep -q '^C[12] CompilerThre' "$t/comm" 2>/dev/null && sed 's/.*) //' "$t/stat"; done \
+    | awk '{s += $12 + $13} END {print s + 0}'
+}
+run_wrk() { # URL CONNS BATCH [DELAY_MS] -> the wrk: line (a 10 s timeout: a loaded machine must not add reconnects)
   SIGNET_TOKEN="$minter" SIGNET_BATCH="$3" SIGNET_DELAY_MS="${4:-0}" \
-    wrk -t1 -c"$2" -d"${secs}s" -s "$root/ops/bench/mint.lua" "$1" | grep '^wrk:'
+    wrk -t1 -c"$2" -d"${secs}s" --timeout 10s -s "$root/ops/bench/mint.lua" "$1" | grep '^wrk:'
 }
 field() { sed -E "s|.* $1=([0-9.]+).*|\1|" <<<"$2"; }
-declare -A per_cpu
+if [ -n "$profile" ]; then
+  out="$root/ops/bench/target/tls-profile"; mkdir -p "$out"
+  jhome="$(dirname "$(dirname "$(readlink -f "/proc/$tls_pid/exe")")")"
+  for warm in 1 2 3; do   # warm-up, alternating: both JITs
+    for which in plain tls; do
+      run_wrk "$([ $which = plain ] && echo $url_plain || echo $url_tls)" 32 0 >/dev/null
+    done
+  done
+  threads() { # PID -> "thread-kind ticks" per line, thread names without their numbers
+    for t in /proc/"$1"/task/*; do
+      echo "$(tr -d '0-9 ' <"$t/comm" | sed 's/[-#]*$//') $(sed 's/.*) //' "$t/stat" | awk '{print $12 + $13}')"
+    done 2>/dev/null | awk '{s[$1] += $2} END {for (k in s) print k, s[k]}'
+  }
+  for which in plain tls; do   # whose threads spend the CPU (no profiler attached): kernel per-thread accounting
+    pid=$([ $which = plain ] && echo "$plain_pid" || echo "$tls_pid")
+    url=$([ $which = plain ] && echo $url_plain || echo $url_tls)
+    threads "$pid" >"$data/threads.0"; line="$(run_wrk "$url" 32 0)"; threads "$pid" >"$data/threads.1"
+    rps=$(field 'requests/s' "$line")
+    echo "== $which, no profiler: $rps requests/s; server CPU microseconds per request by thread kind:"
+    awk -v hz="$hz" -v r="$rps" -v s="$secs" 'NR == FNR {a[$1] = $2; next} {d = $2 - a[$1]; if (d > 0) {t += d; printf "   %8.1f  %s\n", d / hz * 1e6 / (r * s), $1}}
+      END {printf "   %8.1f  total\n", t / hz * 1e6 / (r * s)}' "$data/threads.0" "$data/threads.1" | sort -k1,1nr
+  done
+  for which in plain tls; do
+    pid=$([ $which = plain ] && echo "$plain_pid" || echo "$tls_pid")
+    url=$([ $which = plain ] && echo $url_plain || echo $url_tls)
+    "$jhome/bin/jcmd" "$pid" JFR.start name=tls-profile settings=profile \
+      'jdk.CPUTimeSample#enabled=true' 'jdk.CPUTimeSample#throttle=2ms' >/dev/null
+    c0=$(cpu "$pid"); line="$(run_wrk "$url" 32 0)"; c1=$(cpu "$pid")
+    "$jhome/bin/jcmd" "$pid" JFR.stop name=tls-profile filename="$out/$which.jfr" >/dev/null
+    rps=$(field 'requests/s' "$line")
+    us=$(awk -v d=$((c1 - c0)) -v hz="$hz" -v r="$rps" -v s="$secs" 'BEGIN{printf "%.0f", (r > 0 ? d / hz * 1e6 / (r * s) : 0)}')
+    echo "== $which: $rps requests/s, $us server CPU microseconds per request (utime+stime over the run)"
+    "$jhome/bin/jfr" print --events jdk.CPUTimeSample --stack-depth 400 "$out/$which.jfr" \
+      | awk -v us="$us" -v which="$which" -f "$root/ops/bench/tls-profile.awk"
+  done
+  exit 0
+fi
+declare -A per_cpu per_steady
 for batch in 0 50; do
   label=$([ "$batch" = 0 ] && echo "single-token" || echo "batch of $batch")
   conns=$([ "$batch" = 0 ] && echo 32 || echo 4)
-  for which in plain tls; do   # warm-up: both JITs, both sides
-    run_wrk "$([ $which = plain ] && echo $url_plain || echo $url_tls)" "$conns" "$batch" >/dev/null
+  for warm in 1 2 3; do   # warm-up, alternating: both JITs (TLS has more code to compile), both sides
+    for which in plain tls; do
+      run_wrk "$([ $which = plain ] && echo $url_plain || echo $url_tls)" "$conns" "$batch" >/dev/null
+    done
   done
   sat_plain_rps=0
   for round in 1 2; do
     for which in plain tls; do
       pid=$([ $which = plain ] && echo "$plain_pid" || echo "$tls_pid")
       url=$([ $which = plain ] && echo $url_plain || echo $url_tls)
-      c0=$(cpu "$pid"); line="$(run_wrk "$url" "$conns" "$batch")"; c1=$(cpu "$pid")
+      c0=$(cpu "$pid"); j0=$(jit "$pid"); line="$(run_wrk "$url" "$conns" "$batch")"; c1=$(cpu "$pid"); j1=$(jit "$pid")
       rps=$(field 'requests/s' "$line"); tps=$(( rps * (batch > 0 ? batch : 1) ))
       cores=$(awk -v d=$((c1 - c0)) -v hz="$hz" -v s="$secs" 'BEGIN{printf "%.2f", d/hz/s}')
+      jcores=$(awk -v d=$((j1 - j0)) -v hz="$hz" -v s="$secs" 'BEGIN{printf "%.2f", d/hz/s}')
       per=$(awk -v t="$tps" -v c="$cores" 'BEGIN{printf "%.0f", (c > 0 ? t/c : 0)}')
-      per_cpu[$which]=$(( ${per_cpu[$which]:-0} + per ))
+      steady=$(awk -v t="$tps" -v c="$cores" -v j="$jcores" 'BEGIN{printf "%.0f", (c - j > 0 ? t/(c - j) : 0)}')
+      per_cpu[$which]=$(( ${per_cpu[$which]:-0} + per )); per_steady[$which]=$(( ${per_steady[$which]:-0} + steady ))
       [ "$which" = plain ] && sat_plain_rps=$(( sat_plain_rps + rps ))
-      printf '== %-13s %-5s round %d, saturation (%d keep-alive connections): tokens/s=%d, server %s cores -> %d tokens per server CPU-second; p99=%sms\n' \
-        "$label" "$which" "$round" "$conns" "$tps" "$cores" "$per" "$(field p99 "$line")"
+      printf '== %-13s %-5s round %d, saturation (%d keep-alive connections): tokens/s=%d, server %s cores (JIT compiler %s) -> %d tokens per server CPU-second (%d without the JIT); p99=%sms\n' \
+        "$label" "$which" "$round" "$conns" "$tps" "$cores" "$jcores" "$per" "$steady" "$(field p99 "$line")"
     done
   done
-  echo "   $label: TLS/plain tokens per server CPU-second = $(awk -v t="${per_cpu[tls]}" -v p="${per_cpu[plain]}" 'BEGIN{printf "%.2f", t/p}') (target >= 0.85 for single tokens)"
-  per_cpu=()
+  echo "   $label: TLS/plain tokens per server CPU-second = $(awk -v t="${per_cpu[tls]}" -v p="${per_cpu[plain]}" 'BEGIN{printf "%.2f", t/p}') (target >= 0.85 for single tokens); without the JIT compiler threads $(awk -v t="${per_steady[tls]}" -v p="${per_steady[plain]}" 'BEGIN{printf "%.2f", (p > 0 ? t/p : 0)}')"
+  per_cpu=(); per_steady=()
   half=$(( sat_plain_rps / 4 )); [ "$half" -ge 2 ] || half=2
   pconns=$(( (half * 3 + 999) / 1000 )); [ "$pconns" -ge 2 ] || pconns=2
   for which in plain tls; do
@@ -108,7 +162,7 @@ for who in "server-authenticated" "with a client certificate"; do
   par=$(nproc)   # one s_time makes one connection at a time: run one per core so the server, not a client, limits
   clients=()
   for i in $(seq "$par"); do
-    openssl s_time -connect 127.0.0.1:18581 -new -time "$secs" -CAfile "$pki/ca.pem" "${extra[@]}" >"$data/s_time.$i" 2>&1 &
+    openssl s_time -connect "127.0.0.1:${ports[1]}" -new -time "$secs" -CAfile "$pki/ca.pem" "${extra[@]}" >"$data/s_time.$i" 2>&1 &
     clients+=($!)
   done
   wait "${clients[@]}" || true

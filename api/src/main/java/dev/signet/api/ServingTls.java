@@ -4,6 +4,7 @@ import dev.signet.issuance.ClientCertificate;
 import dev.signet.issuance.PeerIdentity;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SignetException.Code;
+import io.helidon.common.socket.PeerInfo;
 import io.helidon.common.tls.Tls;
 import io.helidon.health.HealthCheckResponse;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
@@ -54,6 +55,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.WeakHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -63,7 +65,8 @@ import java.util.function.Function;
  * TLS on one socket, reloaded when its files change: the serving key and chain, and the client-certificate trust
  * anchors per SPIFFE trust domain. The SSLContext's key and trust managers read the current material on every
  * handshake, so a reload needs no restart; {@link #identify} re-checks a client chain against the current anchors
- * on every request, so removing a trust bundle also stops connections (and resumed sessions) it authenticated.
+ * on every request (remembering the answer per connection until a reload or the chain's dates change it), so
+ * removing a trust bundle also stops connections (and resumed sessions) it authenticated.
  */
 final class ServingTls implements AutoCloseable {
 
@@ -189,6 +192,52 @@ final class ServingTls implements AutoCloseable {
                     + (settings.pkcs12() != null ? settings.pkcs12() : settings.certificate()));
         }
         return b.build();
+    }
+
+    /** What {@link #identify(PeerInfo)} found for one connection, good while its material and dates hold. */
+    private record Checked(Material material, Certificate[] chain, PeerIdentity identity, Instant from,
+                           Instant until) {
+    }
+
+    // Per connection (Helidon keeps one PeerInfo per TLS session of a connection): the session's chain is fixed,
+    // so it is read once (reading "no certificate" throws an exception each time) and verified again only when
+    // the material is reloaded or the clock leaves the chain's validity. Weak keys: closed connections drop out.
+    private final Map<PeerInfo, Checked> connections = Collections.synchronizedMap(new WeakHashMap<>());
+
+    /**
+     * {@link #identify(Certificate[])} for a request's connection, remembered per connection: the same answer as
+     * verifying on every request, since it depends only on the chain, the current anchors and the date.
+     *
+     * @throws SignetException UNAUTHENTICATED if the chain does not verify (not remembered: asked again next time)
+     */
+    PeerIdentity identify(PeerInfo peer) {
+        Material current = material;
+        Instant now = clock.instant();
+        Checked c = connections.get(peer);
+        if (c != null && c.material() == current && !now.isBefore(c.from()) && !now.isAfter(c.until())) {
+            return c.identity();
+        }
+        Certificate[] chain = c != null ? c.chain() : peer.tlsCertificates().orElse(null);
+        PeerIdentity identity = identify(chain);
+        Instant from = Instant.MIN;
+        Instant until = Instant.MAX;
+        if (chain != null) {
+            for (Certificate cert : chain) {
+                X509Certificate x = (X509Certificate) cert;
+                from = max(from, x.getNotBefore().toInstant());
+                until = min(until, x.getNotAfter().toInstant());
+            }
+        }
+        connections.put(peer, new Checked(current, chain, identity, from, until));
+        return identity;
+    }
+
+    private static Instant max(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
     }
 
     /**

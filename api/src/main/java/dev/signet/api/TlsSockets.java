@@ -112,7 +112,7 @@ final class TlsSockets implements AutoCloseable {
         if (tls == null || !req.isSecure()) {
             return null;
         }
-        return tls.identify(req.remotePeer().tlsCertificates().orElse(null));
+        return tls.identify(req.remotePeer());
     }
 
     @Override
