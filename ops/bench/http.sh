@@ -15,6 +15,15 @@
 #                                     under a temporary directory), interleaved single-token wrk rounds: tokens/s and
 #                                     daemon CPU microseconds per token (utime+stime from /proc), for bisecting; the
 #                                     two builds take minutes (over 15 on the loaded machine)
+#   ops/bin/bench profile [SECONDS]  where the latency goes at saturation (32 connections) and paced at half of it: a
+#                                     JFR recording of each phase (profile settings, lock, park, pinning and
+#                                     safepoint events from 1 ms) summarised with `jfr view` (hot methods, contention,
+#                                     pinned virtual threads, GC pauses, safepoints, allocation), the daemon's
+#                                     run-queue wait (/proc schedstat: runnable, no core) against its CPU time, and
+#                                     h2load's p50/p99/max; recordings kept in SIGNET_BENCH_KEEP (default /tmp)
+#   ops/bin/bench gc [SECONDS] [ROUNDS]  the same daemon under G1 (default), generational ZGC and Parallel GC, side by
+#                                     side, interleaved h2load saturation rounds (32 connections): req/s, p50/p99/max,
+#                                     and the stop-the-world time in the round (safepoints: count, total, max)
 # SIGNET_BENCH_RELEASE=DIR measures an unpacked release instead of this checkout's build; SIGNET_BENCH_WARMUP=S
 # changes the warm-up. Daemons get a 30 s warm-up of the same load first (the JIT needs it). Load generators share the cores with the
 # daemon; compare figures of one run, not across machines. Needs h2load (nghttp2-client) and wrk.
@@ -168,5 +177,55 @@ PY
     done
     for i in 0 1; do git -C "$root" worktree remove --force "$work/wt$i"; done
     ;;
-  *) echo "http.sh: fairness, overload, audit or compare, not '$what'" >&2; exit 2 ;;
+  profile)
+    secs="${1:-20}"; build_release; keep="${SIGNET_BENCH_KEEP:-/tmp}/signet-profile-$(date +%H%M%S)"; mkdir -p "$keep"
+    SIGNET_AOT=off SIGNET_JAVA_OPTS="-Xlog:gc,safepoint:file=$keep/gc.log:uptime" \
+      start_daemon 0 "$launcher" signet.audit.durability="${SIGNET_BENCH_AUDIT:-none}"
+    jbin="$(dirname "$(readlink -f "/proc/$pid_0/exe")")"
+    "$jbin/jfr" configure --input profile --output "$keep/latency.jfc" jdk.JavaMonitorEnter#threshold=1ms \
+      jdk.JavaMonitorWait#threshold=1ms jdk.ThreadPark#threshold=1ms jdk.VirtualThreadPinned#threshold=1ms \
+      jdk.SafepointBegin#enabled=true jdk.ObjectAllocationSample#throttle=300/s >/dev/null
+    h2 0 "$warm" 32 "$work/warm.log" >/dev/null
+    # run-queue wait: the daemon's threads runnable while no core ran them (schedstat field 2, ns)
+    rq() { cat /proc/"$pid_0"/task/*/schedstat 2>/dev/null | awk '{w += $2; r += $1} END {printf "%d %d", r, w}'; }
+    phase() { # phase NAME [h2load args]
+      local name="$1"; shift; read -r r0 w0 < <(rq)
+      "$jbin/jcmd" "$pid_0" JFR.start name="$name" settings="$keep/latency.jfc" filename="$keep/$name.jfr" >/dev/null
+      h2 0 "$secs" 32 "$work/$name.log" "$@" >"$work/$name.out"
+      "$jbin/jcmd" "$pid_0" JFR.stop name="$name" >/dev/null
+      read -r r1 w1 < <(rq); n=$(awk -F'\t' '$2 == 201' "$work/$name.log" | wc -l)
+      echo "== $name: $(lat "$work/$name.log"); per request: daemon CPU $(( (r1 - r0) / 1000 / (n > 0 ? n : 1) )) us," \
+        "run-queue wait $(( (w1 - w0) / 1000 / (n > 0 ? n : 1) )) us (summed over threads); $keep/$name.jfr"
+      for v in hot-methods contention-by-site pinned-threads gc-pauses safepoints allocation-by-site; do
+        echo "-- jfr view $v"; "$jbin/jfr" view --width 160 "$v" "$keep/$name.jfr" 2>&1 | sed -n '4,16p'
+      done
+    }
+    phase saturation
+    rps=$(awk '/^finished in/ {for (i = 1; i <= NF; i++) if ($i ~ /req\/s,?$/) {v=$(i-1); gsub(",", "", v); print int(v)}}' "$work/saturation.out" | head -1)
+    half=$(( rps / 2 / 32 )); [ "$half" -ge 1 ] || half=1
+    echo "== saturation was $rps req/s; next: paced at 32 x $half req/s"
+    phase half --rps="$half"
+    echo "== GC and safepoint log: $keep/gc.log"
+    ;;
+  gc)
+    secs="${1:-10}"; rounds="${2:-2}"; build_release; names=(G1 ZGC Parallel); i=0
+    for opt in -XX:+UseG1GC -XX:+UseZGC -XX:+UseParallelGC; do
+      SIGNET_AOT=off SIGNET_JAVA_OPTS="$opt -Xlog:safepoint:file=$work/gc$i.log:uptime" \
+        start_daemon $i "$launcher" signet.audit.durability=none
+      i=$((i + 1))
+    done
+    for i in 0 1 2; do h2 $i "$warm" 32 "$work/warm.log" >/dev/null; done
+    # stop-the-world time since line L of a -Xlog:safepoint file (any collector; reaching + at safepoint)
+    pauses() { tail -n +"$2" "$1" | sed -nE 's/.*Safepoint "([^"]*)".*Total: ([0-9]+) ns.*/\1 \2/p' \
+      | awk '{n++; t += $2; if ($2 > m) {m = $2; w = $1}} END {printf "%d safepoints, %.1f ms total, max %.2f ms (%s)", n, t / 1e6, m / 1e6, w}'; }
+    for r in $(seq "$rounds"); do
+      for i in 0 1 2; do
+        l=$(( $(wc -l <"$work/gc$i.log") + 1 ))
+        h2 $i "$secs" 32 "$work/gc.log" >"$work/gc.out"
+        rps=$(awk '/^finished in/ {for (k = 1; k <= NF; k++) if ($k ~ /req\/s,?$/) {v=$(k-1); gsub(",", "", v); print int(v)}}' "$work/gc.out" | head -1)
+        echo "== round $r ${names[$i]}: $rps req/s, $(lat "$work/gc.log"); stop-the-world: $(pauses "$work/gc$i.log" "$l")"
+      done
+    done
+    ;;
+  *) echo "http.sh: fairness, overload, audit, compare, profile or gc, not '$what'" >&2; exit 2 ;;
 esac

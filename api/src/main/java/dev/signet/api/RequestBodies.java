@@ -1,8 +1,10 @@
 package dev.signet.api;
 
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SignetException.Code;
 import io.helidon.common.buffers.DataReader;
@@ -14,7 +16,6 @@ import io.helidon.webserver.http.ServerRequest;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -67,81 +68,92 @@ final class RequestBodies {
         return parseObject(body);
     }
 
+    /**
+     * Strict RFC 8259 as Jackson's defaults have it (no comments, single quotes, unquoted names, leading zeros,
+     * NaN, trailing commas or unescaped control characters); a UTF-8 byte order mark is skipped. Nesting is
+     * bounded by {@link #MAX_DEPTH}; duplicate names are found here, so the detail can name them.
+     */
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+            .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
+            .build();
+
     /** @throws SignetException MALFORMED naming what is wrong */
     static Map<String, Object> parseObject(byte[] body) {
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(body)).toString();
-        } catch (CharacterCodingException e) {
+        if (!wellFormedUtf8(body)) {
             throw new SignetException(Code.MALFORMED, "the request body is not valid UTF-8");
         }
-        try (JsonReader in = new JsonReader(new StringReader(text))) {
-            in.setStrictness(Strictness.STRICT);
-            in.setNestingLimit(MAX_DEPTH);
-            if (in.peek() != JsonToken.BEGIN_OBJECT) {
+        try (JsonParser in = JSON.createParser(body)) {
+            if (in.nextToken() != JsonToken.START_OBJECT) {
                 throw new SignetException(Code.MALFORMED, "the body must be a JSON object");
             }
-            @SuppressWarnings("unchecked")
-            Map<String, Object> object = (Map<String, Object>) value(in);
-            if (in.peek() != JsonToken.END_DOCUMENT) {
+            Map<String, Object> object = object(in);
+            if (in.nextToken() != null) {
                 throw new SignetException(Code.MALFORMED, "the body must be one JSON object and nothing after it");
             }
             return object;
-        } catch (IOException | IllegalStateException | NumberFormatException e) {
-            // Gson's message quotes the input; the client has its own copy.
+        } catch (IOException e) {
+            // Jackson's message quotes the input (the client has its own copy); its limits (depth, number length) land here too.
             throw new SignetException(Code.MALFORMED, "the request body is not a JSON object (malformed JSON)");
         }
     }
 
-    /** Numbers as Nimbus gives them: whole numbers that fit a long as Long, others as Double. */
-    private static Object value(JsonReader in) throws IOException {
-        return switch (in.peek()) {
-            case BEGIN_OBJECT -> {
-                Map<String, Object> m = new LinkedHashMap<>();
-                in.beginObject();
-                while (in.hasNext()) {
-                    String name = in.nextName();
-                    if (m.containsKey(name)) {
-                        throw new SignetException(Code.MALFORMED, "the member name '" + printable(name)
-                                + "' appears twice in one object");
-                    }
-                    m.put(name, value(in));
+    /** Jackson checks the UTF-8 it decodes but not all of it (overlong forms, surrogates): the JDK decoder does. */
+    private static boolean wellFormedUtf8(byte[] body) {
+        for (byte b : body) {
+            if (b < 0) {
+                try {
+                    StandardCharsets.UTF_8.newDecoder()
+                            .onMalformedInput(CodingErrorAction.REPORT)
+                            .onUnmappableCharacter(CodingErrorAction.REPORT)
+                            .decode(ByteBuffer.wrap(body));
+                    return true;
+                } catch (CharacterCodingException e) {
+                    return false;
                 }
-                in.endObject();
-                yield m;
-            }
-            case BEGIN_ARRAY -> {
-                List<Object> l = new ArrayList<>();
-                in.beginArray();
-                while (in.hasNext()) {
-                    l.add(value(in));
-                }
-                in.endArray();
-                yield l;
-            }
-            case STRING -> in.nextString();
-            case NUMBER -> number(in.nextString());
-            case BOOLEAN -> in.nextBoolean();
-            case NULL -> {
-                in.nextNull();
-                yield null;
-            }
-            default -> throw new IllegalStateException("unexpected " + in.peek());
-        };
-    }
-
-    private static Number number(String text) {
-        if (text.indexOf('.') < 0 && text.indexOf('e') < 0 && text.indexOf('E') < 0) {
-            try {
-                return Long.parseLong(text);
-            } catch (NumberFormatException tooBig) {
-                // falls through to a double
             }
         }
-        return Double.parseDouble(text);
+        return true; // ASCII, the usual request: no decoding pass
+    }
+
+    /** The members of an object whose START_OBJECT was just read. */
+    private static Map<String, Object> object(JsonParser in) throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        String name;
+        while ((name = in.nextFieldName()) != null) {
+            if (m.containsKey(name)) {
+                throw new SignetException(Code.MALFORMED, "the member name '" + printable(name)
+                        + "' appears twice in one object");
+            }
+            m.put(name, value(in, in.nextToken()));
+        }
+        return m;
+    }
+
+    /** Numbers as Nimbus gives them: whole numbers that fit a long as Long, others as Double. */
+    private static Object value(JsonParser in, JsonToken token) throws IOException {
+        if (token == null) {
+            throw new JsonParseException(in, "unexpected end of input");
+        }
+        return switch (token) {
+            case START_OBJECT -> object(in);
+            case START_ARRAY -> {
+                List<Object> l = new ArrayList<>();
+                JsonToken t;
+                while ((t = in.nextToken()) != JsonToken.END_ARRAY) {
+                    l.add(value(in, t));
+                }
+                yield l;
+            }
+            case VALUE_STRING -> in.getText();
+            case VALUE_NUMBER_INT -> in.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                    ? Double.parseDouble(in.getText()) : (Object) in.getLongValue();
+            case VALUE_NUMBER_FLOAT -> in.getDoubleValue();
+            case VALUE_TRUE -> Boolean.TRUE;
+            case VALUE_FALSE -> Boolean.FALSE;
+            case VALUE_NULL -> null;
+            default -> throw new JsonParseException(in, "unexpected " + token);
+        };
     }
 
     /** A member name in an error detail: short, and without control characters. */
