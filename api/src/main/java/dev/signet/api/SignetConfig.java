@@ -7,7 +7,10 @@ import dev.signet.spi.SigningAlgorithm;
 import dev.signet.issuance.CredentialHash;
 import dev.signet.issuance.Minter;
 import dev.signet.issuance.MinterPolicy;
+import io.helidon.common.media.type.MediaTypes;
 import io.helidon.config.Config;
+import io.helidon.config.ConfigException;
+import io.helidon.config.ConfigSources;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -156,8 +159,21 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
         }
     }
 
-    /** @throws SignetException INVALID_ARGUMENT if a minter may ask for a longer ttl than the rotation allows */
+    /**
+     * @throws SignetException INVALID_ARGUMENT if a port is outside 0..65535 (0: any free one), a body or batch
+     *                         limit is under 1, or a minter may ask for a longer ttl than the rotation allows
+     */
     public SignetConfig {
+        if (port < 0 || port > 65535 || adminPort < 0 || adminPort > 65535) {
+            throw new SignetException(Code.INVALID_ARGUMENT, "signet.port and signet.admin.port must be 0..65535"
+                    + " (0: any free port), not " + (port < 0 || port > 65535 ? port : adminPort));
+        }
+        if (maxBodyBytes < 1) {
+            throw new SignetException(Code.INVALID_ARGUMENT, "signet.max-body-bytes must be at least 1");
+        }
+        if (maxBatch < 1) {
+            throw new SignetException(Code.INVALID_ARGUMENT, "signet.max-batch must be at least 1");
+        }
         minters = List.copyOf(minters);
         tls = tls == null ? Tls.NONE : tls;
         backendValues = Map.copyOf(backendValues);
@@ -189,8 +205,38 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
         }
     }
 
+    /**
+     * The text of {@code signet serve --config FILE} as Helidon config (for {@link #from} and the logging settings),
+     * without environment variables or system properties.
+     *
+     * @throws SignetException INVALID_ARGUMENT when it is not YAML, with the line at fault
+     */
+    public static Config yaml(String text) {
+        try {
+            return Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
+                    .addSource(ConfigSources.create(text, MediaTypes.APPLICATION_X_YAML)).build();
+        } catch (ConfigException e) {
+            throw new SignetException(Code.INVALID_ARGUMENT, "the signet configuration is not valid YAML: "
+                    + e.getMessage());
+        }
+    }
+
+    /** {@link #from} of {@link #yaml}. @throws SignetException INVALID_ARGUMENT naming the line or key at fault */
+    public static SignetConfig load(String yaml) {
+        return from(yaml(yaml));
+    }
+
     /** @throws SignetException INVALID_ARGUMENT naming the missing or invalid key */
     public static SignetConfig from(Config root) {
+        try {
+            return read(root);
+        } catch (ConfigException e) {
+            // Helidon's typed getters (asInt, asList...) refuse a value of the wrong type; its message names the key.
+            throw new SignetException(Code.INVALID_ARGUMENT, "signet configuration: " + e.getMessage());
+        }
+    }
+
+    private static SignetConfig read(Config root) {
         Config c = root.get("signet");
         String issuer = issuer(required(c, "issuer"));
         Config backend = c.get("backend");
@@ -207,8 +253,7 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
                 c.get("max-batch").asInt().orElse(100),
                 rotation(c.get("rotation"), type),
                 delegation(c),
-                c.get("admin.credential-hash").asString().filter(v -> !v.isBlank()).map(CredentialHash::parse)
-                        .orElse(null),
+                credentialHash(c.get("admin.credential-hash")),
                 minters(c.get("minters")),
                 type,
                 values,
@@ -332,7 +377,7 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
         return switch (mode) {
             case "direct" -> null;
             case "delegated" -> new Delegation(
-                    SigningAlgorithm.parse(c.get("delegation.algorithm").asString().orElse("ES256")),
+                    algorithm(c.get("delegation.algorithm").asString().orElse("ES256"), "signet.delegation.algorithm"),
                     duration(c.get("delegation.lifetime"), Duration.ofHours(1)),
                     c.get("delegation.wrapping-key").asString().filter(k -> !k.isBlank()).orElse(null));
             default -> throw new SignetException(Code.INVALID_ARGUMENT,
@@ -349,7 +394,7 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
         }
         optionalDuration(r.get("destroy-grace")).ifPresent(b::destroyGrace);
         r.get("max-published").asInt().ifPresent(b::maxPublished);
-        r.get("algorithm").asString().map(SigningAlgorithm::parse).ifPresent(b::algorithm);
+        r.get("algorithm").asString().map(a -> algorithm(a, "signet.rotation.algorithm")).ifPresent(b::algorithm);
         optionalDuration(r.get("period")).ifPresent(b::rotationPeriod);
         optionalDuration(r.get("prepublish-lead")).ifPresent(b::prepublishLead);
         optionalDuration(r.get("max-token-ttl")).ifPresent(b::maxTokenTtl);
@@ -361,6 +406,24 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
             return b.build();
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new SignetException(Code.INVALID_ARGUMENT, "signet.rotation: " + e.getMessage());
+        }
+    }
+
+    /** Null when absent or blank. */
+    private static CredentialHash credentialHash(Config node) {
+        String text = node.asString().filter(v -> !v.isBlank()).orElse(null);
+        try {
+            return text == null ? null : CredentialHash.parse(text);
+        } catch (SignetException | IllegalArgumentException e) {
+            throw new SignetException(Code.INVALID_ARGUMENT, node.key() + ": " + e.getMessage());
+        }
+    }
+
+    private static SigningAlgorithm algorithm(String name, String key) {
+        try {
+            return SigningAlgorithm.parse(name);
+        } catch (SignetException | IllegalArgumentException e) {
+            throw new SignetException(Code.INVALID_ARGUMENT, key + ": " + e.getMessage());
         }
     }
 
@@ -392,8 +455,7 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
                 throw new SignetException(Code.INVALID_ARGUMENT, m.key() + " (" + name + "): " + e.getMessage());
             }
             var cert = clientCertificate(m.get("client-certificate"));
-            CredentialHash credential = m.get("credential-hash").asString().filter(v -> !v.isBlank())
-                    .map(CredentialHash::parse).orElse(null);
+            CredentialHash credential = credentialHash(m.get("credential-hash"));
             if (credential == null && cert == null) {
                 throw new SignetException(Code.INVALID_ARGUMENT, m.key() + " (" + name + ") needs credential-hash,"
                         + " client-certificate, or both");

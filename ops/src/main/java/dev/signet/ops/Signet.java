@@ -5,7 +5,6 @@ import dev.signet.api.SignetConfig;
 import dev.signet.spi.SignetException;
 import dev.signet.issuance.CredentialHash;
 import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 import io.helidon.logging.common.LogConfig;
 
 import java.io.BufferedReader;
@@ -102,8 +101,13 @@ public final class Signet {
         if (file == null || !Files.isReadable(file)) {
             fail("serve: --config FILE is required and must be readable" + (file == null ? "" : ": " + file));
         }
-        Config config = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
-                .addSource(ConfigSources.file(file)).build();
+        Config config;
+        try {
+            config = SignetConfig.yaml(Files.readString(file));
+        } catch (java.io.IOException e) {
+            fail("serve: cannot read " + file + ": " + e.getMessage());
+            return;
+        }
         SignetConfig signet = SignetConfig.from(config);
         dev.signet.api.LogFormat.apply(config);
         if (!signet.issuer().startsWith("https://")) {
