@@ -9,6 +9,7 @@
 # Per phase: steady's success rate (201 of all it sent), tokens/s and p50/p99/max of its 201s (h2load's
 # per-request log); flood's 201/s and 429/s. Warm-up SIGNET_BENCH_WARMUP seconds (default SECONDS) on each daemon.
 set -euo pipefail
+{ # one block, which bash reads whole before running it: editing this file does not change a run under way
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 secs="${1:-20}"; warm="${SIGNET_BENCH_WARMUP:-$secs}"
 command -v h2load >/dev/null 2>&1 || { echo "bench flood: needs h2load (Debian: apt-get install nghttp2-client)" >&2; exit 1; }
@@ -49,10 +50,10 @@ h2() { # h2 CREDENTIAL CONNECTIONS SECONDS LOG [h2load args]
 count() { awk -F'\t' -v s="$2" '$2 == s' "$1" | wc -l; }
 steady_line() { # steady's figures from its h2load log
   awk -F'\t' '$2 == 201 {print $3 / 1000}' "$1" | sort -n \
-    | awk -v all="$(wc -l <"$1")" -v d="$secs" '{a[NR]=$1} END {
+    | awk -v all="$(wc -l <"$1")" -v d="$secs" -v want="$(awk -v p="$per" 'BEGIN {printf "%.0f", 8 * p}')" '{a[NR]=$1} END {
         if (NR == 0) {printf "steady: 0 of %d succeeded", all; exit}
-        printf "steady: %.1f%% of %d succeeded, %.0f tokens/s, p50 %.2f p99 %.2f max %.1f ms", 100 * NR / all, all, NR / d,
-          a[int(NR*0.5)+1], a[int(NR*0.99)+1], a[NR]}'
+        printf "steady: %.1f%% of %d succeeded, %.0f tokens/s of %d/s paced (a connection waits for its answer), p50 %.2f p99 %.2f max %.1f ms",
+          100 * NR / all, all, NR / d, want, a[int(NR*0.5)+1], a[int(NR*0.99)+1], a[NR]}'
 }
 flood_line() { echo "flood: $(( $(count "$1" 201) / secs )) tokens/s, $(( $(count "$1" 429) / secs )) refused/s (429), $(awk -F'\t' '$2 != 201 && $2 != 429' "$1" | wc -l) other"; }
 steady_alone() { h2 "$steady" 8 "$secs" "$work/steady.log" --rps="$per" >/dev/null 2>&1; echo "   $1, steady alone: $(steady_line "$work/steady.log")"; }
@@ -84,3 +85,5 @@ steady_flooded warm-up "$warm"   # the refusal path warms up too
 steady_alone "quotas"
 steady_flooded "quotas"
 stop
+exit
+}

