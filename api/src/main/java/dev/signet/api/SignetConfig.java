@@ -104,7 +104,7 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
      * comes from an environment variable or a file, never from the configuration text.
      */
     public record Store(String type, String url, String user, String passwordEnv, Path passwordFile,
-                        Duration leaseTtl) {
+                        Duration leaseTtl, Duration adoptAfter) {
 
         public boolean postgres() {
             return "postgres".equals(type);
@@ -323,7 +323,7 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
         Path file = s.get("password-file").asString().filter(v -> !v.isBlank()).map(Path::of).orElse(null);
         switch (type) {
             case "file" -> {
-                return new Store(type, null, null, null, null, null);
+                return new Store(type, null, null, null, null, null, null);
             }
             case "postgres" -> {
                 String url = required(s, "url");
@@ -342,7 +342,14 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
                 // How long a writer that died mid-change keeps others waiting; short only in tests and drills.
                 Duration leaseTtl = optionalDuration(s.get("lease-ttl"))
                         .orElse(dev.signet.store.postgres.PostgresStore.Settings.DEFAULT_LEASE_TTL);
-                return new Store(type, url, s.get("user").asString().orElse(null), env, file, leaseTtl);
+                // How long a replica goes unseen before a survivor adopts its status lists (module README).
+                Duration adoptAfter = optionalDuration(s.get("adopt-after"))
+                        .orElse(dev.signet.store.postgres.PostgresStatusStore.DEFAULT_ADOPT_AFTER);
+                if (adoptAfter.compareTo(Duration.ofSeconds(1)) < 0) {
+                    throw new SignetException(Code.INVALID_ARGUMENT, "signet.store.adopt-after must be at least 1s"
+                            + " (default " + dev.signet.store.postgres.PostgresStatusStore.DEFAULT_ADOPT_AFTER + ")");
+                }
+                return new Store(type, url, s.get("user").asString().orElse(null), env, file, leaseTtl, adoptAfter);
             }
             default -> throw new SignetException(Code.INVALID_ARGUMENT,
                     "signet.store.type must be 'file' or 'postgres', not '" + type + "'");

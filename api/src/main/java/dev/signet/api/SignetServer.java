@@ -65,7 +65,8 @@ public final class SignetServer implements AutoCloseable {
         StatusLists statusLists = new StatusLists(config.issuer(), replica.value(),
                 Daemon.issuerDir(config).resolve("status"),
                 StatusLists.Settings.defaults(config.rotation().maxTokenTtl()), clock, () -> masters.signingSlot().key(),
-                store instanceof dev.signet.store.postgres.PostgresLifecycleStore pg ? pg.statuses() : null);
+                store instanceof dev.signet.store.postgres.PostgresLifecycleStore pg
+                        ? pg.statuses(config.store().adoptAfter()) : null);
         if (config.audit() != null) {
             RevocationFacts.restore(statusLists, config.audit().dir().resolve(replica.value()),
                     config.rotation().maxTokenTtl(), clock);

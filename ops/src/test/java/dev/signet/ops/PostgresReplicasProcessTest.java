@@ -15,7 +15,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -25,6 +31,7 @@ import java.util.Set;
 import static dev.signet.ops.DevModeProcessTest.ADMIN;
 import static dev.signet.ops.DevModeProcessTest.MINTER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -48,6 +55,11 @@ class PostgresReplicasProcessTest {
     }
 
     Replica start(String name, String url, PostgresCluster pg) throws Exception {
+        return start(name, url, pg, "");
+    }
+
+    /** @param store more lines under signet.store (indented 4 spaces) */
+    Replica start(String name, String url, PostgresCluster pg, String store) throws Exception {
         int port = DevModeProcessTest.freePort();
         int adminPort = DevModeProcessTest.freePort();
         Path secret = dir.resolve("pg-password");
@@ -65,6 +77,7 @@ class PostgresReplicasProcessTest {
                     url: "%s"
                     user: %s
                     password-file: "%s"
+                %s
                   backend:
                     type: software
                     keystore: "%s"
@@ -77,7 +90,7 @@ class PostgresReplicasProcessTest {
                       actions: ["read"]
                       max-ttl: 600
                 """.formatted(port, adminPort, CredentialHash.of(ADMIN).text(), dir.resolve(name), name, url,
-                pg.user(), secret, dir.resolve("shared-backend/keys.p12"), dir.resolve("keystore-password"),
+                pg.user(), secret, store, dir.resolve("shared-backend/keys.p12"), dir.resolve("keystore-password"),
                 CredentialHash.of(MINTER).text());
         Path config = dir.resolve(name + ".yaml");
         Files.writeString(config, yaml);
@@ -154,6 +167,112 @@ class PostgresReplicasProcessTest {
             for (Replica r : replicas) {
                 DevModeProcessTest.stop(r.process());
             }
+        }
+    }
+
+    /**
+     * A replica killed -9 that never returns: a survivor adopts its status lists once it has been unseen for
+     * {@code adopt-after}, and a task rule made there revokes the dead replica's tokens in the list it serves.
+     */
+    @Test
+    void aKilledReplicasTokensAreRevokedByARuleOnTheSurvivorThatAdoptsItsLists() throws Exception {
+        PostgresCluster pg = PostgresCluster.shared();
+        String url = pg.newDatabase();
+        Files.writeString(dir.resolve("pg-password"), pg.password());
+        Files.writeString(dir.resolve("keystore-password"), "replicas-test-keystore-password");
+        List<Replica> replicas = new ArrayList<>();
+        try {
+            Replica a = start("az-a", url, pg, "    adopt-after: 3");
+            replicas.add(a);
+            Replica b = start("az-b", url, pg, "    adopt-after: 3");
+            replicas.add(b);
+            List<Map<String, Object>> incident = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                incident.add(status(mint(a, "incident-7")));
+            }
+            Map<String, Object> other = status(mint(a, "routine"));
+            Instant minted = Instant.now();
+            // A writes its facts to PostgreSQL at each status sync: wait for one that started after the last
+            // mint to have finished (the one after it has started), then kill -9.
+            Instant s1 = awaitSeen(url, pg, "az-a", minted);
+            awaitSeen(url, pg, "az-a", s1);
+            a.process().process().destroyForcibly().waitFor();
+
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(b.admin() + "/v1/revocations"))
+                    .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"task\":\"incident-7\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, r.statusCode(), r.body());
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos(); // adoption: 3 s + a sync or two
+            while (!incident.stream().allMatch(t -> bit(b, t))) {
+                assertTrue(System.nanoTime() < deadline, "az-b does not serve az-a's task tokens as revoked");
+                Thread.sleep(100);
+            }
+            assertFalse(bit(b, other), "a token of another task is not revoked");
+        } finally {
+            for (Replica r : replicas) {
+                DevModeProcessTest.stop(r.process());
+            }
+        }
+    }
+
+    HttpResponse<String> mint(Replica r, String task) throws Exception {
+        HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create(r.base() + "/v1/tokens"))
+                .header("Authorization", "Bearer " + MINTER).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"sub\":\"agent-7\",\"aud\":\"https://api.example.com\","
+                        + "\"ttl\":600,\"scope\":[{\"resource\":\"repo:acme/widgets\",\"actions\":[\"read\"]}],"
+                        + "\"task\":\"" + task + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, res.statusCode(), res.body());
+        return res;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> status(HttpResponse<String> minted) throws Exception {
+        SignedJWT jwt = SignedJWT.parse((String) JSONObjectUtils.parse(minted.body()).get("token"));
+        return (Map<String, Object>) jwt.getJWTClaimsSet().getJSONObjectClaim("status").get("status_list");
+    }
+
+    /** Whether {@code r} serves the token's bit as set (the list decoded as the draft says: base64url, zlib). */
+    @SuppressWarnings("unchecked")
+    boolean bit(Replica r, Map<String, Object> status) {
+        try {
+            String path = URI.create((String) status.get("uri")).getRawPath();
+            HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create(r.base() + path)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (res.statusCode() != 200) {
+                return false;
+            }
+            Map<String, Object> list = (Map<String, Object>) SignedJWT.parse(res.body()).getJWTClaimsSet()
+                    .getJSONObjectClaim("status_list");
+            java.util.zip.Inflater inflater = new java.util.zip.Inflater();
+            inflater.setInput(java.util.Base64.getUrlDecoder().decode((String) list.get("lst")));
+            byte[] bits = new byte[1 << 17];
+            inflater.inflate(bits);
+            inflater.end();
+            int idx = ((Number) status.get("idx")).intValue();
+            return (bits[idx >> 3] >> (idx & 7) & 1) == 1;
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Polls until {@code replica}'s status heartbeat is later than {@code after}; returns it. */
+    static Instant awaitSeen(String url, PostgresCluster pg, String replica, Instant after) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            try (Connection c = DriverManager.getConnection(url, pg.properties());
+                 PreparedStatement s = c.prepareStatement(
+                         "SELECT seen_at FROM signet.status_replica WHERE replica_id = ? AND seen_at > ?")) {
+                s.setString(1, replica);
+                s.setTimestamp(2, Timestamp.from(after));
+                try (ResultSet r = s.executeQuery()) {
+                    if (r.next()) {
+                        return r.getTimestamp(1).toInstant();
+                    }
+                }
+            }
+            assertTrue(System.nanoTime() < deadline, replica + " has not synced its status lists since " + after);
+            Thread.sleep(100);
         }
     }
 }

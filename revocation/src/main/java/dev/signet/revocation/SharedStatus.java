@@ -40,4 +40,28 @@ public interface SharedStatus {
 
     /** Runs {@code onChange} soon after another replica changes something (callers poll as well). */
     void subscribe(Runnable onChange);
+
+    /**
+     * The facts of the tokens issued in one block of {@value StatusLists#RESERVE} indices of a list, encoded by
+     * {@link StatusLists}; {@code exp} is the list's; {@code version} grows with every write (0 when writing).
+     */
+    record Block(String list, int block, Instant exp, byte[] facts, long version) {
+    }
+
+    /** Stores (or replaces) blocks of this replica's lists, in one transaction. */
+    void writeBlocks(List<Block> blocks);
+
+    /**
+     * Records that this replica is alive at {@code now}, and adopts every replica not seen for the store's
+     * adoption bound: from then on this replica signs that replica's lists (and those it had adopted).
+     *
+     * @return the ids of this replica's own lists that another replica now signs in its place
+     */
+    java.util.Set<String> heartbeat(Instant now);
+
+    /**
+     * The blocks of the lists this replica signs in another's place whose version is not
+     * {@code known.get(list + "/" + block)}.
+     */
+    List<Block> adoptedBlocks(java.util.Map<String, Long> known);
 }

@@ -134,6 +134,9 @@ public final class StatusLists {
     private final Set<String> ruleIds = new HashSet<>();
     private final Map<String, Foreign> foreign = new HashMap<>();
     private long foreignRefreshedNanos = System.nanoTime() - 10_000_000_000L;
+    /** Versions of the blocks of adopted lists loaded here, by "list/block". */
+    private final Map<String, Long> adoptedBlocks = new HashMap<>();
+    private long adoptedSeq = -1_000_000_000L;
 
     /** Another replica's list as it published it; its bits are decoded on first use. */
     private record Foreign(SharedStatus.PublishedList list, byte[][] bits) {
@@ -373,8 +376,12 @@ public final class StatusLists {
         return rule;
     }
 
-    /** One forward pass over every live token's facts (parents always precede their children). */
     private Scan scan(Kind kind, String value, long jti8, long nowSec) {
+        return scan(kind, value, jti8, nowSec, lists.values());
+    }
+
+    /** One forward pass over the live tokens' facts in {@code over} (parents always precede their children). */
+    private Scan scan(Kind kind, String value, long jti8, long nowSec, java.util.Collection<StatusList> over) {
         int match = 0;
         if (kind != Kind.JTI) {
             Integer n = names.get(value);
@@ -384,8 +391,11 @@ public final class StatusLists {
         Map<StatusList, List<Integer>> hits = new LinkedHashMap<>();
         long latestExp = 0;
         boolean expiredMatch = false;
-        boolean chains = lists.values().stream().anyMatch(l -> l.facts.parents > 0);
-        for (StatusList l : lists.values()) {
+        boolean chains = over.stream().anyMatch(l -> l.facts.parents > 0);
+        if (kind == Kind.JTI) {
+            revokedJtis.add(jti8); // its children may be here even when it was issued by another replica
+        }
+        for (StatusList l : over) {
             Facts f = l.facts;
             long[] key = kind == Kind.JTI ? f.jti : null;
             int[] column = switch (kind) {
@@ -495,6 +505,7 @@ public final class StatusLists {
     public void sync() {
         Instant now = clock.instant();
         if (shared != null) {
+            relinquish(shared.heartbeat(now));
             List<SharedStatus.SharedRule> news = shared.rules();
             synchronized (this) {
                 for (SharedStatus.SharedRule r : news) {
@@ -504,6 +515,10 @@ public final class StatusLists {
                     }
                 }
             }
+        }
+        if (shared != null) {
+            refreshForeign();
+            adopt(shared.adoptedBlocks(knownAdoptedBlocks()));
         }
         List<StatusList> own;
         synchronized (this) {
@@ -518,7 +533,186 @@ public final class StatusLists {
             }
         }
         if (shared != null) {
-            refreshForeign();
+            flushFacts();
+        }
+    }
+
+    /**
+     * Writes the facts of the tokens issued here since the last sync to the shared store, a block of
+     * {@value #RESERVE} indices at a time (rewritten while it fills): what a survivor needs to apply rules to
+     * this replica's tokens if it dies. One transaction per sync, never one per token.
+     */
+    private void flushFacts() {
+        List<SharedStatus.Block> blocks = new ArrayList<>();
+        Map<StatusList, Integer> upTo = new HashMap<>();
+        synchronized (this) {
+            for (StatusList l : lists.values()) {
+                if (l.adopted || l.next <= l.flushed) {
+                    continue;
+                }
+                int end = Math.min(l.next, l.facts.size);
+                for (int b = l.flushed / RESERVE; b * RESERVE < end; b++) {
+                    blocks.add(new SharedStatus.Block(l.id, b, l.windowEnd.plus(settings.maxLifetime()),
+                            encodeBlock(l.facts, b * RESERVE, Math.min(end, (b + 1) * RESERVE)), 0));
+                }
+                upTo.put(l, end);
+            }
+        }
+        if (blocks.isEmpty()) {
+            return;
+        }
+        shared.writeBlocks(blocks);
+        synchronized (this) {
+            upTo.forEach((l, end) -> l.flushed = Math.max(l.flushed, end));
+        }
+    }
+
+    /** Gives up this replica's lists that another replica adopted (it thought this one dead). */
+    private synchronized void relinquish(Set<String> ids) {
+        for (String id : ids) {
+            StatusList l = byId.get(id);
+            if (l == null || l.adopted) {
+                continue;
+            }
+            lists.remove(l.seq);
+            byId.remove(id);
+            if (l == current) {
+                current = null;
+            }
+            LOG.log(System.Logger.Level.WARNING, "status list {0} was adopted by another replica while this one"
+                    + " was out of touch; serving its published copy and allocating from a new list", id);
+        }
+    }
+
+    private synchronized Map<String, Long> knownAdoptedBlocks() {
+        return new HashMap<>(adoptedBlocks);
+    }
+
+    /**
+     * Loads the facts of lists this replica signs in place of a dead one, starting from the bits their owner
+     * last published, and applies every rule in force to them (again: setting a bit twice changes nothing).
+     */
+    private synchronized void adopt(List<SharedStatus.Block> blocks) {
+        if (blocks.isEmpty()) {
+            return;
+        }
+        Set<StatusList> touched = new HashSet<>();
+        for (SharedStatus.Block b : blocks) {
+            StatusList l = byId.get(b.list());
+            if (l != null && !l.adopted) {
+                continue; // one of this replica's own (it came back): never adopt from oneself
+            }
+            if (l == null) {
+                Instant windowEnd = b.exp().minus(settings.maxLifetime());
+                if (!clock.instant().isBefore(b.exp())) {
+                    continue;
+                }
+                l = new StatusList(adoptedSeq++, b.list(), windowEnd);
+                l.adopted = true;
+                Foreign f = foreign.remove(b.list());
+                if (f != null) {
+                    byte[] published = decode(f.list().body());
+                    System.arraycopy(published, 0, l.bits, 0, Math.min(published.length, l.bits.length));
+                }
+                lists.put(l.seq, l);
+                byId.put(l.id, l);
+                LOG.log(System.Logger.Level.WARNING, "adopted status list {0} of a replica gone for longer than the"
+                        + " adoption bound: its tokens' facts are loaded from the store and this replica signs it", l.id);
+            }
+            decodeBlock(b.facts(), l);
+            l.reserved = Math.max(l.reserved, Math.min(settings.capacity(), (b.block() + 1) * RESERVE));
+            l.next = l.flushed = l.reserved;
+            adoptedBlocks.put(b.list() + "/" + b.block(), b.version());
+            touched.add(l);
+        }
+        long nowSec = clock.instant().getEpochSecond();
+        for (Rule r : rules) {
+            long target = 0;
+            if (r.kind() == Kind.JTI) {
+                try {
+                    target = parseJti(r.value());
+                } catch (SignetException e) {
+                    continue;
+                }
+            }
+            scan(r.kind(), r.value(), target, nowSec, touched).hits.forEach(StatusList::revoke);
+        }
+    }
+
+    /** A block's facts: its names once, then each index's jti and parent prefixes, exp and name numbers. */
+    private byte[] encodeBlock(Facts f, int from, int to) {
+        Map<Integer, Integer> local = new HashMap<>();
+        List<String> table = new ArrayList<>();
+        int[] ids = new int[(to - from) * 3];
+        for (int i = from; i < to; i++) {
+            int[] cols = {f.task[i], f.sub[i], f.client[i]};
+            for (int c = 0; c < 3; c++) {
+                int global = cols[c];
+                ids[(i - from) * 3 + c] = global == 0 ? 0 : local.computeIfAbsent(global, g -> {
+                    table.add(nameById.get(g));
+                    return table.size();
+                });
+            }
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(new java.util.zip.DeflaterOutputStream(bytes))) {
+            out.writeInt(1); // format
+            out.writeInt(from);
+            out.writeInt(to - from);
+            out.writeInt(table.size());
+            for (String name : table) {
+                byte[] b = name.getBytes(StandardCharsets.UTF_8);
+                out.writeInt(b.length);
+                out.write(b);
+            }
+            for (int i = from; i < to; i++) {
+                out.writeLong(f.jti[i]);
+                out.writeLong(f.parent[i]);
+                out.writeLong(f.exp[i]);
+                for (int c = 0; c < 3; c++) {
+                    out.writeInt(ids[(i - from) * 3 + c]);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private void decodeBlock(byte[] block, StatusList l) {
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.util.zip.InflaterInputStream(
+                new java.io.ByteArrayInputStream(block)))) {
+            if (in.readInt() != 1) {
+                throw new IOException("unknown block format");
+            }
+            int from = in.readInt();
+            int n = in.readInt();
+            int[] names = new int[in.readInt() + 1];
+            for (int k = 1; k < names.length; k++) {
+                byte[] b = new byte[in.readInt()];
+                in.readFully(b);
+                names[k] = name(new String(b, StandardCharsets.UTF_8));
+            }
+            if (from < 0 || n < 0 || from + n > settings.capacity()) {
+                throw new IOException("indices out of range");
+            }
+            for (int i = from; i < from + n; i++) {
+                long jti = in.readLong();
+                long parent = in.readLong();
+                long exp = in.readLong();
+                int task = names[in.readInt()];
+                int sub = names[in.readInt()];
+                int client = names[in.readInt()];
+                if (jti == 0) {
+                    l.facts.gap(i + 1);
+                } else {
+                    l.facts.add(i, jti, parent, task, sub, client, exp);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // A damaged block only leaves its tokens to die by exp; the others are still revocable.
+            LOG.log(System.Logger.Level.ERROR, "cannot read a block of the adopted status list {0}: {1}", l.id,
+                    e.getMessage());
         }
     }
 
@@ -779,7 +973,11 @@ public final class StatusLists {
                 });
             }
             unpublishExpired();
-            if (!lists.isEmpty()) {
+            for (StatusList l : lists.values()) {
+                l.flushed = l.next;
+            }
+            // With replicas a list may have been adopted while this one was down: start a new one at once.
+            if (!lists.isEmpty() && shared == null) {
                 current = lists.lastEntry().getValue(); // allocate() starts a new one if it is full or past
             }
         } catch (IOException e) {
@@ -854,6 +1052,10 @@ public final class StatusLists {
         int reserved;
         /** The reservation being journaled outside the lock, or 0. */
         int extending;
+        /** Facts below this index are in the shared store (replicas only). */
+        int flushed;
+        /** Issued by another replica, which is gone: signed here in its place (replicas only). */
+        boolean adopted;
         long version;
         private long renderedVersion = -1;
         private Instant signedAt = Instant.MIN;

@@ -58,9 +58,13 @@ public final class PostgresLifecycleStore implements LifecycleStore {
         this.issuer = issuer;
     }
 
-    /** This issuer's revocation rules and published status lists, in the same database. */
-    public PostgresStatusStore statuses() {
-        return new PostgresStatusStore(db, issuer);
+    /**
+     * This issuer's revocation rules and published status lists, in the same database.
+     *
+     * @param adoptAfter how long a replica goes unseen before a survivor adopts its status lists
+     */
+    public PostgresStatusStore statuses(java.time.Duration adoptAfter) {
+        return new PostgresStatusStore(db, issuer, adoptAfter);
     }
 
     @Override

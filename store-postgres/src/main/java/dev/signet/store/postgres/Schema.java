@@ -120,6 +120,36 @@ final class Schema {
                         written_at timestamptz NOT NULL,
                         PRIMARY KEY (issuer, replica_id)
                     );
+                    """),
+            new Migration(6, "status list facts by block, replica heartbeats and adopted lists", """
+                    CREATE SEQUENCE signet.status_block_version;
+                    CREATE TABLE signet.status_block (
+                        issuer     text NOT NULL,
+                        list_id    text NOT NULL,
+                        block      int NOT NULL,
+                        owner      text NOT NULL,
+                        exp        timestamptz NOT NULL,
+                        facts      bytea NOT NULL,
+                        version    bigint NOT NULL,
+                        PRIMARY KEY (issuer, list_id, block)
+                    );
+                    CREATE TABLE signet.status_replica (
+                        issuer     text NOT NULL,
+                        replica_id text NOT NULL,
+                        seen_at    timestamptz NOT NULL,
+                        adopted_by text,
+                        adopted_at timestamptz,
+                        PRIMARY KEY (issuer, replica_id)
+                    );
+                    CREATE TABLE signet.status_adoption (
+                        issuer     text NOT NULL,
+                        list_id    text NOT NULL,
+                        owner      text NOT NULL,
+                        signer     text NOT NULL,
+                        exp        timestamptz NOT NULL,
+                        adopted_at timestamptz NOT NULL,
+                        PRIMARY KEY (issuer, list_id)
+                    );
                     """));
 
     private Schema() {
