@@ -81,6 +81,27 @@ public final class Daemon implements AutoCloseable {
     }
 
     /**
+     * Creates (or finds) the delegation wrapping key {@code signet.delegation.wrapping-key} names, in the backend
+     * the configuration names, without starting anything: do it once before starting several replicas at once,
+     * which would otherwise each try to create it (a daemon still creates it at start if it is missing).
+     *
+     * @return the backend's id for it
+     * @throws dev.signet.spi.SignetException INVALID_ARGUMENT when no wrapping key is configured or the backend
+     *         cannot wrap; UNAVAILABLE when the backend cannot be reached
+     */
+    public static String createWrappingKey(SignetConfig config, Clock clock) {
+        if (config.delegation() == null || config.delegation().wrappingKey() == null) {
+            throw new dev.signet.spi.SignetException(dev.signet.spi.SignetException.Code.INVALID_ARGUMENT,
+                    "the configuration names no wrapping key: set signet.mode: delegated and"
+                            + " signet.delegation.wrapping-key (a KMS alias/... or a PKCS#11 label)");
+        }
+        try (KeyBackend backend = KeyBackends.open(config.backendType(), new BackendSettings(config.backendValues(),
+                config.dataDir(), config.issuer(), clock, System::getenv))) {
+            return backend.wrappingKey(config.delegation().wrappingKey(), true).id();
+        }
+    }
+
+    /**
      * @param initIssuer the operator's {@code --init-issuer}: start a new issuer although the data dir's marker
      *                   or the backend's keys show one existed and its journal is gone
      * @throws dev.signet.spi.SignetException FAILED_PRECONDITION when the journal is missing but the issuer

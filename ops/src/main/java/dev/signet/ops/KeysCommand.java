@@ -32,12 +32,16 @@ final class KeysCommand {
 
     static final String USAGE = "keys list | prepare | rotate | activate KID | retire KID | revoke KID"
             + " | destroy KID --now [--admin http://127.0.0.1:9090] [--json]"
-            + " [--cacert PEM] [--cert PEM --key PEM]";
+            + " [--cacert PEM] [--cert PEM --key PEM] | create-wrapping-key --config FILE";
 
     private static final List<String> TIME_COLUMNS = List.of("activates", "retires", "unpublishes");
 
     static void run(Deque<String> args) {
         String verb = args.isEmpty() ? "list" : args.pop();
+        if (verb.equals("create-wrapping-key")) {
+            createWrappingKey(args);
+            return;
+        }
         String admin = "http://127.0.0.1:9090";
         String kid = null;
         boolean json = false;
@@ -102,6 +106,32 @@ final class KeysCommand {
         } else {
             System.out.print(table(parse(base, body), Instant.now()));
         }
+    }
+
+    /**
+     * {@code keys create-wrapping-key --config FILE}: the delegation wrapping key, created in the backend before
+     * any replica starts (offline: no daemon, no admin socket).
+     */
+    private static void createWrappingKey(Deque<String> args) {
+        java.nio.file.Path file = null;
+        while (!args.isEmpty()) {
+            String a = args.pop();
+            if (a.equals("--config") && !args.isEmpty()) {
+                file = java.nio.file.Path.of(args.pop());
+            } else {
+                Signet.fail("keys create-wrapping-key: unknown option '" + a + "'; usage: " + USAGE);
+            }
+        }
+        if (file == null || !java.nio.file.Files.isReadable(file)) {
+            Signet.fail("keys create-wrapping-key: --config FILE is required and must be readable"
+                    + (file == null ? "" : ": " + file));
+        }
+        dev.signet.api.SignetConfig config = dev.signet.api.SignetConfig.from(io.helidon.config.Config.builder()
+                .disableEnvironmentVariablesSource().disableSystemPropertiesSource()
+                .addSource(io.helidon.config.ConfigSources.file(file)).build());
+        String id = dev.signet.api.Daemon.createWrappingKey(config, java.time.Clock.systemUTC());
+        System.out.println("wrapping key " + config.delegation().wrappingKey() + " is " + id
+                + " in the " + config.backendType() + " backend; replicas may now start together");
     }
 
     /** The admin socket's base URL, or a one-line failure: an operator mistyping it should not see a stack trace. */

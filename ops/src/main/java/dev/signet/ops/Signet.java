@@ -35,6 +35,9 @@ public final class Signet {
                    [--admin http://127.0.0.1:9090] [--json] [--cacert PEM] [--cert PEM --key PEM]
                                     show keys and their timeline, or move a key through its lifecycle
                                     (admin credential in SIGNET_ADMIN_TOKEN; --json prints the admin API's answer)
+              keys create-wrapping-key --config FILE
+                                    create the delegation wrapping key in the backend before the first replicas
+                                    start together (offline; prints its id)
               revoke --jti J | --task T | --sub S | --client-id M [--reason R] [--admin URL]
                                     revoke tokens (and every token exchanged from them); prints the rule
               attenuate --key HOLDER_KEY.jwk --credential FILE --actor-key NEXT_PUBLIC.jwk --actor ID [--audience A]

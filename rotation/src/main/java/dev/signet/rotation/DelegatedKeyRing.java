@@ -62,6 +62,8 @@ public final class DelegatedKeyRing implements KeyRing {
     private final String replica;
     private final EphemeralKeys subkeys;
     private final WrappingKey wrapping;
+    /** How long a gone replica's subkey journal is kept after its last subkey's publication ends. */
+    static final Duration PRUNE_GRACE = Duration.ofHours(1);
     private final SigningAlgorithm algorithm;
     private final Duration lifetime;
     private final Clock clock;
@@ -213,6 +215,9 @@ public final class DelegatedKeyRing implements KeyRing {
             LOG.log(System.Logger.Level.WARNING, "cannot read the subkeys: " + e.getMessage());
             all = null;
         }
+        if (all != null) {
+            pruneGone(all, now);
+        }
         mine.values().removeIf(h -> !now.isBefore(h.record().unpublishes()) || !masters.contains(h.record().masterKid()));
         // A retired subkey never signs again: drop its private part now, keep publishing the public one.
         mine.replaceAll((kid, h) -> {
@@ -335,6 +340,30 @@ public final class DelegatedKeyRing implements KeyRing {
             }
         }
         return master.signingSlot();
+    }
+
+    /**
+     * Deletes the subkey journal of every other replica all of whose subkeys are past publication (plus
+     * {@link #PRUNE_GRACE}): a live replica always has one published ahead, so such a replica is gone. At the
+     * version read, so a replica that wrote since keeps its row.
+     */
+    private void pruneGone(Map<String, SubkeySet> all, Instant now) {
+        for (Map.Entry<String, SubkeySet> e : all.entrySet()) {
+            SubkeySet set = e.getValue();
+            if (e.getKey().equals(replica) || set.subkeys().isEmpty() || set.subkeys().stream()
+                    .anyMatch(r -> now.isBefore(r.unpublishes().plus(PRUNE_GRACE)))) {
+                continue;
+            }
+            try {
+                if (store.deleteSubkeys(e.getKey(), set.version())) {
+                    LOG.log(System.Logger.Level.INFO, "deleted the subkey journal of replica " + e.getKey()
+                            + ": every subkey in it is past publication");
+                }
+            } catch (SignetException ex) {
+                LOG.log(System.Logger.Level.WARNING, "cannot delete the subkey journal of replica " + e.getKey()
+                        + " (retried at the next tick): " + ex.getMessage());
+            }
+        }
     }
 
     /** One backend call (two with a wrapping key): the master's key signs the new subkey's certificate. */

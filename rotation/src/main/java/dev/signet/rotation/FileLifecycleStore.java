@@ -107,6 +107,21 @@ public final class FileLifecycleStore implements LifecycleStore {
     }
 
     @Override
+    public boolean deleteSubkeys(String replica, long version) {
+        new ReplicaId(replica);
+        Path file = dir.resolve(SUBKEYS + replica);
+        try (StateFiles.Lock ignored = StateFiles.lock(dir.resolve(SUBKEYS_LOCK + replica), StateFiles.LOCK_TIMEOUT)) {
+            if (readSubkeys(file).map(SubkeySet::version).orElse(-1L) != version) {
+                return false;
+            }
+            Files.delete(file);
+            return true;
+        } catch (IOException e) {
+            throw new SignetException(SignetException.Code.UNAVAILABLE, "cannot delete " + file, e);
+        }
+    }
+
+    @Override
     public boolean issuerStarted() {
         return Files.exists(marker) || Files.exists(journal);
     }

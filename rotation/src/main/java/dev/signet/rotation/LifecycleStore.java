@@ -79,6 +79,16 @@ public interface LifecycleStore {
     void compareAndSetSubkeys(String replica, long expectedVersion, SubkeySet next);
 
     /**
+     * Deletes replica {@code replica}'s subkey journal if its version is still {@code version} (a replica that
+     * wrote since keeps it): what survivors do for a replica gone for good, once every subkey in it is past
+     * publication. Any replica may do it, without {@link #lock()}.
+     *
+     * @return whether it was deleted
+     * @throws dev.signet.spi.SignetException UNAVAILABLE if it cannot be written
+     */
+    boolean deleteSubkeys(String replica, long version);
+
+    /**
      * Blocks until this process holds the store's lock.
      *
      * @throws dev.signet.spi.SignetException UNAVAILABLE if it cannot be had in reasonable time

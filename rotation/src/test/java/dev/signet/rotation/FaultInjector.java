@@ -130,6 +130,11 @@ final class FaultInjector {
             public void compareAndSetSubkeys(String replica, long expectedVersion, SubkeySet next) {
                 real.compareAndSetSubkeys(replica, expectedVersion, next);
             }
+
+            @Override
+            public boolean deleteSubkeys(String replica, long version) {
+                return real.deleteSubkeys(replica, version);
+            }
         };
     }
 }

@@ -29,6 +29,12 @@ final class InMemoryLifecycleStore implements LifecycleStore {
     }
 
     @Override
+    public synchronized boolean deleteSubkeys(String replica, long version) {
+        SubkeySet set = subkeys.get(replica);
+        return set != null && set.version() == version && subkeys.remove(replica, set);
+    }
+
+    @Override
     public KeySet load() {
         return current;
     }

@@ -294,6 +294,21 @@ public abstract class LifecycleStoreContract {
         assertEquals(Map.of("a", v1), replica("b").loadSubkeys());
     }
 
+    @Test
+    void aReplicasSubkeysAreDeletedOnlyAtTheVersionSeen() {
+        LifecycleStore a = replica("a");
+        SubkeySet v1 = SubkeySet.empty().next(List.of(subkey("s1", KeyState.ACTIVE, false)));
+        a.compareAndSetSubkeys("a", 0, v1);
+        SubkeySet v2 = v1.next(List.of(subkey("s2", KeyState.ACTIVE, false)));
+        a.compareAndSetSubkeys("a", 1, v2);
+        LifecycleStore b = replica("b");
+        assertFalse(b.deleteSubkeys("a", 1), "a wrote since: its row stays");
+        assertEquals(Map.of("a", v2), b.loadSubkeys());
+        assertTrue(b.deleteSubkeys("a", 2));
+        assertTrue(replica("c").loadSubkeys().isEmpty());
+        assertFalse(b.deleteSubkeys("a", 2), "already gone");
+    }
+
     /** A replica writes its subkeys while another holds the writer's lock (lease) for as long as it likes. */
     @Test
     void subkeysAreWrittenWithoutTheWritersLock() throws Exception {

@@ -291,6 +291,19 @@ public final class PostgresLifecycleStore implements LifecycleStore {
         });
     }
 
+    @Override
+    public boolean deleteSubkeys(String replica, long version) {
+        return db.inTransaction("delete the subkeys of " + replica + " for " + issuer, c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "DELETE FROM signet.subkeys WHERE issuer = ? AND replica_id = ? AND version = ?")) {
+                s.setString(1, issuer);
+                s.setString(2, replica);
+                s.setLong(3, version);
+                return s.executeUpdate() == 1;
+            }
+        });
+    }
+
     /** Without the lease: the row is this replica's alone; the version check catches a second process. */
     @Override
     public void compareAndSetSubkeys(String replica, long expectedVersion, SubkeySet next) {
