@@ -76,7 +76,8 @@ public final class ChaosSoak {
     /** The shortest timings RotationPolicy allows (lead >= 15 min + max-age): see RELIABILITY.md. */
     static final Duration MAX_AGE = Duration.ofSeconds(60);
     static final Duration CHECK_INTERVAL = Duration.ofSeconds(5);
-    static final Duration LEASE_TTL = Duration.ofSeconds(5);
+    /** Short, as in drills; 5 s was shorter than a first start's key generation on the loaded machine. */
+    static final Duration LEASE_TTL = Duration.ofSeconds(15);
     static final Duration MAX_TTL = Duration.ofMinutes(5);
     /** A forced activation or key revoke may show an unknown kid this long: C + max(cooldown, max-age) + slack. */
     static final Duration WINDOW = CHECK_INTERVAL.plus(MAX_AGE).plus(SoakVerifier.COOLDOWN).plus(Duration.ofSeconds(10));
@@ -129,11 +130,14 @@ public final class ChaosSoak {
         Files.createDirectories(dir);
         note("soak: " + length.toSeconds() + " s in " + dir + ", faults " + faults + ", load " + load());
         pg = PostgresCluster.startNew();
+        Thread cleanup = new Thread(this::cleanUp, "soak-cleanup"); // Ctrl-C of ops/bin/soak
+        Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             startMoto();
             Duration half = length.dividedBy(2);
             for (String mode : List.of("direct", "delegated")) {
                 Phase phase = new Phase(mode, half);
+                phases.add(phase);
                 try {
                     phase.run();
                 } catch (Exception | AssertionError e) {
@@ -142,14 +146,37 @@ public final class ChaosSoak {
                 }
             }
         } finally {
-            stopBackendProxy();
-            if (moto != null) {
-                moto.destroy();
-                moto.waitFor(10, TimeUnit.SECONDS);
-            }
-            pg.close();
+            cleanUp();
+            Runtime.getRuntime().removeShutdownHook(cleanup);
         }
         return summary();
+    }
+
+    final List<Phase> phases = new CopyOnWriteArrayList<>();
+
+    synchronized void cleanUp() {
+        for (Phase p : phases) {
+            try {
+                p.tearDown();
+            } catch (Exception e) {
+                note("cannot tear down phase " + p.mode + ": " + e);
+            }
+        }
+        phases.clear();
+        stopBackendProxy();
+        if (moto != null) {
+            moto.destroy();
+            try {
+                moto.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            moto = null;
+        }
+        if (pg != null) {
+            pg.close();
+            pg = null;
+        }
     }
 
     // ---------------------------------------------------------------- the deployment
@@ -182,8 +209,27 @@ public final class ChaosSoak {
             return p != null && p.isAlive() && !stopped;
         }
 
-        /** Starts {@code signet serve} and waits for it, with a deadline many times a normal start. */
+        /**
+         * Starts {@code signet serve}, again (as systemd's Restart=on-failure would) when it exits during start-up,
+         * at most three times; each exit is counted.
+         */
         void start() throws Exception {
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    startOnce();
+                    return;
+                } catch (ExitedAtStart e) {
+                    count("replica exited during start-up and was started again");
+                    note(e.getMessage() + ": " + e.lastLine);
+                    if (attempt == 3) {
+                        throw e;
+                    }
+                }
+            }
+        }
+
+        /** Starts {@code signet serve} and waits for it, with a deadline many times a normal start. */
+        void startOnce() throws Exception {
             Path out = dir.resolve(name + ".log");
             List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-cp", System.getProperty("java.class.path"),
@@ -198,7 +244,9 @@ public final class ChaosSoak {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
             while (System.nanoTime() < deadline) {
                 if (!process.isAlive()) {
-                    throw new IllegalStateException(name + " exited at start (" + process.exitValue() + "): see " + out);
+                    List<String> lines = Files.readAllLines(out);
+                    throw new ExitedAtStart(name + " exited at start (" + process.exitValue() + "): see " + out,
+                            lines.isEmpty() ? "" : lines.getLast());
                 }
                 String text = Files.readString(out);
                 if (text.length() > from && text.substring((int) from).contains("signet: backend")) {
@@ -222,6 +270,15 @@ public final class ChaosSoak {
         }
     }
 
+    static final class ExitedAtStart extends IllegalStateException {
+        final String lastLine;
+
+        ExitedAtStart(String message, String lastLine) {
+            super(message);
+            this.lastLine = lastLine;
+        }
+    }
+
     final class Phase {
         final String mode;
         final Duration phaseLength;
@@ -231,6 +288,8 @@ public final class ChaosSoak {
         final Map<String, Instant> revokedJtis = new ConcurrentHashMap<>();
         final Map<String, Instant> revokedTasks = new ConcurrentHashMap<>();
         final Map<String, Instant> revokedKids = new ConcurrentHashMap<>();
+        /** When the revoke verb answered: journaled by then. */
+        final Map<String, Instant> kidRevokeAnswered = new ConcurrentHashMap<>();
         final Map<String, Instant> unpublishes = new ConcurrentHashMap<>();
         final Map<String, String> masterOf = new ConcurrentHashMap<>();
         final List<Instant> windows = new CopyOnWriteArrayList<>();
@@ -238,8 +297,8 @@ public final class ChaosSoak {
         final AtomicLong taskGeneration = new AtomicLong();
         volatile String leaseHolder = "none";
         String dbUrl;
-        HttpServer balancer;
-        Process verifier;
+        volatile HttpServer balancer;
+        volatile Process verifier;
         Writer toVerifier;
         final CountDownLatch verifierDone = new CountDownLatch(1);
         Instant end;
@@ -304,6 +363,7 @@ public final class ChaosSoak {
             }
             finalChecks();
             tearDown();
+            phases.remove(this);
             note("phase " + mode + ": done");
         }
 
@@ -311,9 +371,11 @@ public final class ChaosSoak {
             stop = true;
             if (verifier != null) {
                 verifier.destroyForcibly();
+                verifier = null;
             }
             if (balancer != null) {
                 balancer.stop(0);
+                balancer = null;
             }
             for (Replica r : replicas) {
                 if (r.stopped) {
@@ -433,8 +495,9 @@ public final class ChaosSoak {
                     "-Xmx128m", "-cp", System.getProperty("java.class.path"), SoakVerifier.class.getName(), issuer(mode), lb,
                     AUDIENCE).redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("verifier.log").toFile())).start();
             toVerifier = new java.io.OutputStreamWriter(verifier.getOutputStream(), StandardCharsets.UTF_8);
+            Process v = verifier;
             Thread.ofPlatform().name("verifier-reader").daemon().start(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(verifier.getInputStream(),
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(v.getInputStream(),
                         StandardCharsets.UTF_8))) {
                     for (String line; (line = in.readLine()) != null; ) {
                         if (line.startsWith("V ")) {
@@ -513,6 +576,7 @@ public final class ChaosSoak {
                     }
                 }
             }
+            signedAfterRevoke(t);
             Instant until = unpublishes.get(t.kid);
             if (until != null && keyRevoked == null && t.exp.isAfter(until)) {
                 violation("token exp beyond its key's publication", t + ": key unpublishes " + until);
@@ -530,6 +594,26 @@ public final class ChaosSoak {
                 }
             }
             return min;
+        }
+
+        /**
+         * Other replicas follow a revoke at their next journal read (check-interval); one that cannot read the
+         * journal stops signing when its view is max-age old. A token minted after that by the revoked key (or a
+         * subkey it certified) is a failure.
+         */
+        void signedAfterRevoke(Issued t) {
+            Instant own = kidRevokeAnswered.get(t.kid);
+            String master = masterOf.get(t.kid);
+            Instant viaMaster = master == null ? null : kidRevokeAnswered.get(master);
+            Instant revoked = own == null ? viaMaster : viaMaster == null || own.isBefore(viaMaster) ? own : viaMaster;
+            if (revoked == null || !t.minted.isAfter(revoked.plus(CHECK_INTERVAL).plusSeconds(2))) {
+                return;
+            }
+            if (t.minted.isAfter(revoked.plus(MAX_AGE))) {
+                violation("token signed by a revoked key after max-age", t + ", key revoked by " + revoked);
+            } else {
+                count("tokens signed by a revoked key after check-interval, within max-age");
+            }
         }
 
         Instant keyRevokedAt(String kid) {
@@ -977,6 +1061,9 @@ public final class ChaosSoak {
                 return;
             }
             count("operator verbs: " + verb + " " + res.statusCode());
+            if (verb.equals("revoke") && res.statusCode() < 300) {
+                kidRevokeAnswered.put(kid, Instant.now());
+            }
             if (res.statusCode() >= 400) {
                 note("  " + verb + " refused " + res.statusCode() + ": " + res.body());
                 if (verb.equals("revoke")) {
@@ -1177,6 +1264,7 @@ public final class ChaosSoak {
             "two ACTIVE master keys",
             "two signing subkeys on one replica",
             "token exp beyond its key's publication",
+            "token signed by a revoked key after max-age",
             "5xx other than 503 with Retry-After",
             "revoked token accepted",
             "fault not recovered within 180 s",
