@@ -192,9 +192,17 @@ public final class Exchange {
         refuseRevoked(parent);
         issuance.quotas().take(minter, 1);
         KeyRing.SigningSlot slot = issuance.keyRing().signingSlot();
-        MintedToken token = issuance.tokenIssuer().issue(slot.key(), parent.clientId(), request, slot.publishedUntil(),
-                new TokenIssuer.Chain(actors, parent.jti(), depth, parent.expiresAt()), issuance.statusLists(),
-                maxDepth(minter.policy()));
+        MintedToken token;
+        try {
+            token = issuance.tokenIssuer().issue(slot.key(), parent.clientId(), request, slot.publishedUntil(),
+                    new TokenIssuer.Chain(actors, parent.jti(), depth, parent.expiresAt()), issuance.statusLists(),
+                    maxDepth(minter.policy()));
+        } catch (SignetException e) {
+            if (e.code() != SignetException.Code.PERMISSION_DENIED) {
+                throw e;
+            }
+            throw new ExchangeException(ExchangeException.INVALID_GRANT, e.getMessage()); // a rule made meanwhile
+        }
         List<Map<String, Object>> audited = new ArrayList<>(scope.size());
         for (ScopeItem item : scope) {
             audited.add(Map.of("resource", item.resource(), "actions", item.actions()));

@@ -178,13 +178,17 @@ public final class StatusLists {
      * stall every minting thread each block). A thread waits only if the block runs out before that fsync ends,
      * and a new list's first block is journaled in the lock.
      *
-     * @throws SignetException UNAVAILABLE when the journal cannot be written and the reserved block is used up
+     * @throws SignetException UNAVAILABLE when the journal cannot be written and the reserved block is used up;
+     *                         PERMISSION_DENIED when a rule made since {@link #checkMinting} covers the token
      */
     public StatusRef allocate(Token token) {
         StatusList ahead = null;
         int aheadTo = 0;
         StatusRef ref;
         synchronized (this) {
+            // Again under the lock a rule is applied under: a rule made since checkMinting either refuses this
+            // token here or finds it in its scan, never neither.
+            refuseIfCovered(token.clientId(), token.sub(), token.task(), token.parentJti());
             StatusList l;
             while (true) {
                 Instant now = clock.instant();
@@ -279,6 +283,13 @@ public final class StatusLists {
      * @throws SignetException PERMISSION_DENIED naming the rule
      */
     public synchronized void checkMinting(String clientId, String sub, String task, String parentJti) {
+        refuseIfCovered(clientId, sub, task, parentJti);
+    }
+
+    private void refuseIfCovered(String clientId, String sub, String task, String parentJti) {
+        if (rules.isEmpty()) {
+            return;
+        }
         Instant now = clock.instant();
         for (Rule r : rules) {
             if (!now.isBefore(r.expires())) {
