@@ -30,6 +30,10 @@ start() { # start [signet.KEY=VALUE ...]: the dev minter is steady; minters.1 is
     sets+=(--set "$kv")
   done
   rm -rf "$work/data"
+  local p; for p in $port $admin; do   # a daemon left from an earlier run would be measured instead
+    ! curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$p/" \
+      || { echo "bench flood: port $p is in use (a daemon left from an earlier run?)" >&2; exit 1; }
+  done
   SIGNET_DEV_MINTER_TOKEN="$steady" SIGNET_DEV_ADMIN_TOKEN="bench-admin-$RANDOM$RANDOM" "$launcher" dev --mode delegated \
     --port $port --admin-port $admin --data-dir "$work/data" "${sets[@]}" >"$work/log" 2>&1 &
   pid=$!

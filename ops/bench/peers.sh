@@ -145,6 +145,9 @@ configure() {
 }
 kc_realm() { sed "s/@SECRET@/$kc_secret/" "$root/ops/bench/peers/keycloak-realm.json"; }   # the realm Keycloak imports
 start() { # start NAME: spawns the server in the background; sets server
+  local p; for p in 18781 19781 18782 18783; do   # a server left from an earlier run would be measured instead
+    ! curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$p/" || fail "port $p is in use (a server left from an earlier run?)"
+  done
   case "$1" in
     signet-delegated|signet-direct)
       local mode="${1#signet-}"
