@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
  * {@code mint.lua} body and headers, 280 bytes), the server opens it, seals the response (headers and one token,
  * 760 bytes) and the client opens that. Two SSLEngines over heap buffers, as Helidon's TlsNioSocket uses them;
  * the server's share is about half of each figure. Sets the records' cost beside the daemon's CPU per request.
+ * {@link #main} measures the same in CPU time with the suites interleaved, for a loaded machine.
  */
 @State(Scope.Thread)
 @Fork(1)
@@ -83,6 +84,41 @@ public class TlsRecordBench {
         handshake();
         if (!suite.equals(server.getSession().getCipherSuite())) {
             throw new IllegalStateException("negotiated " + server.getSession().getCipherSuite());
+        }
+    }
+
+    /**
+     * Without JMH, for a loaded machine: the suites interleaved round by round, each timed in this thread's CPU
+     * time (not wall time), so other processes' load does not count. Args: [rounds, default 20].
+     */
+    public static void main(String[] args) throws Exception {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+        String[] suites = {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"};
+        TlsRecordBench[] benches = new TlsRecordBench[suites.length];
+        for (int i = 0; i < suites.length; i++) {
+            benches[i] = new TlsRecordBench();
+            benches[i].suite = suites[i];
+            benches[i].setup();
+        }
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long[][] perRound = new long[suites.length][rounds];
+        int ops = 20_000;
+        for (int r = -5; r < rounds; r++) {   // five rounds of warm-up
+            for (int i = 0; i < suites.length; i++) {
+                long t0 = threads.getCurrentThreadCpuTime();
+                for (int k = 0; k < ops; k++) {
+                    benches[i].exchange();
+                }
+                if (r >= 0) {
+                    perRound[i][r] = (threads.getCurrentThreadCpuTime() - t0) / ops;
+                }
+            }
+        }
+        for (int i = 0; i < suites.length; i++) {
+            long[] sorted = perRound[i].clone();
+            java.util.Arrays.sort(sorted);
+            System.out.printf("%-30s exchange (client + server, both records): median %d ns CPU, min %d ns%n",
+                    suites[i], sorted[rounds / 2], sorted[0]);
         }
     }
 
