@@ -216,14 +216,21 @@ class PostgresReplicasApiTest {
             assertEquals(403, a.mint(ALPHA, request("agent-9", "https://alpha.example", 60, "repo:alpha/x", "read")
                     .replace("}]}", "}],\"task\":\"task-shared\"}")).statusCode(), "A refuses the task B revoked");
 
-            // A jti issued by A, revoked on B: B accepts it (another replica may hold it) and A applies it.
+            // A jti issued by A, revoked on B: B waits for A (the replica that issued it) to report it.
             HttpResponse<String> r = RevocationApiTest.admin(b, "POST", "/v1/revocations", "{\"jti\":\"" + a2.jti() + "\"}");
             assertEquals(201, r.statusCode(), r.body());
+            assertEquals(1, ((Number) json(r).get("covered")).intValue(), "A's count, reported through the store");
             await(() -> revokedOnBoth(a, b, a2), Duration.ofSeconds(20), "A's token revoked on B is not revoked");
             assertFalse(RevocationApiTest.bit(RevocationApiTest.bits(a, b2.uri()), b2.idx()), "no other token is");
             assertTrue(sameBytes(a, b, a2.uri()) && sameBytes(a, b, b2.uri()));
+            // A jti no replica issued: 404 with replicas too, once none reported it; the rule stays in force.
+            HttpResponse<String> unknown = RevocationApiTest.admin(b, "POST", "/v1/revocations",
+                    "{\"jti\":\"AAAAAAAAAAAAAAAAAAAAAA\"}");
+            assertEquals(404, unknown.statusCode(), unknown.body());
+            assertEquals("application/problem+json", unknown.headers().firstValue("Content-Type").orElse(""));
+            assertTrue(unknown.body().contains("no replica reported"), unknown.body());
             Map<String, Object> listed = json(RevocationApiTest.admin(a, "GET", "/v1/revocations", null));
-            assertEquals(2, ((List<?>) listed.get("revocations")).size(), listed.toString());
+            assertEquals(3, ((List<?>) listed.get("revocations")).size(), listed.toString());
             assertTrue(((List<?>) listed.get("status_lists")).containsAll(List.of(a1.uri(), b1.uri())), listed.toString());
         }
     }

@@ -48,6 +48,12 @@ public interface SharedStatus {
     record Block(String list, int block, Instant exp, byte[] facts, long version) {
     }
 
+    /** Adds {@code n} to the live tokens rule {@code id} covered, over every replica. */
+    void addCovered(String id, int n);
+
+    /** How many live tokens rule {@code id} covered, over every replica that reported; 0 if none did. */
+    long covered(String id);
+
     /** Stores (or replaces) blocks of this replica's lists, in one transaction. */
     void writeBlocks(List<Block> blocks);
 

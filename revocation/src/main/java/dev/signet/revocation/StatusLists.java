@@ -314,7 +314,8 @@ public final class StatusLists {
      * applies it to the tokens it issued at its next {@link #sync()}.
      *
      * @throws SignetException INVALID_ARGUMENT for an empty value or a malformed jti; NOT_FOUND for a jti of no
-     *                         live token here (single replica; with replicas another may have issued it);
+     *                         live token here (with replicas: that no replica reported within
+     *                         {@link #JTI_OWNER_WAIT}; the rule then stays in force);
      *                         FAILED_PRECONDITION for a jti whose token has expired; UNAVAILABLE when the
      *                         journal or the shared store cannot be written
      */
@@ -340,8 +341,50 @@ public final class StatusLists {
             // Outside the lock: minting goes on while the store answers.
             seq = shared.append(new Rule(id, kind, value, reason, now, now.plus(settings.maxLifetime()), 0));
         }
+        Rule rule;
         synchronized (this) {
-            return apply(id, kind, value, reason, now, seq);
+            rule = apply(id, kind, value, reason, now, seq);
+        }
+        if (shared == null) {
+            return rule;
+        }
+        if (rule.covered() > 0) {
+            reportCovered(id, rule.covered());
+        }
+        if (kind != Kind.JTI || rule.covered() > 0) {
+            return rule;
+        }
+        // Another replica issued it, or none did: the one that did reports at its next sync (at once on the
+        // notification). Waited for here, so an unknown jti gets its 404 with replicas too.
+        long deadline = System.nanoTime() + JTI_OWNER_WAIT.toNanos();
+        long covered;
+        while ((covered = shared.covered(id)) == 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (covered == 0) {
+            throw new SignetException(Code.NOT_FOUND, "no replica reported a live token with jti " + value
+                    + " within " + JTI_OWNER_WAIT.toSeconds() + " s; rule " + id + " stays in force until "
+                    + rule.expires() + " in case a replica that is down (or not yet adopted) issued it");
+        }
+        return new Rule(rule.id(), rule.kind(), rule.value(), rule.reason(), rule.created(), rule.expires(),
+                (int) Math.min(Integer.MAX_VALUE, covered));
+    }
+
+    /** How long a jti rule waits, with replicas, for the replica that issued the token to report it. */
+    static final Duration JTI_OWNER_WAIT = Duration.ofSeconds(5);
+
+    private void reportCovered(String id, int covered) {
+        try {
+            shared.addCovered(id, covered);
+        } catch (SignetException e) {
+            // the bits are set and journaled; only the count others read is short
+            LOG.log(System.Logger.Level.WARNING, "cannot record in the store that rule {0} covered {1} tokens here: {2}",
+                    id, covered, e.getMessage());
         }
     }
 
@@ -518,14 +561,19 @@ public final class StatusLists {
         if (shared != null) {
             relinquish(shared.heartbeat(now));
             List<SharedStatus.SharedRule> news = shared.rules();
+            List<Rule> covering = new ArrayList<>();
             synchronized (this) {
                 for (SharedStatus.SharedRule r : news) {
                     Rule rule = r.rule();
                     if (!ruleIds.contains(rule.id()) && now.isBefore(rule.expires())) {
-                        apply(rule.id(), rule.kind(), rule.value(), rule.reason(), rule.created(), r.seq());
+                        Rule applied = apply(rule.id(), rule.kind(), rule.value(), rule.reason(), rule.created(), r.seq());
+                        if (applied.covered() > 0) {
+                            covering.add(applied);
+                        }
                     }
                 }
             }
+            covering.forEach(r -> reportCovered(r.id(), r.covered()));
         }
         if (shared != null) {
             refreshForeign();

@@ -163,6 +163,33 @@ public final class PostgresStatusStore implements SharedStatus {
     }
 
     @Override
+    public void addCovered(String id, int n) {
+        db.inTransaction("count what revocation rule " + id + " covered", c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "UPDATE signet.revocation SET covered = covered + ? WHERE issuer = ? AND id = ?")) {
+                s.setLong(1, n);
+                s.setString(2, issuer);
+                s.setString(3, id);
+                return s.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public long covered(String id) {
+        return db.inTransaction("read what revocation rule " + id + " covered", c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT covered FROM signet.revocation WHERE issuer = ? AND id = ?")) {
+                s.setString(1, issuer);
+                s.setString(2, id);
+                try (ResultSet r = s.executeQuery()) {
+                    return r.next() ? r.getLong(1) : 0L;
+                }
+            }
+        });
+    }
+
+    @Override
     public void writeBlocks(List<Block> blocks) {
         db.inTransaction("store the facts of " + blocks.size() + " status list blocks", c -> {
             try (PreparedStatement s = c.prepareStatement("""

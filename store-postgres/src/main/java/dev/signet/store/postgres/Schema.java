@@ -150,6 +150,9 @@ final class Schema {
                         adopted_at timestamptz NOT NULL,
                         PRIMARY KEY (issuer, list_id)
                     );
+                    """),
+            new Migration(7, "live tokens each revocation rule covered, over every replica", """
+                    ALTER TABLE signet.revocation ADD COLUMN covered bigint NOT NULL DEFAULT 0;
                     """));
 
     private Schema() {
