@@ -367,13 +367,40 @@ public final class Exchange {
         return Long.parseLong(text);
     }
 
-    private static JWK published(KeyRing ring, String kid) {
-        for (SigningKey key : ring.published()) {
-            if (key.id().equals(kid)) {
-                return Jwks.publicJwk(key);
+    /** The JWKs of the keys the ring published when they were last built; rebuilt when it publishes others. */
+    private record PublishedJwks(List<SigningKey> keys, Map<String, JWK> byKid) {
+    }
+
+    private volatile PublishedJwks publishedJwks = new PublishedJwks(List.of(), Map.of());
+
+    /**
+     * The public JWK of {@code kid} while the ring publishes it. Built once per published key, not per exchange:
+     * a subkey's JWK carries its certificate chain, which Nimbus parses and checks against the key on every build.
+     */
+    private JWK published(KeyRing ring, String kid) {
+        List<SigningKey> now = ring.published();
+        PublishedJwks cached = publishedJwks;
+        if (!sameKeys(cached.keys(), now)) {
+            Map<String, JWK> byKid = new HashMap<>();
+            for (SigningKey key : now) {
+                byKid.put(key.id(), Jwks.publicJwk(key));
+            }
+            cached = new PublishedJwks(List.copyOf(now), Map.copyOf(byKid));
+            publishedJwks = cached;
+        }
+        return cached.byKid().get(kid);
+    }
+
+    private static boolean sameKeys(List<SigningKey> a, List<SigningKey> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (a.get(i) != b.get(i)) {
+                return false;
             }
         }
-        return null;
+        return true;
     }
 
     private void refused(Map<String, String> form, Map<String, Object> known, ExchangeException e) {
