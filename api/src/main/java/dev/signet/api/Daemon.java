@@ -108,6 +108,7 @@ public final class Daemon implements AutoCloseable {
      *         existed, unless {@code initIssuer}; INTERNAL when the journal is damaged
      */
     public static Daemon start(SignetConfig config, Clock clock, boolean initIssuer) {
+        MetricsStart.begin(); // overlaps the backend and key ring below; awaited before anything else meters
         ReplicaId replica = ReplicaId.resolve(config.replicaId(), config.dataDir());
         LOG.log(System.Logger.Level.INFO, "replica {0} starting for {1}", replica, config.issuer());
         KeyBackend backend = MeteredKeyBackend.wrap(KeyBackends.open(config.backendType(), new BackendSettings(
@@ -136,6 +137,7 @@ public final class Daemon implements AutoCloseable {
             scheduler = RotationScheduler.start(Map.of(config.issuer(), ring), config.rotation().checkInterval());
             // Another replica's change (a revocation above all) is applied at once, not at the next tick.
             store.subscribe(ring::tick);
+            MetricsStart.await();
             replicaMetrics(replica, masters);
             AuditTrail trail = AuditTrail.NONE;
             if (config.audit() == null) {

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -29,25 +30,48 @@ public final class MeteredKeyBackend implements KeyBackend {
             Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
             Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(5)};
 
-    private final KeyBackend backend;
-    private final Timer generate;
-    private final Timer get;
-    private final Timer list;
-    private final Timer destroy;
-    private final Timer sign;
+    private static final String[] OPERATIONS = {"generate", "get", "list", "destroy", "sign"};
+    private static final int GENERATE = 0;
+    private static final int GET = 1;
+    private static final int LIST = 2;
+    private static final int DESTROY = 3;
+    private static final int SIGN = 4;
 
-    private MeteredKeyBackend(KeyBackend backend) {
+    private final KeyBackend backend;
+    /** One timer per operation, once the registry is up; calls before that are recorded when it is. */
+    private final CompletableFuture<Timer[]> timers;
+
+    private MeteredKeyBackend(KeyBackend backend, CompletableFuture<?> registryReady) {
         this.backend = backend;
-        this.generate = timer("generate");
-        this.get = timer("get");
-        this.list = timer("list");
-        this.destroy = timer("destroy");
-        this.sign = timer("sign");
+        this.timers = registryReady.thenApply(ready -> {
+            Timer[] t = new Timer[OPERATIONS.length];
+            for (int i = 0; i < t.length; i++) {
+                t[i] = timer(OPERATIONS[i]);
+            }
+            return t;
+        });
     }
 
-    /** The backend with its calls metered; a metered backend is returned as is. */
+    /**
+     * The backend with its calls metered; a metered backend is returned as is. Helidon's meter registry starts in
+     * the background ({@link MetricsStart}): the first key's generation need not wait for it.
+     */
     public static KeyBackend wrap(KeyBackend backend) {
-        return backend instanceof MeteredKeyBackend ? backend : new MeteredKeyBackend(backend);
+        return wrap(backend, MetricsStart.whenReady());
+    }
+
+    /** With the registry's readiness given, for tests of calls made before it. */
+    static KeyBackend wrap(KeyBackend backend, CompletableFuture<?> registryReady) {
+        return backend instanceof MeteredKeyBackend ? backend : new MeteredKeyBackend(backend, registryReady);
+    }
+
+    private void record(int operation, long nanos) {
+        Timer[] t = timers.getNow(null);
+        if (t != null) {
+            t[operation].record(nanos, TimeUnit.NANOSECONDS);
+        } else {
+            timers.thenAccept(later -> later[operation].record(nanos, TimeUnit.NANOSECONDS));
+        }
     }
 
     private Timer timer(String operation) {
@@ -57,7 +81,7 @@ public final class MeteredKeyBackend implements KeyBackend {
                 .buckets(BUCKETS));
     }
 
-    private <T> T call(Timer timer, String operation, Supplier<T> call) {
+    private <T> T call(int operation, Supplier<T> call) {
         long start = System.nanoTime();
         try {
             return call.get();
@@ -65,15 +89,16 @@ public final class MeteredKeyBackend implements KeyBackend {
             failed(operation, e);
             throw e;
         } finally {
-            timer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            record(operation, System.nanoTime() - start);
         }
     }
 
-    private void failed(String operation, RuntimeException e) {
+    private void failed(int operation, RuntimeException e) {
         String code = e instanceof SignetException s ? s.code().name() : "OTHER";
-        Metrics.getOrCreate(Counter.builder("signet.backend.errors")
+        timers.thenRun(() -> Metrics.getOrCreate(Counter.builder("signet.backend.errors")
                 .description("Key backend calls that failed, per operation and error code")
-                .tags(Metrics.tags("backend", backend.type(), "operation", operation, "code", code))).increment();
+                .tags(Metrics.tags("backend", backend.type(), "operation", OPERATIONS[operation], "code", code)))
+                .increment());
     }
 
     private SigningKey metered(SigningKey key) {
@@ -97,22 +122,22 @@ public final class MeteredKeyBackend implements KeyBackend {
 
     @Override
     public SigningKey generate(SigningAlgorithm algorithm) {
-        return metered(call(generate, "generate", () -> backend.generate(algorithm)));
+        return metered(call(GENERATE, () -> backend.generate(algorithm)));
     }
 
     @Override
     public SigningKey get(String id) {
-        return metered(call(get, "get", () -> backend.get(id)));
+        return metered(call(GET, () -> backend.get(id)));
     }
 
     @Override
     public List<SigningKey> list() {
-        return call(list, "list", backend::list).stream().map(this::metered).toList();
+        return call(LIST, backend::list).stream().map(this::metered).toList();
     }
 
     @Override
     public void destroy(String id) {
-        call(destroy, "destroy", () -> {
+        call(DESTROY, () -> {
             backend.destroy(id);
             return null;
         });
@@ -175,10 +200,10 @@ public final class MeteredKeyBackend implements KeyBackend {
             try {
                 return key.sign(signingInput);
             } catch (RuntimeException e) {
-                failed("sign", e);
+                failed(SIGN, e);
                 throw e;
             } finally {
-                sign.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                record(SIGN, System.nanoTime() - start);
             }
         }
 
