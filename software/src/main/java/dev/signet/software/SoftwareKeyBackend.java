@@ -46,9 +46,14 @@ public final class SoftwareKeyBackend implements KeyBackend {
     /** The certificate is only a keystore requirement; verifiers never see it. */
     private static final Duration CERT_VALIDITY = Duration.ofDays(3650);
     private static final String ALGORITHM_CN_PREFIX = "signet-alg-";
+    private static final java.security.SecureRandom SALTS = new java.security.SecureRandom();
+
+    /** Key entries' protection when the password is a generated 256-bit one (see {@link #SoftwareKeyBackend(Path, char[], boolean, Clock)}). */
+    private static final String KEY_PBE = "PBEWithHmacSHA256AndAES_256";
 
     private final Path file;
     private final char[] password;
+    private final boolean randomPassword;
     private final Clock clock;
     private final Path lockFile;
     private KeyStore store;
@@ -62,8 +67,20 @@ public final class SoftwareKeyBackend implements KeyBackend {
      *                         FAILED_PRECONDITION if group or others may read or write it
      */
     public SoftwareKeyBackend(Path file, char[] password, Clock clock) {
+        this(file, password, false, clock);
+    }
+
+    /**
+     * As {@link #SoftwareKeyBackend(Path, char[], Clock)}; with {@code randomPassword}, the password is a random
+     * 256-bit secret (the generated {@code .pass} file), which no guessing can reach: the key derivation is not
+     * stretched then (one PBKDF2 / PKCS#12 KDF iteration instead of the JDK's 10 000, each of which cost the
+     * daemon's start about 50 ms of CPU), and certificates, which are public, are not encrypted. Encryption (AES-256)
+     * and the file's integrity MAC stay. A password an operator chose keeps the JDK's defaults.
+     */
+    public SoftwareKeyBackend(Path file, char[] password, boolean randomPassword, Clock clock) {
         this.file = file;
         this.password = password.clone();
+        this.randomPassword = randomPassword;
         this.clock = clock;
         this.lockFile = lockFile(file);
         StateFiles.requireOwnerOnly(file, "software keystore");
@@ -142,7 +159,15 @@ public final class SoftwareKeyBackend implements KeyBackend {
             SigningKey key = generated.key();
             X509Certificate cert = Certificates.selfSigned(key, ALGORITHM_CN_PREFIX + algorithm.name(), clock.instant(),
                     CERT_VALIDITY);
-            store.setKeyEntry(alias(key.id()), generated.pair().getPrivate(), password, new Certificate[]{cert});
+            if (randomPassword) {
+                byte[] salt = new byte[16];
+                SALTS.nextBytes(salt);
+                store.setEntry(alias(key.id()), new KeyStore.PrivateKeyEntry(generated.pair().getPrivate(),
+                        new Certificate[]{cert}), new KeyStore.PasswordProtection(password, KEY_PBE,
+                        new javax.crypto.spec.PBEParameterSpec(salt, 1)));
+            } else {
+                store.setKeyEntry(alias(key.id()), generated.pair().getPrivate(), password, new Certificate[]{cert});
+            }
             save();
             keys.put(key.id(), key);
             return key;
@@ -215,12 +240,44 @@ public final class SoftwareKeyBackend implements KeyBackend {
     private void save() throws GeneralSecurityException {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            store.store(out, password);
+            if (randomPassword && loadedVersion == null) {
+                storeNew(store, out, password);
+            } else {
+                store.store(out, password); // a loaded keystore keeps the MAC and certificate protection of its file
+            }
             StateFiles.write(file, out.toByteArray());
             loadedVersion = Files.getLastModifiedTime(file);
         } catch (IOException e) {
             throw new SignetException(SignetException.Code.UNAVAILABLE,
                     "cannot write software keystore " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes a keystore that was not loaded from a file with an unstretched MAC and unencrypted certificates. The
+     * JDK takes these only from process-wide properties, read by {@code store} of such a keystore alone; they are
+     * set for the call and restored under one lock (nothing else in Signet stores PKCS#12).
+     */
+    private static void storeNew(KeyStore store, ByteArrayOutputStream out, char[] password)
+            throws IOException, GeneralSecurityException {
+        synchronized (SoftwareKeyBackend.class) {
+            String[][] settings = {{"keystore.pkcs12.macIterationCount", "1"},
+                    {"keystore.pkcs12.certProtectionAlgorithm", "NONE"}};
+            String[] before = new String[settings.length];
+            try {
+                for (int i = 0; i < settings.length; i++) {
+                    before[i] = System.setProperty(settings[i][0], settings[i][1]);
+                }
+                store.store(out, password);
+            } finally {
+                for (int i = 0; i < settings.length; i++) {
+                    if (before[i] == null) {
+                        System.clearProperty(settings[i][0]);
+                    } else {
+                        System.setProperty(settings[i][0], before[i]);
+                    }
+                }
+            }
         }
     }
 

@@ -36,8 +36,11 @@ public final class SoftwareKeyBackendProvider implements KeyBackendProvider {
             // directory with other files, and is checked alone.
             StateFiles.requireOwnerOnly(keystore.getParent(), "software key directory");
         }
-        char[] password = settings.secret("password").orElseGet(() -> generatedPassword(keystore));
-        return new SoftwareKeyBackend(keystore, password, settings.clock());
+        Optional<char[]> configuredPassword = settings.secret("password");
+        if (configuredPassword.isPresent()) {
+            return new SoftwareKeyBackend(keystore, configuredPassword.get(), false, settings.clock());
+        }
+        return new SoftwareKeyBackend(keystore, generatedPassword(keystore), true, settings.clock());
     }
 
     private static char[] generatedPassword(Path keystore) {

@@ -117,4 +117,42 @@ class SoftwareKeyBackendTest extends KeyBackendContract {
         Files.setPosixFilePermissions(keystore, PosixFilePermissions.fromString("rw-------"));
         assertEquals(1, open().list().size(), "owner-only again, it opens");
     }
+
+    /** The PKCS#12 file's MAC iteration count, and whether it holds an encrypted (certificate) bag. */
+    private static int macIterations(Path p12) throws Exception {
+        return org.bouncycastle.asn1.pkcs.Pfx.getInstance(Files.readAllBytes(p12)).getMacData().getIterationCount()
+                .intValue();
+    }
+
+    private static boolean certificatesEncrypted(Path p12) throws Exception {
+        var pfx = new org.bouncycastle.pkcs.PKCS12PfxPdu(Files.readAllBytes(p12));
+        return java.util.Arrays.stream(pfx.getContentInfos()).anyMatch(c -> c.getContentType()
+                .equals(org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.encryptedData));
+    }
+
+    @Test
+    void aGeneratedPasswordIsNotStretchedAChosenOneIsAndBothReopen() throws Exception {
+        Path data = dir.resolve("data");
+        BackendSettings generated = new BackendSettings(Map.of(), data, "https://issuer", Clock.systemUTC(),
+                name -> null);
+        String kid = new SoftwareKeyBackendProvider().open(generated).generate(SigningAlgorithm.ES256).id();
+        Path p12 = data.resolve("keys").resolve("software.p12");
+        assertEquals(1, macIterations(p12), "a random 256-bit password needs no stretching");
+        assertTrue(!certificatesEncrypted(p12), "certificates are public");
+        KeyBackend reopened = new SoftwareKeyBackendProvider().open(generated);
+        String second = reopened.generate(SigningAlgorithm.EdDSA).id();
+        assertEquals(1, macIterations(p12), "a loaded keystore keeps its file's protection");
+        assertEquals(Set.of(kid, second), Set.copyOf(new SoftwareKeyBackendProvider().open(generated).list().stream()
+                .map(SigningKey::id).toList()));
+        assertEquals(kid, reopened.get(kid).id());
+        SignetException wrong = assertThrows(SignetException.class,
+                () -> new SoftwareKeyBackend(p12, "wrong".toCharArray(), Clock.systemUTC()));
+        assertEquals(SignetException.Code.INVALID_ARGUMENT, wrong.code(), "the MAC still checks the password");
+
+        backend.generate(SigningAlgorithm.ES256); // a chosen password
+        Path chosen = dir.resolve("keys.p12");
+        assertTrue(macIterations(chosen) >= 10_000, "a chosen password keeps the JDK's stretching");
+        assertTrue(certificatesEncrypted(chosen));
+        assertEquals(null, System.getProperty("keystore.pkcs12.macIterationCount"), "the properties are restored");
+    }
 }
