@@ -20,7 +20,9 @@
 #                                     safepoint events from 1 ms) summarised with `jfr view` (hot methods, contention,
 #                                     pinned virtual threads, GC pauses, safepoints, allocation), the daemon's
 #                                     run-queue wait (/proc schedstat: runnable, no core) against its CPU time, and
-#                                     h2load's p50/p99/max; recordings kept in SIGNET_BENCH_KEEP (default /tmp)
+#                                     h2load's p50/p99/max, stop-the-world time (-Xlog:safepoint); recordings kept
+#                                     in SIGNET_BENCH_KEEP (default /tmp); SIGNET_BENCH_JAVA_OPTS adds JVM options
+#                                     (e.g. -XX:+UseZGC), SIGNET_BENCH_AUDIT=sync profiles the durable trail
 #   ops/bin/bench gc [SECONDS] [ROUNDS]  the same daemon under G1 (default), generational ZGC and Parallel GC, side by
 #                                     side, interleaved h2load saturation rounds (32 connections): req/s, p50/p99/max,
 #                                     and the stop-the-world time in the round (safepoints: count, total, max)
@@ -65,6 +67,9 @@ h2() { # h2 INDEX SECONDS CONNECTIONS LOGFILE [h2load args]: POST /v1/tokens ove
 # latency summary of an h2load log (status 201 only unless STATUS given): count p50 p99 max in ms
 lat() { awk -v want="${2:-201}" -F'\t' '$2 == want {print $3 / 1000}' "$1" | sort -n \
   | awk '{a[NR]=$1} END {if (NR == 0) {print "n=0"; exit} printf "n=%d p50=%.2fms p99=%.2fms max=%.1fms", NR, a[int(NR*0.5)+1], a[int(NR*0.99)+1], a[NR]}'; }
+# stop-the-world time since line L of a -Xlog:safepoint file (any collector; reaching + at safepoint)
+pauses() { tail -n +"$2" "$1" | sed -nE 's/.*Safepoint "([^"]*)".*Total: ([0-9]+) ns.*/\1 \2/p' \
+  | awk '{n++; t += $2; if ($2 > m) {m = $2; w = $1}} END {printf "%d safepoints, %.1f ms total, max %.2f ms (%s)", n, t / 1e6, m / 1e6, w}'; }
 # per-connection spread from h2load's "req/s" line: min max mean
 spread() { awk '/^req\/s/ {printf "per-connection req/s min=%s max=%s mean=%s -> slowest/mean=%.2f", $3, $4, $5, $3 / $5}' "$1"; }
 # SIGNET_BENCH_RELEASE: an unpacked release to measure instead of this checkout's build
@@ -179,7 +184,7 @@ PY
     ;;
   profile)
     secs="${1:-20}"; build_release; keep="${SIGNET_BENCH_KEEP:-/tmp}/signet-profile-$(date +%H%M%S)"; mkdir -p "$keep"
-    SIGNET_AOT=off SIGNET_JAVA_OPTS="-Xlog:gc,safepoint:file=$keep/gc.log:uptime" \
+    SIGNET_AOT=off SIGNET_JAVA_OPTS="${SIGNET_BENCH_JAVA_OPTS:-} -Xlog:gc,safepoint:file=$keep/gc.log:uptime" \
       start_daemon 0 "$launcher" signet.audit.durability="${SIGNET_BENCH_AUDIT:-none}"
     jbin="$(dirname "$(readlink -f "/proc/$pid_0/exe")")"
     "$jbin/jfr" configure --input profile --output "$keep/latency.jfc" jdk.JavaMonitorEnter#threshold=1ms \
@@ -187,16 +192,17 @@ PY
       jdk.SafepointBegin#enabled=true jdk.ObjectAllocationSample#throttle=300/s >/dev/null
     h2 0 "$warm" 32 "$work/warm.log" >/dev/null
     # run-queue wait: the daemon's threads runnable while no core ran them (schedstat field 2, ns)
-    rq() { cat /proc/"$pid_0"/task/*/schedstat 2>/dev/null | awk '{w += $2; r += $1} END {printf "%d %d", r, w}'; }
+    rq() { cat /proc/"$pid_0"/task/*/schedstat 2>/dev/null | awk '{w += $2; r += $1} END {printf "%.0f %.0f\n", r, w}'; }
     phase() { # phase NAME [h2load args]
-      local name="$1"; shift; read -r r0 w0 < <(rq)
+      local name="$1"; shift; read -r r0 w0 < <(rq); local l=$(( $(wc -l <"$keep/gc.log") + 1 ))
       "$jbin/jcmd" "$pid_0" JFR.start name="$name" settings="$keep/latency.jfc" filename="$keep/$name.jfr" >/dev/null
       h2 0 "$secs" 32 "$work/$name.log" "$@" >"$work/$name.out"
       "$jbin/jcmd" "$pid_0" JFR.stop name="$name" >/dev/null
       read -r r1 w1 < <(rq); n=$(awk -F'\t' '$2 == 201' "$work/$name.log" | wc -l)
       echo "== $name: $(lat "$work/$name.log"); per request: daemon CPU $(( (r1 - r0) / 1000 / (n > 0 ? n : 1) )) us," \
         "run-queue wait $(( (w1 - w0) / 1000 / (n > 0 ? n : 1) )) us (summed over threads); $keep/$name.jfr"
-      for v in hot-methods contention-by-site pinned-threads gc-pauses safepoints allocation-by-site; do
+      echo "   stop-the-world: $(pauses "$keep/gc.log" "$l")"
+      for v in hot-methods contention-by-site pinned-threads gc-pauses allocation-by-site; do
         echo "-- jfr view $v"; "$jbin/jfr" view --width 160 "$v" "$keep/$name.jfr" 2>&1 | sed -n '4,16p'
       done
     }
@@ -215,13 +221,10 @@ PY
       i=$((i + 1))
     done
     for i in 0 1 2; do h2 $i "$warm" 32 "$work/warm.log" >/dev/null; done
-    # stop-the-world time since line L of a -Xlog:safepoint file (any collector; reaching + at safepoint)
-    pauses() { tail -n +"$2" "$1" | sed -nE 's/.*Safepoint "([^"]*)".*Total: ([0-9]+) ns.*/\1 \2/p' \
-      | awk '{n++; t += $2; if ($2 > m) {m = $2; w = $1}} END {printf "%d safepoints, %.1f ms total, max %.2f ms (%s)", n, t / 1e6, m / 1e6, w}'; }
     for r in $(seq "$rounds"); do
       for i in 0 1 2; do
         l=$(( $(wc -l <"$work/gc$i.log") + 1 ))
-        h2 $i "$secs" 32 "$work/gc.log" >"$work/gc.out"
+        rm -f "$work/gc.log"; h2 $i "$secs" 32 "$work/gc.log" >"$work/gc.out"   # h2load appends to its log
         rps=$(awk '/^finished in/ {for (k = 1; k <= NF; k++) if ($k ~ /req\/s,?$/) {v=$(k-1); gsub(",", "", v); print int(v)}}' "$work/gc.out" | head -1)
         echo "== round $r ${names[$i]}: $rps req/s, $(lat "$work/gc.log"); stop-the-world: $(pauses "$work/gc$i.log" "$l")"
       done
