@@ -186,11 +186,11 @@ public final class StatusLists {
         int aheadTo = 0;
         StatusRef ref;
         synchronized (this) {
-            // Again under the lock a rule is applied under: a rule made since checkMinting either refuses this
-            // token here or finds it in its scan, never neither.
-            refuseIfCovered(token.clientId(), token.sub(), token.task(), token.parentJti());
             StatusList l;
             while (true) {
+                // Again under the lock a rule is applied under, and after any wait below (which lets go of it): a
+                // rule made since checkMinting either refuses this token here or finds it in its scan, never neither.
+                refuseIfCovered(token.clientId(), token.sub(), token.task(), token.parentJti());
                 Instant now = clock.instant();
                 l = current;
                 if (l == null || l.next >= settings.capacity() || !now.isBefore(l.windowEnd)) {
