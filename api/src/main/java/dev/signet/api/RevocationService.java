@@ -16,7 +16,6 @@ import io.helidon.webserver.http.ServerResponse;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,7 +26,6 @@ import java.util.Map;
 final class RevocationService implements HttpService {
 
     private static final int MAX_BODY = 4096;
-    private static final int MAX_VALUE = 1024;
 
     private final AdminAuthentication admins;
     private final StatusLists lists;
@@ -50,32 +48,10 @@ final class RevocationService implements HttpService {
 
     private void revoke(ServerRequest req, ServerResponse res) {
         admins.check(req);
-        Map<String, Object> body = RequestBodies.jsonObject(req, MAX_BODY, deadlines);
-        Kind kind = null;
-        String value = null;
-        for (String name : body.keySet()) {
-            Kind k = switch (name) {
-                case "jti" -> Kind.JTI;
-                case "task" -> Kind.TASK;
-                case "sub" -> Kind.SUB;
-                case "client_id" -> Kind.CLIENT_ID;
-                case "reason" -> null;
-                default -> throw new SignetException(Code.INVALID_ARGUMENT, "unknown member " + name
-                        + "; name exactly one of jti, task, sub, client_id, and optionally reason");
-            };
-            if (k == null) {
-                continue;
-            }
-            if (kind != null) {
-                throw new SignetException(Code.INVALID_ARGUMENT, "name exactly one of jti, task, sub, client_id");
-            }
-            kind = k;
-            value = string(body, name);
-        }
-        if (kind == null) {
-            throw new SignetException(Code.INVALID_ARGUMENT, "name one of jti, task, sub, client_id");
-        }
-        String reason = body.containsKey("reason") ? string(body, "reason") : null;
+        RevocationRequest r = RevocationRequest.parse(RequestBodies.jsonObject(req, MAX_BODY, deadlines));
+        Kind kind = r.kind();
+        String value = r.value();
+        String reason = r.reason();
         StatusLists.Rule rule = lists.revoke(kind, value, reason);
         try {
             audit.append(AuditEvent.of("operator").put("verb", "revoke").put(kind.claim, value).put("reason", reason)
@@ -94,14 +70,6 @@ final class RevocationService implements HttpService {
         body.put("revocations", lists.rules().stream().map(StatusLists.Rule::json).toList());
         body.put("status_lists", lists.published().stream().map(lists::uri).toList());
         send(res, body);
-    }
-
-    private static String string(Map<String, Object> body, String name) {
-        if (!(body.get(name) instanceof String s) || s.isBlank() || s.length() > MAX_VALUE) {
-            throw new SignetException(Code.INVALID_ARGUMENT, name + " must be a non-empty string of at most "
-                    + MAX_VALUE + " characters");
-        }
-        return s;
     }
 
     private static void send(ServerResponse res, Map<String, Object> body) {

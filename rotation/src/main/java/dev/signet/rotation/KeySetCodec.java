@@ -42,14 +42,17 @@ public final class KeySetCodec {
         return body + END + '\t' + set.keys().size() + '\t' + sha256(body) + '\n';
     }
 
-    /** @throws IllegalArgumentException if the text is not a whole journal (cut short, edited) or breaks an invariant */
+    /**
+     * @throws IllegalArgumentException (only) if the text is not a whole journal (cut short, edited), a field does
+     *                                  not parse, or the keys break an invariant; the message names the line
+     */
     public static KeySet decode(String text) {
         boolean legacy = text.startsWith(HEADER_V1 + "\n");
         if (!legacy && !text.startsWith(HEADER + "\n")) {
             throw new IllegalArgumentException("not a Signet key journal");
         }
         String body = text;
-        int count = -1;
+        long count = -1;
         if (!legacy) {
             int end = text.lastIndexOf("\n" + END + "\t");
             if (end < 0 || !text.endsWith("\n")) {
@@ -61,13 +64,13 @@ public final class KeySetCodec {
                 throw new IllegalArgumentException("the journal's checksum does not match its contents: it was"
                         + " edited or damaged");
             }
-            count = Integer.parseInt(trailer[1]);
+            count = number(trailer[1], "the end line's key count");
         }
         String[] lines = body.split("\n");
         if (lines.length < 2 || !lines[1].startsWith("version\t")) {
             throw new IllegalArgumentException("not a Signet key journal");
         }
-        long version = Long.parseLong(lines[1].substring("version\t".length()));
+        long version = number(lines[1].substring("version\t".length()), "the version line");
         int fields = legacy ? 13 : 14;
         List<KeyRecord> keys = new ArrayList<>();
         for (int i = 2; i < lines.length; i++) {
@@ -79,16 +82,32 @@ public final class KeySetCodec {
                 throw new IllegalArgumentException("journal line " + (i + 1) + " has " + f.length + " fields, not " + fields);
             }
             int d = legacy ? 0 : 1; // the destroy-after time, absent from version 1
-            keys.add(new KeyRecord.Builder(f[0], SigningAlgorithm.parse(f[1]), KeyState.valueOf(f[2]), instant(f[3]))
-                    .activates(instant(f[4])).activated(instant(f[5])).retires(instant(f[6])).retired(instant(f[7]))
-                    .unpublishes(instant(f[8])).unpublished(instant(f[9]))
-                    .destroyAfter(legacy ? null : instant(f[10])).destroyed(instant(f[10 + d]))
-                    .forcedBecause(string(f[11 + d])).revokedBecause(string(f[12 + d])).build());
+            try {
+                keys.add(new KeyRecord.Builder(f[0], SigningAlgorithm.parse(f[1]), KeyState.valueOf(f[2]), instant(f[3]))
+                        .activates(instant(f[4])).activated(instant(f[5])).retires(instant(f[6])).retired(instant(f[7]))
+                        .unpublishes(instant(f[8])).unpublished(instant(f[9]))
+                        .destroyAfter(legacy ? null : instant(f[10])).destroyed(instant(f[10 + d]))
+                        .forcedBecause(string(f[11 + d])).revokedBecause(string(f[12 + d])).build());
+            } catch (RuntimeException e) { // DateTimeParseException, SignetException (algorithm), the record's checks
+                throw new IllegalArgumentException("journal line " + (i + 1) + ": " + e.getMessage(), e);
+            }
         }
         if (count >= 0 && count != keys.size()) {
             throw new IllegalArgumentException("the journal lists " + keys.size() + " keys but its end line says " + count);
         }
-        return new KeySet(version, keys);
+        try {
+            return new KeySet(version, keys);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("the journal's keys break an invariant: " + e.getMessage(), e);
+        }
+    }
+
+    private static long number(String text, String what) {
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + " is not a number: '" + text + "'");
+        }
     }
 
     private static String sha256(String s) {

@@ -62,7 +62,7 @@ public record SubkeySet(long version, List<SubkeyRecord> subkeys) {
     }
 
     /**
-     * @throws IllegalArgumentException naming the problem if the text is cut short, edited or malformed
+     * @throws IllegalArgumentException (only) naming the problem if the text is cut short, edited or malformed
      */
     public static SubkeySet decode(String text) {
         if (!text.startsWith(HEADER + "\n") || !text.endsWith("\n")) {
@@ -82,17 +82,26 @@ public record SubkeySet(long version, List<SubkeyRecord> subkeys) {
         if (lines.isEmpty() || !lines.getFirst().startsWith("version ")) {
             throw new IllegalArgumentException("no version line");
         }
-        long version = Long.parseLong(lines.getFirst().substring("version ".length()));
+        long version;
+        try {
+            version = Long.parseLong(lines.getFirst().substring("version ".length()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("the version line is not a number");
+        }
         List<SubkeyRecord> subkeys = new ArrayList<>();
-        for (String line : lines.subList(1, lines.size())) {
-            String[] f = line.split(" ");
+        for (int i = 1; i < lines.size(); i++) {
+            String[] f = lines.get(i).split(" ", -1);
             if (f.length != 12) {
-                throw new IllegalArgumentException("a subkey line has " + f.length + " fields, not 12");
+                throw new IllegalArgumentException("subkey line " + i + " has " + f.length + " fields, not 12");
             }
-            subkeys.add(new SubkeyRecord(f[0], SigningAlgorithm.parse(f[1]), KeyState.valueOf(f[2]), f[3],
-                    Instant.parse(f[4]), Instant.parse(f[5]), Instant.parse(f[6]), Instant.parse(f[7]), f[8], f[9],
-                    f[10].equals("-") ? null : new String(Base64.getUrlDecoder().decode(f[10]), StandardCharsets.UTF_8),
-                    f[11].equals("-") ? null : f[11]));
+            try {
+                subkeys.add(new SubkeyRecord(f[0], SigningAlgorithm.parse(f[1]), KeyState.valueOf(f[2]), f[3],
+                        Instant.parse(f[4]), Instant.parse(f[5]), Instant.parse(f[6]), Instant.parse(f[7]), f[8], f[9],
+                        f[10].equals("-") ? null : new String(Base64.getUrlDecoder().decode(f[10]), StandardCharsets.UTF_8),
+                        f[11].equals("-") ? null : f[11]));
+            } catch (RuntimeException e) { // DateTimeParseException, SignetException (algorithm), the record's checks
+                throw new IllegalArgumentException("subkey line " + i + ": " + e.getMessage(), e);
+            }
         }
         return new SubkeySet(version, subkeys);
     }
