@@ -139,6 +139,36 @@ class KmsDaemonTest {
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 
+    /** {@code signet keys create-wrapping-key}: creates the alias's key in KMS once; a second run finds it. */
+    @Test
+    void theWrappingKeyIsCreatedBeforeAnyReplicaStarts() throws Exception {
+        RealBackends.require(motoInstalled(), "moto_server", "pip install 'moto[server]' (preinstalled on these machines)");
+        int motoPort = startMoto();
+        Path plain = config("plain", motoPort, DevModeProcessTest.freePort(), DevModeProcessTest.freePort());
+        Path delegated = dir.resolve("delegated.yaml");
+        Files.writeString(delegated, Files.readString(plain).replace("  backend:\n",
+                "  mode: delegated\n  delegation:\n    wrapping-key: alias/signet-wrap\n  backend:\n"));
+        String first = createWrappingKey(delegated);
+        assertTrue(first.contains("wrapping key alias/signet-wrap is ") && first.contains("replicas may now start"), first);
+        String id = first.substring(first.indexOf(" is ") + 4, first.indexOf(" in the kms backend"));
+        assertFalse(id.isBlank(), first);
+        assertTrue(createWrappingKey(delegated).contains(" is " + id + " "), "found again, not created twice");
+        String refused = createWrappingKey(plain);
+        assertTrue(refused.contains("names no wrapping key") && refused.contains("signet.delegation.wrapping-key"), refused);
+    }
+
+    String createWrappingKey(Path config) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Signet.class.getName(),
+                "keys", "create-wrapping-key", "--config", config.toString()).redirectErrorStream(true);
+        pb.environment().put("TEST_KMS_KEY_ID", "testing-key-id");
+        pb.environment().put("TEST_KMS_SECRET", "testing-secret");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        return out;
+    }
+
     @Test
     void serveWithKmsMintsVerifiableTokensAndReplicasShareOneKey() throws Exception {
         RealBackends.require(motoInstalled(), "moto_server", "pip install 'moto[server]' (preinstalled on these machines)");
