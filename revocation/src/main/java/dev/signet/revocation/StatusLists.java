@@ -602,23 +602,26 @@ public final class StatusLists {
      * this replica's tokens if it dies. One transaction per sync, never one per token.
      */
     private void flushFacts() {
-        List<SharedStatus.Block> blocks = new ArrayList<>();
+        List<BlockCopy> copies = new ArrayList<>();
         Map<StatusList, Integer> upTo = new HashMap<>();
-        synchronized (this) {
+        synchronized (this) { // copies only: minting waits for no deflate
             for (StatusList l : lists.values()) {
                 if (l.adopted || l.next <= l.flushed) {
                     continue;
                 }
                 int end = Math.min(l.next, l.facts.size);
                 for (int b = l.flushed / RESERVE; b * RESERVE < end; b++) {
-                    blocks.add(new SharedStatus.Block(l.id, b, l.windowEnd.plus(settings.maxLifetime()),
-                            encodeBlock(l.facts, b * RESERVE, Math.min(end, (b + 1) * RESERVE)), 0));
+                    copies.add(copyBlock(l, b, b * RESERVE, Math.min(end, (b + 1) * RESERVE)));
                 }
                 upTo.put(l, end);
             }
         }
-        if (blocks.isEmpty()) {
+        if (copies.isEmpty()) {
             return;
+        }
+        List<SharedStatus.Block> blocks = new ArrayList<>(copies.size());
+        for (BlockCopy c : copies) {
+            blocks.add(new SharedStatus.Block(c.list, c.block, c.exp, encodeBlock(c), 0));
         }
         shared.writeBlocks(blocks);
         synchronized (this) {
@@ -699,7 +702,13 @@ public final class StatusLists {
     }
 
     /** A block's facts: its names once, then each index's jti and parent prefixes, exp and name numbers. */
-    private byte[] encodeBlock(Facts f, int from, int to) {
+    /** A block's facts copied out of the lock, names resolved to a table of the block's own. */
+    private record BlockCopy(String list, int block, Instant exp, int from, long[] jti, long[] parent, long[] exps,
+                             List<String> table, int[] ids) {
+    }
+
+    private BlockCopy copyBlock(StatusList l, int block, int from, int to) {
+        Facts f = l.facts;
         Map<Integer, Integer> local = new HashMap<>();
         List<String> table = new ArrayList<>();
         int[] ids = new int[(to - from) * 3];
@@ -713,6 +722,16 @@ public final class StatusLists {
                 });
             }
         }
+        return new BlockCopy(l.id, block, l.windowEnd.plus(settings.maxLifetime()), from,
+                Arrays.copyOfRange(f.jti, from, to), Arrays.copyOfRange(f.parent, from, to),
+                Arrays.copyOfRange(f.exp, from, to), table, ids);
+    }
+
+    private static byte[] encodeBlock(BlockCopy c) {
+        int from = c.from();
+        int to = from + c.jti().length;
+        List<String> table = c.table();
+        int[] ids = c.ids();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (java.io.DataOutputStream out = new java.io.DataOutputStream(new java.util.zip.DeflaterOutputStream(bytes))) {
             out.writeInt(1); // format
@@ -725,11 +744,11 @@ public final class StatusLists {
                 out.write(b);
             }
             for (int i = from; i < to; i++) {
-                out.writeLong(f.jti[i]);
-                out.writeLong(f.parent[i]);
-                out.writeLong(f.exp[i]);
-                for (int c = 0; c < 3; c++) {
-                    out.writeInt(ids[(i - from) * 3 + c]);
+                out.writeLong(c.jti()[i - from]);
+                out.writeLong(c.parent()[i - from]);
+                out.writeLong(c.exps()[i - from]);
+                for (int k = 0; k < 3; k++) {
+                    out.writeInt(ids[(i - from) * 3 + k]);
                 }
             }
         } catch (IOException e) {
