@@ -108,7 +108,7 @@ public final class Daemon implements AutoCloseable {
      *         existed, unless {@code initIssuer}; INTERNAL when the journal is damaged
      */
     public static Daemon start(SignetConfig config, Clock clock, boolean initIssuer) {
-        MetricsStart.begin(); // overlaps the backend and key ring below; awaited before anything else meters
+        MetricsStart.begin(); // overlaps the backend, key ring and audit log below; awaited before anything else meters
         ReplicaId replica = ReplicaId.resolve(config.replicaId(), config.dataDir());
         LOG.log(System.Logger.Level.INFO, "replica {0} starting for {1}", replica, config.issuer());
         KeyBackend backend = MeteredKeyBackend.wrap(KeyBackends.open(config.backendType(), new BackendSettings(
@@ -137,8 +137,6 @@ public final class Daemon implements AutoCloseable {
             scheduler = RotationScheduler.start(Map.of(config.issuer(), ring), config.rotation().checkInterval());
             // Another replica's change (a revocation above all) is applied at once, not at the next tick.
             store.subscribe(ring::tick);
-            MetricsStart.await();
-            replicaMetrics(replica, masters);
             AuditTrail trail = AuditTrail.NONE;
             if (config.audit() == null) {
                 LOG.log(System.Logger.Level.WARNING, "signet.audit.durability is none: NOTHING IS AUDITED;"
@@ -159,6 +157,9 @@ public final class Daemon implements AutoCloseable {
                 transitionWatch.scheduleWithFixedDelay(transitions::observe, every, every,
                         java.util.concurrent.TimeUnit.MILLISECONDS);
             }
+            // The audit log's files and fsyncs above overlapped the registry's start too; the server needs it.
+            MetricsStart.await();
+            replicaMetrics(replica, masters);
             return new Daemon(backend, journal, ring, scheduler, audit, transitionWatch, SignetServer.start(config,
                     replica, backend, store, ring, masters, trail, clock));
         } catch (RuntimeException e) {
