@@ -291,6 +291,12 @@ public final class StatusLists {
             return;
         }
         Instant now = clock.instant();
+        if (parentJti != null && !recentlyRevoked.isEmpty()) {
+            Long until = recentlyRevoked.get(jti8(parentJti));
+            if (until != null && now.getEpochSecond() < until) {
+                throw new SignetException(Code.PERMISSION_DENIED, "the subject token " + parentJti + " is revoked");
+            }
+        }
         for (Rule r : rules) {
             if (!now.isBefore(r.expires())) {
                 continue;
@@ -427,8 +433,18 @@ public final class StatusLists {
         rules.add(rule);
         ruleIds.add(id);
         scan.hits.forEach(StatusList::revoke);
+        // An exchange that checked its subject token's bit before this rule set it may still be on its way to
+        // allocate: its child (at any depth) is refused there for a while, rather than issued unrevoked.
+        long nowSec = now.getEpochSecond();
+        recentlyRevoked.values().removeIf(until -> until <= nowSec);
+        scan.hits.forEach((l, idxs) -> idxs.forEach(i -> recentlyRevoked.put(l.facts.jti[i], nowSec + RACE_WINDOW_SECONDS)));
         return rule;
     }
+
+    /** How long the jtis a rule revoked refuse children at allocation (the exchange checks their bits before). */
+    private static final long RACE_WINDOW_SECONDS = 60;
+    /** First 64 bits of the jtis rules revoked in the last {@link #RACE_WINDOW_SECONDS}, to when. */
+    private final Map<Long, Long> recentlyRevoked = new HashMap<>();
 
     private Scan scan(Kind kind, String value, long jti8, long nowSec) {
         return scan(kind, value, jti8, nowSec, lists.values());

@@ -52,6 +52,22 @@ class StatusListsTest {
         return new StatusLists.Token(jti, clock.instant().plusSeconds(600), task, "sub", "m", parent);
     }
 
+    /** An exchange of a child that passed its bit check just before a rule on the root reaches allocate after. */
+    @Test
+    void aGrandchildAllocatedJustAfterItsRootWasRevokedIsRefused() {
+        StatusLists s = open(dir);
+        String root = jti();
+        String child = jti();
+        s.allocate(token(root, "t", null));
+        s.allocate(token(child, "t", root));
+        assertEquals(2, s.revoke(StatusLists.Kind.JTI, root, null).covered());
+        var refused = assertThrows(SignetException.class, () -> s.allocate(token(jti(), "t", child)));
+        assertEquals(SignetException.Code.PERMISSION_DENIED, refused.code());
+        s.allocate(token(jti(), "t", null)); // unrelated tokens go on
+        clock.advance(Duration.ofSeconds(61));
+        s.allocate(token(jti(), "t", jti())); // the window is bounded; exchanges check the bit themselves
+    }
+
     @Test
     void revokingARootRevokesItsExchangedDescendantsTransitively() {
         StatusLists s = open(dir);
