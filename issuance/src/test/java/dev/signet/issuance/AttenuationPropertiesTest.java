@@ -9,7 +9,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.function.Consumer;
+
+import static dev.signet.verifier.testing.SeededCases.ACTIONS;
+import static dev.signet.verifier.testing.SeededCases.LITERALS;
+import static dev.signet.verifier.testing.SeededCases.forAll;
+import static dev.signet.verifier.testing.SeededCases.pattern;
+import static dev.signet.verifier.testing.SeededCases.pick;
+import static dev.signet.verifier.testing.SeededCases.resource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -25,45 +31,6 @@ class AttenuationPropertiesTest {
 
     static final int TRIES = 2000;
     static final long BASE_SEED = Long.getLong("signet.attenuation.seed", 0xA77E_17L);
-    static final List<String> LITERALS = List.of("a", "b", "c");
-    static final List<String> ACTIONS = List.of("read", "write", "admin");
-
-    static void forAll(Consumer<Random> property) {
-        for (int i = 0; i < TRIES; i++) {
-            long seed = BASE_SEED + i;
-            try {
-                property.accept(new Random(seed));
-            } catch (AssertionError e) {
-                throw new AssertionError("seed " + seed + ": " + e.getMessage(), e);
-            }
-        }
-    }
-
-    static <T> T pick(Random r, List<T> choices) {
-        return choices.get(r.nextInt(choices.size()));
-    }
-
-    static String pattern(Random r) {
-        if (r.nextInt(20) == 0) {
-            return "**";
-        }
-        List<String> segments = new ArrayList<>();
-        for (int n = 1 + r.nextInt(3); n > 0; n--) {
-            segments.add(pick(r, List.of("a", "b", "c", "*")));
-        }
-        if (r.nextInt(3) == 0) {
-            segments.add("**");
-        }
-        return "repo:" + String.join("/", segments);
-    }
-
-    static String resource(Random r) {
-        List<String> segments = new ArrayList<>();
-        for (int n = 1 + r.nextInt(5); n > 0; n--) {
-            segments.add(pick(r, LITERALS));
-        }
-        return "repo:" + String.join("/", segments);
-    }
 
     static List<String> actions(Random r) {
         Set<String> a = new HashSet<>();
@@ -102,7 +69,7 @@ class AttenuationPropertiesTest {
     @Test
     void anAcceptedChildNeverReachesWhatItsParentCannot() {
         int[] acceptedCount = {0};
-        forAll(r -> {
+        forAll(TRIES, BASE_SEED, r -> {
             List<ScopeItem> parent = scope(r);
             List<ScopeItem> child = r.nextBoolean() ? scope(r) : narrowed(parent, r);
             if (!accepted(parent, child)) {
@@ -136,7 +103,7 @@ class AttenuationPropertiesTest {
 
     @Test
     void theParentsOwnScopeAndEveryNarrowingOfItAreAccepted() {
-        forAll(r -> {
+        forAll(TRIES, BASE_SEED, r -> {
             List<ScopeItem> parent = scope(r);
             assertTrue(accepted(parent, parent), parent.toString());
             List<ScopeItem> child = narrowed(parent, r);
@@ -146,7 +113,7 @@ class AttenuationPropertiesTest {
 
     @Test
     void anActionTheParentNeverGrantsIsRefused() {
-        forAll(r -> {
+        forAll(TRIES, BASE_SEED, r -> {
             List<ScopeItem> parent = scope(r);
             List<ScopeItem> child = new ArrayList<>(narrowed(parent, r));
             ScopeItem first = child.getFirst();

@@ -9,13 +9,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.function.Consumer;
+
+import static dev.signet.verifier.testing.SeededCases.ACTIONS;
+import static dev.signet.verifier.testing.SeededCases.LITERALS;
+import static dev.signet.verifier.testing.SeededCases.forAll;
+import static dev.signet.verifier.testing.SeededCases.pattern;
+import static dev.signet.verifier.testing.SeededCases.pick;
+import static dev.signet.verifier.testing.SeededCases.resource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Property tests of chains, seeded as issuance's AttenuationPropertiesTest is (jqwik is deliberately not used):
+ * Property tests of chains on the seeded cases issuance's AttenuationPropertiesTest also uses ({@code SeededCases}):
  * a random root policy, then up to five links each asking for random grants (often wider) or a narrowing of the
  * one before. Whatever the links ask, an accepted chain's final holder is never allowed a (resource, action) its
  * root is not, checked by matching concrete resources (not by the containment under test); chains built only
@@ -25,48 +31,9 @@ class ChainPropertiesTest {
 
     static final int TRIES = Integer.getInteger("signet.chain.tries", 60);
     static final long BASE_SEED = Long.getLong("signet.chain.seed", 0xC4A1_17L);
-    static final List<String> LITERALS = List.of("a", "b", "c");
-    static final List<String> ACTIONS = List.of("read", "write", "admin");
 
     final ChainFixture f = new ChainFixture();
     final ChainVerifier verifier = f.verifier(StatusCheck.UNCHECKED);
-
-    static void forAll(Consumer<Random> property) {
-        for (int i = 0; i < TRIES; i++) {
-            long seed = BASE_SEED + i;
-            try {
-                property.accept(new Random(seed));
-            } catch (AssertionError e) {
-                throw new AssertionError("seed " + seed + ": " + e.getMessage(), e);
-            }
-        }
-    }
-
-    static <T> T pick(Random r, List<T> choices) {
-        return choices.get(r.nextInt(choices.size()));
-    }
-
-    static String pattern(Random r) {
-        if (r.nextInt(20) == 0) {
-            return "**";
-        }
-        List<String> segments = new ArrayList<>();
-        for (int n = 1 + r.nextInt(3); n > 0; n--) {
-            segments.add(pick(r, List.of("a", "b", "c", "*")));
-        }
-        if (r.nextInt(3) == 0) {
-            segments.add("**");
-        }
-        return "repo:" + String.join("/", segments);
-    }
-
-    static String resource(Random r) {
-        List<String> segments = new ArrayList<>();
-        for (int n = 1 + r.nextInt(5); n > 0; n--) {
-            segments.add(pick(r, LITERALS));
-        }
-        return "repo:" + String.join("/", segments);
-    }
 
     /** resource, "a,b", resource, "c", ... */
     static String[] scope(Random r) {
@@ -109,7 +76,7 @@ class ChainPropertiesTest {
     @Test
     void anAcceptedChainNeverReachesWhatItsRootCannot() {
         int[] accepted = new int[TokenVerifier.MAX_DEPTH + 1];
-        forAll(r -> {
+        forAll(TRIES, BASE_SEED, r -> {
             String[] rootScope = scope(r);
             String c = f.root(5, rootScope);
             String[] last = rootScope;
@@ -143,7 +110,7 @@ class ChainPropertiesTest {
 
     @Test
     void chainsThatOnlyNarrowAreAlwaysAccepted() {
-        forAll(r -> {
+        forAll(TRIES, BASE_SEED, r -> {
             String[] scope = scope(r);
             String c = f.root(5, scope);
             int depth = 1 + r.nextInt(TokenVerifier.MAX_DEPTH);
