@@ -84,7 +84,7 @@ public final class MasterKeyRing implements KeyRing {
         try {
             KeySet loaded = store.load();
             if (loaded.unstarted() && !initIssuer) {
-                refuseIfIssuerExisted(store, backend);
+                refuseIfIssuerExisted(store, backend, loaded, now);
             }
             ring.bootstrapped = loaded.unstarted();
             KeySet set = ring.reconcile(now, ring.settleIntents(now, loaded));
@@ -99,12 +99,16 @@ public final class MasterKeyRing implements KeyRing {
      * A journal that was never written starts a new issuer, and every token of an earlier one stops verifying;
      * so when anything shows that the issuer existed, starting over needs the operator's word.
      */
-    private static void refuseIfIssuerExisted(LifecycleStore store, KeyBackend backend) {
+    private static void refuseIfIssuerExisted(LifecycleStore store, KeyBackend backend, KeySet loaded, Instant now) {
         String evidence = null;
         if (store.issuerStarted()) {
             evidence = "the issuer marker in " + store + " shows this issuer was started there";
         } else {
-            int keys = backend.list().size();
+            java.util.Set<String> kids = new java.util.HashSet<>(backend.list().stream().map(SigningKey::id).toList());
+            // A first start that died or lost the lease between generating its key and the first journal write
+            // left that key behind: its intent names it, and settling the intents destroys it. Not evidence.
+            kids.removeAll(Reconcile.plan(now, loaded, store.intents(), kids, Reconcile.IN_FLIGHT).destroyOrphans());
+            int keys = kids.size();
             if (keys > 0) {
                 evidence = "the " + backend.type() + " backend holds " + keys + " key(s) of this issuer";
             }

@@ -116,6 +116,33 @@ class JournalDamageTest {
         assertTrue(e.getMessage().contains("backend holds 2 key(s)"), e.getMessage());
     }
 
+    /** Found by the chaos soak: a first start that lost its lease after generating its key could never start again. */
+    @Test
+    void aFirstStartThatDiedBeforeItsFirstJournalWriteStartsAgainAndDestroysItsKey() {
+        FaultInjector faults = new FaultInjector();
+        faults.crashAt(3); // the intent is recorded, the key generated; the process dies before the journal write
+        assertThrows(FaultInjector.Crash.class, () -> MasterKeyRing.start(faults.wrap(Fixtures.backend(dir, clock)),
+                faults.wrap(new FileLifecycleStore(issuerDir())), Fixtures.DAILY, clock));
+        assertEquals("after generate", faults.trace.getLast());
+        assertEquals(1, Fixtures.backend(dir, clock).list().size(), "the orphan is in the backend");
+        assertTrue(Files.notExists(journal()));
+
+        MasterKeyRing ring = start();
+        String kid = ring.signingSlot().key().id();
+        assertEquals(java.util.List.of(kid), Fixtures.backend(dir, clock).list().stream()
+                .map(dev.signet.spi.SigningKey::id).toList(), "the orphan destroyed, one journaled key");
+
+        // A key of the issuer that no intent accounts for is still evidence.
+        try (var files = Files.list(issuerDir())) {
+            for (Path f : files.toList()) {
+                Files.delete(f);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertEquals(SignetException.Code.FAILED_PRECONDITION, refused(this::start).code());
+    }
+
     @Test
     void anEmptyDataDirJustStarts() {
         MasterKeyRing ring = start();
