@@ -287,6 +287,8 @@ public final class ChaosSoak {
         final List<String> recent = Collections.synchronizedList(new ArrayList<>());
         final Map<String, Instant> revokedJtis = new ConcurrentHashMap<>();
         final Map<String, Instant> revokedTasks = new ConcurrentHashMap<>();
+        /** jtis and tasks whose revocation answered neither yes nor no. */
+        final Set<String> uncertain = ConcurrentHashMap.newKeySet();
         final Map<String, Instant> revokedKids = new ConcurrentHashMap<>();
         /** When the revoke verb answered: journaled by then. */
         final Map<String, Instant> kidRevokeAnswered = new ConcurrentHashMap<>();
@@ -536,6 +538,10 @@ public final class ChaosSoak {
             t.checked = true;
             Instant revoked = revokedAt(t);
             Instant keyRevoked = keyRevokedAt(t.kid);
+            if (uncertain(t) && (outcome.equals("ok") || outcome.equals("revoked"))) {
+                count("checks of tokens whose revocation answered neither yes nor no (not judged)");
+                return;
+            }
             switch (outcome) {
                 case "ok" -> {
                     count("tokens verified");
@@ -581,6 +587,11 @@ public final class ChaosSoak {
             if (until != null && keyRevoked == null && t.exp.isAfter(until)) {
                 violation("token exp beyond its key's publication", t + ": key unpublishes " + until);
             }
+        }
+
+        boolean uncertain(Issued t) {
+            return uncertain.contains(t.jti) || t.task != null && uncertain.contains(t.task)
+                    || t.parent != null && uncertain(t.parent);
         }
 
         Instant revokedAt(Issued t) {
@@ -790,14 +801,25 @@ public final class ChaosSoak {
             } else {
                 revokedJtis.putIfAbsent(t.jti, at);
             }
-            HttpResponse<String> res = post(r.admin() + "/v1/revocations", "Bearer " + ADMIN, "application/json", body);
+            Map<String, Instant> marks = task ? revokedTasks : revokedJtis;
+            String key = task ? t.task : t.jti;
+            HttpResponse<String> res;
+            try {
+                res = post(r.admin() + "/v1/revocations", "Bearer " + ADMIN, "application/json", body);
+            } catch (IOException e) {
+                // Refused: never made; timed out: made or not. Either way the token is judged on neither count.
+                marks.remove(key, at);
+                uncertain.add(key);
+                refused("revoke " + e.getClass().getSimpleName());
+                return;
+            }
             if (res.statusCode() == 201) {
                 count(task ? "revocations: task" : "revocations: jti");
             } else {
                 refusedAnswer(res, "revoke");
-                // Not journaled: the token stays valid, and holding it as revoked would hide a failure.
-                if (res.statusCode() < 500 && res.statusCode() != 503) {
-                    (task ? revokedTasks : revokedJtis).remove(task ? t.task : t.jti, at);
+                marks.remove(key, at); // 201 only once the rule is journaled: the token stays valid
+                if (res.statusCode() >= 500 && res.statusCode() != 503) {
+                    uncertain.add(key);
                 }
             }
         }
