@@ -57,7 +57,12 @@ ok_of() { sed -E 's/.*requests=([0-9]+) non2xx=([0-9]+).*/\1 - \2/' <<<"$1"; }
 # Warm-up: 15 s, sized for 3 000 exchanges/s (past that the file runs short and the rate is read as 3 000).
 out=$(phase warm 15 45000 $conns); echo "== warm-up (15 s, $conns connections): $out"
 warm_rate=$(( ($(ok_of "$out")) / 15 ))
-[ "$warm_rate" -gt 0 ] || { echo "bench: no exchange succeeded; the daemon's log:" >&2; tail -30 "$work/log" >&2; exit 1; }
+if [ "$warm_rate" -le 0 ]; then
+  echo "bench: no exchange succeeded; why the daemon refused them (its audit log):" >&2
+  cat "$work"/data/audit/*/*.jsonl | grep -o '"type":"exchange_refusal".*' | grep -o '"detail":"[^"]*"' | sort | uniq -c \
+    | sort -rn | head -5 >&2 || true
+  exit 1
+fi
 
 count=$(( warm_rate * secs * 2 + 1000 ))
 "$java" -cp "$cp" dev.signet.bench.ExchangeRequests requests "$issuer" "$work/parents" "$count" "$work/req" 2

@@ -94,6 +94,7 @@ public final class ExchangeRequests {
         }
         String htu = issuer + "/v1/token-exchange";
         String details = enc("[{\"type\":\"signet_resource\",\"identifier\":\"repo:acme/widgets\",\"actions\":[\"read\"]}]");
+        long started = System.nanoTime();
         int cores = Runtime.getRuntime().availableProcessors();
         try (ExecutorService pool = Executors.newFixedThreadPool(cores)) {
             List<Future<?>> done = new ArrayList<>();
@@ -125,6 +126,12 @@ public final class ExchangeRequests {
             for (Future<?> d : done) {
                 d.get();
             }
+        }
+        long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+        if (seconds > 60) {
+            System.err.println("ExchangeRequests: making " + count + " requests took " + seconds + " s; the first ones'"
+                    + " proofs leave the server's 60 s window about " + (IAT_AHEAD_SECONDS + 60) + " s after they were made,"
+                    + " so they will be refused (dpop_iat): the machine is too loaded for this benchmark");
         }
     }
 
