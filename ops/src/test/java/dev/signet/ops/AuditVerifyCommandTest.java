@@ -74,17 +74,10 @@ class AuditVerifyCommandTest {
 
     @Test
     void theHeadsFromTheStoreTheConfigurationNamesRevealATailCutWithItsCheckpoints() throws Exception {
-        PostgresCluster pg = PostgresCluster.shared();
-        String url = pg.newDatabase();
-        Path secret = dir.resolve("pg-password");
-        Files.writeString(secret, pg.password());
-        Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        Path postgres = config("postgres", """
-                    type: postgres
-                    url: "%s"
-                    user: %s
-                    password-file: "%s"
-                """.formatted(url, pg.user(), secret).stripTrailing());
+        PostgresDatabase database = PostgresDatabase.create(dir);
+        PostgresCluster pg = database.pg();
+        String url = database.url();
+        Path postgres = config("postgres", database.storeYaml());
 
         SigningKey key = InMemorySigning.generate(SigningAlgorithm.ES256);
         CheckpointKeys keys = new CheckpointKeys() {

@@ -1,6 +1,5 @@
 package dev.signet.ops;
 
-import dev.signet.spi.testing.RealBackends;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +22,7 @@ class ChaosSoakTest {
 
     @Test
     void nothingIsLostUnderFaults() throws Exception {
-        RealBackends.require(KmsDaemonTest.motoInstalled(), "moto_server", "pip install 'moto[server]' (preinstalled on these machines)");
+        Moto.require();
         double minutes = Double.parseDouble(System.getProperty("signet.soak.minutes", "2"));
         String keep = System.getProperty("signet.soak.dir", "");
         long seed = Long.parseLong(System.getProperty("signet.soak.seed", Long.toString(System.nanoTime())));

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -21,15 +20,6 @@ class JournalDamageProcessTest {
 
     @TempDir
     Path dir;
-
-    List<String> serve(Path config, String... extra) {
-        List<String> command = new java.util.ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), Signet.class.getName(), "serve", "--config",
-                config.toString()));
-        command.addAll(List.of(extra));
-        return command;
-    }
 
     @Test
     void aDeletedJournalStopsServeUntilInitIssuer() throws Exception {
@@ -52,14 +42,14 @@ class JournalDamageProcessTest {
                       actions: ["read"]
                 """.formatted(CredentialHash.of("admin-credential-0123456789abcdef").text(), dir.resolve("data"),
                 CredentialHash.of("minter-credential-0123456789abcdef").text()));
-        DevModeProcessTest.stop(DevModeProcessTest.launch(serve(config), Map.of(), "signet: backend"));
+        DevModeProcessTest.stop(SignetCommand.startServe(config, Map.of()));
         Path journal;
         try (var files = Files.walk(dir.resolve("data"))) {
             journal = files.filter(f -> f.getFileName().toString().equals("keyset")).findFirst().orElseThrow();
         }
         Files.delete(journal);
 
-        Process refused = new ProcessBuilder(serve(config)).redirectErrorStream(true).start();
+        Process refused = new ProcessBuilder(SignetCommand.serve(config)).redirectErrorStream(true).start();
         // Bounded wait: a daemon that started over would keep running here, and fail.
         assertTrue(refused.waitFor(180, TimeUnit.SECONDS), "serve must refuse and end by itself");
         String out = new String(refused.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -68,7 +58,7 @@ class JournalDamageProcessTest {
         assertFalse(out.contains("\tat "), "one line, no stack trace: " + out);
         assertTrue(Files.notExists(journal), "nothing was started over");
 
-        DevModeProcessTest.stop(DevModeProcessTest.launch(serve(config, "--init-issuer"), Map.of(), "signet: backend"));
+        DevModeProcessTest.stop(DevModeProcessTest.launch(SignetCommand.serve(config, "--init-issuer"), Map.of(), "signet: backend"));
         assertEquals(true, Files.exists(journal), "the operator's new issuer has a journal");
     }
 }

@@ -3,7 +3,6 @@ package dev.signet.ops;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.SignedJWT;
 import dev.signet.issuance.CredentialHash;
-import dev.signet.spi.testing.RealBackends;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,7 +34,7 @@ class KmsDaemonTest {
 
     @TempDir
     Path dir;
-    Process moto;
+    Moto moto;
     final List<Process> replicas = new ArrayList<>();
     final HttpClient http = HttpClient.newHttpClient();
 
@@ -46,37 +45,8 @@ class KmsDaemonTest {
             p.waitFor(30, TimeUnit.SECONDS);
         }
         if (moto != null) {
-            moto.destroy();
-            moto.waitFor(10, TimeUnit.SECONDS);
+            moto.close();
         }
-    }
-
-    static boolean motoInstalled() {
-        try {
-            return new ProcessBuilder("sh", "-c", "command -v moto_server").start().waitFor() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
-    }
-
-    int startMoto() throws Exception {
-        return startMoto(DevModeProcessTest.freePort());
-    }
-
-    int startMoto(int port) throws Exception {
-        moto = new ProcessBuilder("moto_server", "-H", "127.0.0.1", "-p", Integer.toString(port))
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("moto.log").toFile()))
-                .start();
-        for (int i = 0; i < 100; i++) {
-            try {
-                http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/moto-api/")).build(),
-                        HttpResponse.BodyHandlers.discarding());
-                return port;
-            } catch (IOException e) {
-                Thread.sleep(200);
-            }
-        }
-        throw new AssertionError("moto_server did not start: " + Files.readString(dir.resolve("moto.log")));
     }
 
     Path config(String name, int motoPort, int port, int adminPort) throws IOException {
@@ -90,12 +60,7 @@ class KmsDaemonTest {
                     credential-hash: "%s"
                   data-dir: "%s"
                   backend:
-                    type: kms
-                    endpoint: "http://127.0.0.1:%d"
-                    region: us-east-1
-                    call-timeout: 30s
-                    access-key-id-env: TEST_KMS_KEY_ID
-                    secret-access-key-env: TEST_KMS_SECRET
+                %s
                   minters:
                     - name: ci
                       credential-hash: "%s"
@@ -103,16 +68,13 @@ class KmsDaemonTest {
                       resources: ["repo:**"]
                       actions: ["read"]
                       max-ttl: 600
-                """.formatted(port, adminPort, CredentialHash.of(ADMIN).text(), dir.resolve("data"), motoPort,
-                CredentialHash.of(MINTER).text()));
+                """.formatted(port, adminPort, CredentialHash.of(ADMIN).text(), dir.resolve("data"),
+                Replicas.kms(motoPort).stripTrailing(), CredentialHash.of(MINTER).text()));
         return file;
     }
 
     Process serve(Path config) throws Exception {
-        DevModeProcessTest.Started started = DevModeProcessTest.launch(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), Signet.class.getName(), "serve", "--config", config.toString()),
-                java.util.Map.of("TEST_KMS_KEY_ID", "testing-key-id", "TEST_KMS_SECRET", "testing-secret"), "signet: backend");
+        DevModeProcessTest.Started started = SignetCommand.startServe(config, Replicas.KMS_ENV);
         replicas.add(started.process());
         assertTrue(started.lines().stream().anyMatch(l -> l.contains("signet: backend   kms (hardware-protected)")),
                 started.lines().toString());
@@ -171,8 +133,9 @@ class KmsDaemonTest {
 
     @Test
     void serveWithKmsMintsVerifiableTokensAndReplicasShareOneKey() throws Exception {
-        RealBackends.require(motoInstalled(), "moto_server", "pip install 'moto[server]' (preinstalled on these machines)");
-        int motoPort = startMoto();
+        Moto.require();
+        moto = Moto.start(dir.resolve("moto.log"));
+        int motoPort = moto.port();
         int portA = DevModeProcessTest.freePort();
         int portB = DevModeProcessTest.freePort();
         int adminA = DevModeProcessTest.freePort();
@@ -216,16 +179,15 @@ class KmsDaemonTest {
      */
     @Test
     void aKmsKeyLostAtRuntimeIs503AndReadinessDownUntilTheEmergencyRotation() throws Exception {
-        RealBackends.require(motoInstalled(), "moto_server", "pip install 'moto[server]' (preinstalled on these machines)");
-        int motoPort = startMoto();
+        Moto.require();
+        moto = Moto.start(dir.resolve("moto.log"));
+        int motoPort = moto.port();
         int port = DevModeProcessTest.freePort();
         int adminPort = DevModeProcessTest.freePort();
         serve(config("lost", motoPort, port, adminPort));
         String kid = SignedJWT.parse(mint(port)).getHeader().getKeyID();
 
-        moto.destroy();
-        assertTrue(moto.waitFor(30, TimeUnit.SECONDS));
-        startMoto(motoPort);
+        moto.restart();
 
         HttpResponse<String> refused = post(port);
         assertEquals(503, refused.statusCode(), refused.body());

@@ -3,7 +3,7 @@ package dev.signet.ops;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.SignedJWT;
-import dev.signet.issuance.CredentialHash;
+import dev.signet.ops.Replicas.Replica;
 import dev.signet.software.SoftwareKeyBackend;
 import dev.signet.spi.SigningKey;
 import dev.signet.spi.testing.JwsVerification;
@@ -22,7 +22,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +29,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
 import static dev.signet.ops.DevModeProcessTest.ADMIN;
-import static dev.signet.ops.DevModeProcessTest.MINTER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,65 +42,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PostgresFailuresProcessTest {
 
-    private static final String ISSUER = "https://signet.example.com";
     private static final Duration DEADLINE = Duration.ofSeconds(60);
 
     @TempDir
     Path dir;
     final HttpClient http = HttpClient.newHttpClient();
 
-    record Replica(String name, int port, int adminPort, DevModeProcessTest.Started process) {
-        String base() {
-            return "http://127.0.0.1:" + port;
-        }
-
-        String admin() {
-            return "http://127.0.0.1:" + adminPort;
-        }
-    }
-
-    Replica start(String name, String url, PostgresCluster pg, String backendType) throws Exception {
-        int port = DevModeProcessTest.freePort();
-        int adminPort = DevModeProcessTest.freePort();
-        String yaml = """
-                signet:
-                  issuer: "%s"
-                  port: %d
-                  admin:
-                    port: %d
-                    credential-hash: "%s"
-                  data-dir: "%s"
-                  replica-id: %s
+    /** Short windows: lease 10 s, journal max-age 8 s, check every 2 s. */
+    Replica start(Replicas fleet, String name, String backendType) throws Exception {
+        return fleet.start(name, """
                   rotation:
                     jwks-max-age: 8
                     check-interval: 2
-                  store:
-                    type: postgres
-                    url: "%s"
-                    user: %s
-                    password-file: "%s"
-                    lease-ttl: 10
-                  backend:
-                    type: %s
-                    keystore: "%s"
-                    password-file: "%s"
-                  minters:
-                    - name: agent
-                      credential-hash: "%s"
-                      audiences: ["https://api.example.com"]
-                      resources: ["repo:acme/*"]
-                      actions: ["read"]
-                      max-ttl: 600
-                """.formatted(ISSUER, port, adminPort, CredentialHash.of(ADMIN).text(), dir.resolve(name), name, url,
-                pg.user(), dir.resolve("pg-password"), backendType, keystore(), dir.resolve("keystore-password"),
-                CredentialHash.of(MINTER).text());
-        Path config = dir.resolve(name + ".yaml");
-        Files.writeString(config, yaml);
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                Signet.class.getName(), "serve", "--config", config.toString()));
-        return new Replica(name, port, adminPort, DevModeProcessTest.launch(command, Map.of("SIGNET_INMEMORY_SIGNER",
-                "bc", "SIGNET_TEST_PAUSE_DIR", dir.toString()), "signet: backend"));
+                """, "    lease-ttl: 10", Replicas.software(backendType, keystore(), dir.resolve("keystore-password")));
     }
 
     Path keystore() {
@@ -143,16 +95,15 @@ class PostgresFailuresProcessTest {
 
     @Test
     void outagesAndAKilledLeaseHolderLoseNoTokenAndLeaveOneActiveKey() throws Exception {
-        PostgresCluster pg = PostgresCluster.shared();
-        String url = pg.newDatabase();
-        Files.writeString(dir.resolve("pg-password"), pg.password());
         Files.writeString(dir.resolve("keystore-password"), "failures-test-keystore-password");
         List<Replica> replicas = new ArrayList<>();
-        try {
+        try (Replicas fleet = new Replicas(dir, PostgresDatabase.create(dir), Map.of("SIGNET_TEST_PAUSE_DIR",
+                dir.toString()))) {
+            PostgresCluster pg = fleet.db().pg();
             // One after another: three JVMs starting at once on a loaded 2-core machine overrun the start deadline.
-            replicas.add(start("az-a", url, pg, "software-pausing"));
-            replicas.add(start("az-b", url, pg, "software"));
-            replicas.add(start("az-c", url, pg, "software"));
+            replicas.add(start(fleet, "az-a", "software-pausing"));
+            replicas.add(start(fleet, "az-b", "software"));
+            replicas.add(start(fleet, "az-c", "software"));
             Replica a = replicas.get(0);
             Replica b = replicas.get(1);
             Replica c = replicas.get(2);
@@ -275,12 +226,6 @@ class PostgresFailuresProcessTest {
                 }
             }, "az-b and az-c publish different JWKS");
             assertFalse(jwksB.contains(orphan));
-        } finally {
-            for (Replica r : replicas) {
-                if (r.process().process().isAlive()) {
-                    DevModeProcessTest.stop(r.process());
-                }
-            }
         }
     }
 

@@ -3,7 +3,7 @@ package dev.signet.ops;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.SignedJWT;
-import dev.signet.issuance.CredentialHash;
+import dev.signet.ops.Replicas.Replica;
 import dev.signet.spi.testing.JwsVerification;
 import dev.signet.store.postgres.testing.PostgresCluster;
 import org.junit.jupiter.api.Test;
@@ -44,62 +44,16 @@ class PostgresReplicasProcessTest {
     Path dir;
     final HttpClient http = HttpClient.newHttpClient();
 
-    record Replica(String name, int port, int adminPort, DevModeProcessTest.Started process) {
-        String base() {
-            return "http://127.0.0.1:" + port;
-        }
-
-        String admin() {
-            return "http://127.0.0.1:" + adminPort;
-        }
-    }
-
-    Replica start(String name, String url, PostgresCluster pg) throws Exception {
-        return start(name, url, pg, "");
+    /** Replicas sharing the database and one software keystore outside their data dirs. */
+    Replicas replicas() throws Exception {
+        Files.writeString(dir.resolve("keystore-password"), "replicas-test-keystore-password");
+        return new Replicas(dir, PostgresDatabase.create(dir), Map.of());
     }
 
     /** @param store more lines under signet.store (indented 4 spaces) */
-    Replica start(String name, String url, PostgresCluster pg, String store) throws Exception {
-        int port = DevModeProcessTest.freePort();
-        int adminPort = DevModeProcessTest.freePort();
-        Path secret = dir.resolve("pg-password");
-        String yaml = """
-                signet:
-                  issuer: "https://signet.example.com"
-                  port: %d
-                  admin:
-                    port: %d
-                    credential-hash: "%s"
-                  data-dir: "%s"
-                  replica-id: %s
-                  store:
-                    type: postgres
-                    url: "%s"
-                    user: %s
-                    password-file: "%s"
-                %s
-                  backend:
-                    type: software
-                    keystore: "%s"
-                    password-file: "%s"
-                  minters:
-                    - name: agent
-                      credential-hash: "%s"
-                      audiences: ["https://api.example.com"]
-                      resources: ["repo:acme/*"]
-                      actions: ["read"]
-                      max-ttl: 600
-                """.formatted(port, adminPort, CredentialHash.of(ADMIN).text(), dir.resolve(name), name, url,
-                pg.user(), secret, store, dir.resolve("shared-backend/keys.p12"), dir.resolve("keystore-password"),
-                CredentialHash.of(MINTER).text());
-        Path config = dir.resolve(name + ".yaml");
-        Files.writeString(config, yaml);
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                Signet.class.getName(), "serve", "--config", config.toString()));
-        return new Replica(name, port, adminPort, DevModeProcessTest.launch(command,
-                // One signer, not measured at start: each JVM would spend seconds choosing on a loaded machine.
-                Map.of("SIGNET_INMEMORY_SIGNER", "bc"), "signet: backend"));
+    Replica start(Replicas fleet, String name, String store) throws Exception {
+        return fleet.start(name, "", store, Replicas.software("software", dir.resolve("shared-backend/keys.p12"),
+                dir.resolve("keystore-password")));
     }
 
     String jwks(Replica r) throws Exception {
@@ -115,15 +69,11 @@ class PostgresReplicasProcessTest {
 
     @Test
     void threeReplicasPublishOneJwksAndARotationOnOneIsPublishedByAll() throws Exception {
-        PostgresCluster pg = PostgresCluster.shared();
-        String url = pg.newDatabase();
-        Files.writeString(dir.resolve("pg-password"), pg.password());
-        Files.writeString(dir.resolve("keystore-password"), "replicas-test-keystore-password");
         List<Replica> replicas = new ArrayList<>();
         // One after another: three JVMs starting at once on a loaded 2-core machine overrun the start deadline.
-        try {
+        try (Replicas fleet = replicas()) {
             for (String name : List.of("az-a", "az-b", "az-c")) {
-                replicas.add(start(name, url, pg));
+                replicas.add(start(fleet, name, ""));
             }
             Set<String> first = kids(replicas.getFirst());
             assertEquals(1, first.size(), "one bootstrap key for three replicas");
@@ -163,10 +113,6 @@ class PostgresReplicasProcessTest {
                             signer.name() + "'s token against " + verifier.name() + "'s JWKS");
                 }
             }
-        } finally {
-            for (Replica r : replicas) {
-                DevModeProcessTest.stop(r.process());
-            }
         }
     }
 
@@ -176,16 +122,11 @@ class PostgresReplicasProcessTest {
      */
     @Test
     void aKilledReplicasTokensAreRevokedByARuleOnTheSurvivorThatAdoptsItsLists() throws Exception {
-        PostgresCluster pg = PostgresCluster.shared();
-        String url = pg.newDatabase();
-        Files.writeString(dir.resolve("pg-password"), pg.password());
-        Files.writeString(dir.resolve("keystore-password"), "replicas-test-keystore-password");
-        List<Replica> replicas = new ArrayList<>();
-        try {
-            Replica a = start("az-a", url, pg, "    adopt-after: 3");
-            replicas.add(a);
-            Replica b = start("az-b", url, pg, "    adopt-after: 3");
-            replicas.add(b);
+        try (Replicas fleet = replicas()) {
+            PostgresCluster pg = fleet.db().pg();
+            String url = fleet.db().url();
+            Replica a = start(fleet, "az-a", "    adopt-after: 3");
+            Replica b = start(fleet, "az-b", "    adopt-after: 3");
             List<Map<String, Object>> incident = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 incident.add(status(mint(a, "incident-7")));
@@ -196,7 +137,7 @@ class PostgresReplicasProcessTest {
             // mint to have finished (the one after it has started), then kill -9.
             Instant s1 = awaitSeen(url, pg, "az-a", minted);
             awaitSeen(url, pg, "az-a", s1);
-            a.process().process().destroyForcibly().waitFor();
+            a.kill();
 
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(b.admin() + "/v1/revocations"))
                     .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json")
@@ -209,10 +150,6 @@ class PostgresReplicasProcessTest {
                 Thread.sleep(100);
             }
             assertFalse(bit(b, other), "a token of another task is not revoked");
-        } finally {
-            for (Replica r : replicas) {
-                DevModeProcessTest.stop(r.process());
-            }
         }
     }
 

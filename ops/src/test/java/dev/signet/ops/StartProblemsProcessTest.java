@@ -25,9 +25,7 @@ class StartProblemsProcessTest {
     @Test
     void aTakenPortEndsTheProcessAtOnceNamingTheSocket() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                    Signet.class.getName(), "dev", "--data-dir", dataDir.toString(),
+            List<String> command = SignetCommand.of("dev", "--data-dir", dataDir.toString(),
                     "--port", Integer.toString(taken.getLocalPort()), "--admin-port", "0");
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             // Bounded wait: a process that keeps serving nothing would hang here, and fail.
@@ -61,10 +59,7 @@ class StartProblemsProcessTest {
                       actions: ["read"]
                 """.formatted(CredentialHash.of("admin-credential-0123456789abcdef").text(), dataDir.resolve("data"),
                 CredentialHash.of("minter-credential-0123456789abcdef").text()));
-        DevModeProcessTest.Started serve = DevModeProcessTest.launch(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), Signet.class.getName(), "serve", "--config",
-                config.toString()), Map.of(), "signet: backend");
+        DevModeProcessTest.Started serve = SignetCommand.startServe(config, Map.of());
         try {
             assertTrue(serve.lines().stream().anyMatch(l -> l.contains("WARNING") && l.contains("http://signet.internal")
                     && l.contains("not https")), serve.lines().toString());

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -32,12 +31,9 @@ class StateFileModesProcessTest {
     }
 
     List<String> dev(Path data) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                Signet.class.getName(), "dev", "--data-dir", data.toString(),
+        return SignetCommand.of("dev", "--data-dir", data.toString(),
                 "--port", Integer.toString(DevModeProcessTest.freePort()),
-                "--admin-port", Integer.toString(DevModeProcessTest.freePort()), "--mode", "delegated"));
-        return command;
+                "--admin-port", Integer.toString(DevModeProcessTest.freePort()), "--mode", "delegated");
     }
 
     @Test
