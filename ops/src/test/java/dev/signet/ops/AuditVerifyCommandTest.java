@@ -61,14 +61,9 @@ class AuditVerifyCommandTest {
                     keystore: "%s"
                     password-file: "%s"
                   minters:
-                    - name: agent
-                      credential-hash: "%s"
-                      audiences: ["https://api.example.com"]
-                      resources: ["repo:acme/*"]
-                      actions: ["read"]
-                      max-ttl: 600
+                %s
                 """.formatted(ISSUER, dir.resolve("data"), CredentialHash.of("admin-credential-0123456789abcdef").text(), store, dir.resolve("keys.p12"), dir.resolve("keystore-password"),
-                CredentialHash.of("agent-credential-0123456789abcdef").text()));
+                Replicas.agentMinter()));
         return file;
     }
 

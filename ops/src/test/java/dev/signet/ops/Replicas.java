@@ -118,15 +118,9 @@ final class Replicas implements AutoCloseable {
                   backend:
                 %s
                   minters:
-                    - name: agent
-                      credential-hash: "%s"
-                      audiences: ["https://api.example.com"]
-                      resources: ["repo:acme/*"]
-                      actions: ["read"]
-                      max-ttl: 600
+                %s
                 """.formatted(ISSUER, port, adminPort, CredentialHash.of(ADMIN).text(), dir.resolve(name), name,
-                signet.stripTrailing(), db.storeYaml(), store.stripTrailing(), backend.stripTrailing(),
-                CredentialHash.of(MINTER).text());
+                signet.stripTrailing(), db.storeYaml(), store.stripTrailing(), backend.stripTrailing(), agentMinter());
         Path config = dir.resolve(name + ".yaml");
         Files.writeString(config, yaml);
         return new Replica(name, port, adminPort, config);
@@ -135,6 +129,18 @@ final class Replicas implements AutoCloseable {
     /** {@link #configure} then {@link Replica#start}. */
     Replica start(String name, String signet, String store, String backend) throws Exception {
         return configure(name, signet, store, backend).start();
+    }
+
+    /** The lines under {@code signet.minters:}: {@code agent}, with the test minter credential, may read repo:acme/*. */
+    static String agentMinter() {
+        return """
+                    - name: agent
+                      credential-hash: "%s"
+                      audiences: ["https://api.example.com"]
+                      resources: ["repo:acme/*"]
+                      actions: ["read"]
+                      max-ttl: 600\
+                """.formatted(CredentialHash.of(MINTER).text());
     }
 
     /** A software keystore outside every data dir, shared as KMS or a network HSM would be. */
