@@ -2,7 +2,6 @@ package dev.signet.store.postgres;
 
 import dev.signet.rotation.KeySet;
 import dev.signet.rotation.LifecycleStore;
-import dev.signet.rotation.ReplicaId;
 import dev.signet.rotation.MasterKeyRing;
 import dev.signet.rotation.RotationPolicy;
 import dev.signet.software.SoftwareKeyBackend;
@@ -11,8 +10,8 @@ import dev.signet.spi.SignetException;
 import dev.signet.spi.SigningAlgorithm;
 import dev.signet.spi.SigningKey;
 import dev.signet.store.postgres.testing.PostgresCluster;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -26,7 +25,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -44,22 +42,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PostgresLifecycleStoreTest {
 
     private static final RotationPolicy POLICY = RotationPolicy.builder().build();
-    private final PostgresCluster pg = PostgresCluster.shared();
-    private final String url = pg.newDatabase();
-    private final String issuer = "https://issuer.test/" + UUID.randomUUID();
-    private final List<AutoCloseable> open = new ArrayList<>();
-
-    @AfterEach
-    void close() throws Exception {
-        for (AutoCloseable c : open.reversed()) {
-            c.close();
-        }
-    }
+    @RegisterExtension
+    final ReplicaStores stores = new ReplicaStores();
+    private final PostgresCluster pg = stores.pg;
+    private final String url = stores.url;
+    private final String issuer = stores.issuer;
 
     private PostgresStore replica(String name) {
-        PostgresStore s = PostgresStore.open(new PostgresStore.Settings(url, pg.user(), pg.password(), new ReplicaId(name)));
-        open.add(s);
-        return s;
+        return stores.open(name);
     }
 
     private static KeySet withKey(KeySet set, String kid) {
@@ -147,11 +137,11 @@ class PostgresLifecycleStoreTest {
     @Test
     void aRevocationOnOneReplicaStopsEveryConnectedReplicaSigningWithTheKey(@TempDir Path dir) {
         KeyBackend backend = new SoftwareKeyBackend(dir.resolve("keys.p12"), "pw".toCharArray(), Clock.systemUTC());
-        open.add(backend);
+        stores.closeAfter(backend);
         MasterKeyRing ringA = MasterKeyRing.start(backend, replica("a").journal(issuer), POLICY, Clock.systemUTC());
         LifecycleStore storeB = replica("b").journal(issuer);
         MasterKeyRing ringB = MasterKeyRing.start(backend, storeB, POLICY, Clock.systemUTC());
-        open.add(storeB.subscribe(ringB::tick));
+        stores.closeAfter(storeB.subscribe(ringB::tick));
         String kid = ringB.signingSlot().key().id();
         assertEquals(kid, ringA.signingSlot().key().id());
 
@@ -171,7 +161,7 @@ class PostgresLifecycleStoreTest {
         PostgresLifecycleStore b = replica("b").journal(issuer);
         a.compareAndSet(0, withKey(KeySet.empty(), "k1"));
         CountDownLatch caughtUp = new CountDownLatch(1);
-        open.add(b.subscribe(caughtUp::countDown));
+        stores.closeAfter(b.subscribe(caughtUp::countDown));
         await(() -> b.degraded().isEmpty(), Duration.ofSeconds(20), "listener never connected");
 
         pg.stop();

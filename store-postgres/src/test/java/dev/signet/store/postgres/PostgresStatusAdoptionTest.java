@@ -3,14 +3,13 @@ package dev.signet.store.postgres;
 import dev.signet.revocation.StatusLists;
 import dev.signet.revocation.StatusLists.Kind;
 import dev.signet.revocation.StatusRef;
-import dev.signet.rotation.ReplicaId;
 import dev.signet.software.InMemorySigning;
 import dev.signet.spi.SigningAlgorithm;
 import dev.signet.spi.SigningKey;
 import dev.signet.spi.testing.MutableClock;
 import dev.signet.store.postgres.testing.PostgresCluster;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -22,10 +21,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.List;
-import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -42,26 +38,18 @@ class PostgresStatusAdoptionTest {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration ADOPT_AFTER = Duration.ofSeconds(30);
 
-    private final PostgresCluster pg = PostgresCluster.shared();
-    private final String url = pg.newDatabase();
-    private final String issuer = "https://issuer.test/" + UUID.randomUUID();
+    @RegisterExtension
+    final ReplicaStores stores = new ReplicaStores();
+    private final PostgresCluster pg = stores.pg;
+    private final String url = stores.url;
+    private final String issuer = stores.issuer;
     private final MutableClock clock = new MutableClock(Instant.now());
-    private final List<AutoCloseable> open = new ArrayList<>();
 
     @TempDir
     Path dir;
 
-    @AfterEach
-    void close() throws Exception {
-        for (AutoCloseable c : open.reversed()) {
-            c.close();
-        }
-    }
-
     private PostgresStore db(String name) {
-        PostgresStore s = PostgresStore.open(new PostgresStore.Settings(url, pg.user(), pg.password(), new ReplicaId(name)));
-        open.add(s);
-        return s;
+        return stores.open(name);
     }
 
     private StatusLists replica(String name, PostgresStore db) {

@@ -10,18 +10,14 @@ import dev.signet.software.SoftwareKeyBackend;
 import dev.signet.spi.KeyBackend;
 import dev.signet.spi.SigningAlgorithm;
 import dev.signet.spi.testing.MutableClock;
-import dev.signet.store.postgres.testing.PostgresCluster;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,26 +26,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PostgresSubkeyPruneTest {
 
     private static final RotationPolicy POLICY = RotationPolicy.builder().rotationPeriod(Duration.ofDays(1)).build();
-    private final PostgresCluster pg = PostgresCluster.shared();
-    private final String url = pg.newDatabase();
-    private final String issuer = "https://issuer.test/" + UUID.randomUUID();
+    @RegisterExtension
+    final ReplicaStores stores = new ReplicaStores();
     private final MutableClock clock = new MutableClock(Instant.parse("2026-11-30T00:00:00Z"));
-    private final List<AutoCloseable> open = new ArrayList<>();
 
     @TempDir
     Path dir;
 
-    @AfterEach
-    void close() throws Exception {
-        for (AutoCloseable c : open.reversed()) {
-            c.close();
-        }
-    }
-
     private DelegatedKeyRing replica(String name, KeyBackend backend) {
-        PostgresStore db = PostgresStore.open(new PostgresStore.Settings(url, pg.user(), pg.password(), new ReplicaId(name)));
-        open.add(db);
-        LifecycleStore store = db.journal(issuer);
+        LifecycleStore store = stores.open(name).journal(stores.issuer);
         return DelegatedKeyRing.start(() -> MasterKeyRing.start(backend, store, POLICY, clock), store,
                 new ReplicaId(name), InMemorySigning.EPHEMERAL, null, SigningAlgorithm.ES256, Duration.ofHours(1), clock);
     }
@@ -61,10 +46,7 @@ class PostgresSubkeyPruneTest {
         DelegatedKeyRing b = replica("b", backend);
         a.tick();
         b.tick();
-        PostgresStore readerDb = PostgresStore.open(new PostgresStore.Settings(url, pg.user(), pg.password(),
-                new ReplicaId("reader")));
-        open.add(readerDb);
-        LifecycleStore reader = readerDb.journal(issuer);
+        LifecycleStore reader = stores.open("reader").journal(stores.issuer);
         assertTrue(reader.loadSubkeys().keySet().containsAll(Set.of("a", "b")));
         Instant lastOfA = reader.loadSubkeys().get("a").subkeys().stream().map(r -> r.unpublishes())
                 .max(Instant::compareTo).orElseThrow();
