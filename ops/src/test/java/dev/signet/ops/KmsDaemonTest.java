@@ -104,8 +104,9 @@ class KmsDaemonTest {
     /** {@code signet keys create-wrapping-key}: creates the alias's key in KMS once; a second run finds it. */
     @Test
     void theWrappingKeyIsCreatedBeforeAnyReplicaStarts() throws Exception {
-        RealBackends.require(motoInstalled(), "moto_server", "pip install 'moto[server]' (preinstalled on these machines)");
-        int motoPort = startMoto();
+        Moto.require();
+        moto = Moto.start(dir.resolve("moto.log"));
+        int motoPort = moto.port();
         Path plain = config("plain", motoPort, DevModeProcessTest.freePort(), DevModeProcessTest.freePort());
         Path delegated = dir.resolve("delegated.yaml");
         Files.writeString(delegated, Files.readString(plain).replace("  backend:\n",
@@ -120,11 +121,9 @@ class KmsDaemonTest {
     }
 
     String createWrappingKey(Path config) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Signet.class.getName(),
-                "keys", "create-wrapping-key", "--config", config.toString()).redirectErrorStream(true);
-        pb.environment().put("TEST_KMS_KEY_ID", "testing-key-id");
-        pb.environment().put("TEST_KMS_SECRET", "testing-secret");
+        ProcessBuilder pb = new ProcessBuilder(SignetCommand.of("keys", "create-wrapping-key", "--config",
+                config.toString())).redirectErrorStream(true);
+        pb.environment().putAll(Replicas.KMS_ENV);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
