@@ -218,6 +218,10 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
         } catch (ConfigException e) {
             throw new SignetException(Code.INVALID_ARGUMENT, "the signet configuration is not valid YAML: "
                     + e.getMessage());
+        } catch (IllegalStateException e) {
+            // Helidon splits keys at dots: "a..b" or ".a" beside "a" name one key twice (its message dumps the tree).
+            throw new SignetException(Code.INVALID_ARGUMENT, "the signet configuration names a key twice, or has a"
+                    + " key with an empty part between dots (like 'a..b')");
         }
     }
 
