@@ -65,6 +65,9 @@ public final class KeySetCodec {
                         + " edited or damaged");
             }
             count = number(trailer[1], "the end line's key count");
+            if (count < 0) {
+                throw new IllegalArgumentException("the end line's key count is negative: " + count);
+            }
         }
         String[] lines = body.split("\n");
         if (lines.length < 2 || !lines[1].startsWith("version\t")) {
@@ -104,10 +107,16 @@ public final class KeySetCodec {
 
     private static long number(String text, String what) {
         try {
-            return Long.parseLong(text);
+            long n = Long.parseLong(text);
+            // Only the spelling Signet writes: the end line's count is outside the checksum, so "007" or "+7" would
+            // otherwise read as a journal Signet never wrote.
+            if (Long.toString(n).equals(text)) {
+                return n;
+            }
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(what + " is not a number: '" + text + "'");
+            // reported below
         }
+        throw new IllegalArgumentException(what + " is not a number as Signet writes it: '" + text + "'");
     }
 
     private static String sha256(String s) {
