@@ -98,11 +98,19 @@ public final class KeySetCodec {
         if (count >= 0 && count != keys.size()) {
             throw new IllegalArgumentException("the journal lists " + keys.size() + " keys but its end line says " + count);
         }
+        KeySet set;
         try {
-            return new KeySet(version, keys);
+            set = new KeySet(version, keys);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("the journal's keys break an invariant: " + e.getMessage(), e);
         }
+        // The checksum shows the file is whole, not that Signet wrote it: a text that means the same keys but is
+        // spelled otherwise (escapes, number forms, blank lines) was edited, and is refused like any other edit.
+        if (!legacy && !encode(set).equals(text)) {
+            throw new IllegalArgumentException("the journal is not byte for byte what Signet writes for its keys: it was"
+                    + " edited");
+        }
+        return set;
     }
 
     private static long number(String text, String what) {

@@ -103,7 +103,12 @@ public record SubkeySet(long version, List<SubkeyRecord> subkeys) {
                 throw new IllegalArgumentException("subkey line " + i + ": " + e.getMessage(), e);
             }
         }
-        return new SubkeySet(version, subkeys);
+        SubkeySet set = new SubkeySet(version, subkeys);
+        // A whole file spelled otherwise than Signet writes it (number forms, base64 variants) was edited.
+        if (!set.encode().equals(text)) {
+            throw new IllegalArgumentException("not byte for byte what Signet writes for these subkeys (edited)");
+        }
+        return set;
     }
 
     private static String sha256(String s) {
