@@ -82,6 +82,9 @@ class BatchFuzzTest {
         } catch (ParseException e) {
             return; // not JSON: the HTTP layer's parser refuses it before issuance sees it
         }
+        if (body == null) {
+            return; // Nimbus reads a leading `null` as no object; the HTTP layer refuses a body that is not an object
+        }
         List<Object> results;
         try {
             results = ISSUANCE.mintAll(MINTER, TokenRequests.batchItems(body, MAX_BATCH));
