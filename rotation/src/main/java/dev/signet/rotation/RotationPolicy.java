@@ -91,7 +91,8 @@ public record RotationPolicy(SigningAlgorithm algorithm, Duration rotationPeriod
 
     /** Published at once by scheduled rotation: ACTIVE, PREPARED and the RETIRED keys of the last R. */
     static long scheduledMaxPublished(Duration period, Duration retention) {
-        return 2 + (retention.toMillis() + period.toMillis() - 1) / period.toMillis() + 1;
+        long p = Math.max(1, period.toMillis()); // a sub-millisecond period is refused by the constructor
+        return 2 + (retention.toMillis() + p - 1) / p + 1;
     }
 
     /** The times this policy gives each transition. */
@@ -179,6 +180,7 @@ public record RotationPolicy(SigningAlgorithm algorithm, Duration rotationPeriod
 
         /** @throws IllegalArgumentException as {@link RotationPolicy#RotationPolicy} */
         public RotationPolicy build() {
+            positive(rotationPeriod, "rotationPeriod"); // before it divides below
             Duration m = jwksMaxAge != null ? jwksMaxAge : prepublishLead.dividedBy(2);
             Duration r = retention != null ? retention : maxTokenTtl.plus(clockSkew).plus(m);
             Duration c = checkInterval != null ? checkInterval
