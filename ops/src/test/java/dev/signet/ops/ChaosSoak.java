@@ -18,7 +18,6 @@ import dev.signet.store.postgres.testing.PostgresCluster;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -104,7 +103,7 @@ public final class ChaosSoak {
     PostgresCluster pg;
     Process moto;
     int motoPort;
-    volatile HttpServer backendProxy;
+    volatile KmsProxy backendProxy;
     int backendPort;
 
     ChaosSoak(Path dir, Duration length, long seed, Set<Fault> faults, PrintStream log) {
@@ -1179,60 +1178,14 @@ public final class ChaosSoak {
      * again on the same port. Stopping moto itself would lose its keys: it keeps them only in memory.
      */
     synchronized void startBackendProxy() throws Exception {
-        HttpServer proxy = null;
-        for (int attempt = 0; proxy == null; attempt++) {
-            try {
-                proxy = HttpServer.create(new InetSocketAddress("127.0.0.1", backendPort), 64);
-            } catch (java.net.BindException e) {
-                if (attempt > 50) {
-                    throw e;
-                }
-                Thread.sleep(100);
-            }
-        }
-        proxy.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
-        proxy.createContext("/", exchange -> {
-            try (exchange) {
-                byte[] body;
-                try (InputStream in = exchange.getRequestBody()) {
-                    body = in.readAllBytes();
-                }
-                HttpRequest.Builder forward = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + motoPort
-                        + exchange.getRequestURI())).method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
-                exchange.getRequestHeaders().forEach((name, values) -> {
-                    if (!Set.of("host", "content-length", "connection", "expect", "transfer-encoding")
-                            .contains(name.toLowerCase(Locale.ROOT))) {
-                        values.forEach(v -> forward.header(name, v));
-                    }
-                });
-                HttpResponse<byte[]> res;
-                try {
-                    res = http.send(forward.build(), HttpResponse.BodyHandlers.ofByteArray());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException(e);
-                }
-                res.headers().map().forEach((name, values) -> {
-                    if (!Set.of("content-length", "transfer-encoding", "connection", ":status")
-                            .contains(name.toLowerCase(Locale.ROOT))) {
-                        values.forEach(v -> exchange.getResponseHeaders().add(name, v));
-                    }
-                });
-                exchange.sendResponseHeaders(res.statusCode(), res.body().length == 0 ? -1 : res.body().length);
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(res.body());
-                }
-            }
-        });
-        proxy.start();
-        backendProxy = proxy;
+        backendProxy = KmsProxy.start(motoPort, backendPort);
     }
 
     synchronized void stopBackendProxy() {
-        HttpServer proxy = backendProxy;
+        KmsProxy proxy = backendProxy;
         backendProxy = null;
         if (proxy != null) {
-            proxy.stop(0);
+            proxy.close();
         }
     }
 

@@ -39,8 +39,16 @@ final class KmsProxy implements AutoCloseable {
 
     /** A proxy on a free loopback port forwarding to moto_server on {@code motoPort}. */
     static KmsProxy start(int motoPort) throws IOException {
+        return start(motoPort, 0);
+    }
+
+    /**
+     * A proxy on loopback {@code port} (0: a free one); a port just released by a proxy closed for an outage may
+     * still be held for a moment, so binding is retried for about five seconds.
+     */
+    static KmsProxy start(int motoPort, int port) throws IOException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-        KmsProxy proxy = new KmsProxy(HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64));
+        KmsProxy proxy = new KmsProxy(bind(port));
         proxy.server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         proxy.server.createContext("/", exchange -> {
             try (exchange) {
@@ -78,6 +86,24 @@ final class KmsProxy implements AutoCloseable {
         });
         proxy.server.start();
         return proxy;
+    }
+
+    private static HttpServer bind(int port) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
+            } catch (java.net.BindException e) {
+                if (attempt > 50) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException i) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException(i);
+                }
+            }
+        }
     }
 
     int port() {
