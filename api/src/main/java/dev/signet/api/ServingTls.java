@@ -116,7 +116,8 @@ final class ServingTls implements AutoCloseable {
         // Asked for, not required: JWKS and bearer-only minters connect without one; requests check per minter.
         params.setWantClientAuth(!settings.clientTrust().isEmpty());
         params.setApplicationProtocols(new String[] {"http/1.1"});
-        tls = Tls.builder().sslContext(context).sslParameters(params).build();
+        // Helidon reads the client certificate on every request; JSSE would throw a new exception each time.
+        tls = Tls.builder().sslContext(PeerRememberingContext.wrap(context)).sslParameters(params).build();
         logServing("serving");
     }
 
