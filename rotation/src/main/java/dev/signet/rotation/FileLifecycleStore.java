@@ -20,7 +20,7 @@ public final class FileLifecycleStore implements LifecycleStore {
     static final String LOCK_FILE = "keyset.lock";
     /** Written before the first journal, never removed by Signet: the issuer existed here. */
     static final String MARKER = "issuer-started";
-    /** {@link KeyIntent}s outstanding, one line each; absent when none ever were. */
+    /** {@link KeyIntent}s outstanding ({@link KeyIntent#encodeAll}); absent when none ever were. */
     static final String INTENTS = "intents";
     /** Prefix of each replica's subkey journal. */
     static final String SUBKEYS = "subkeys.";
@@ -48,6 +48,29 @@ public final class FileLifecycleStore implements LifecycleStore {
         this.marker = dir.resolve(MARKER);
         this.intents = dir.resolve(INTENTS);
         this.dir = dir;
+        frameIntents();
+    }
+
+    /**
+     * Rewrites an intents file from before its end line in the framed form, once, when the store is opened; from
+     * then on a file without the frame is damage.
+     */
+    private void frameIntents() {
+        if (framedOrAbsent(readIntents())) {
+            return;
+        }
+        try (Lock lock = lock()) {
+            String text = readIntents();
+            if (!framedOrAbsent(text)) {
+                java.util.List<KeyIntent> old;
+                try {
+                    old = KeyIntent.decodeUnframed(text);
+                } catch (IllegalArgumentException e) {
+                    throw damaged(e);
+                }
+                writeIntents(old);
+            }
+        }
     }
 
     /** {@value #SUBKEYS}{@code <replica id>} beside the journal, one file per replica. */
@@ -196,21 +219,37 @@ public final class FileLifecycleStore implements LifecycleStore {
 
     @Override
     public java.util.List<KeyIntent> intents() {
-        String text;
-        try {
-            text = Files.readString(intents, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
+        String text = readIntents();
+        if (text == null) {
             return java.util.List.of();
+        }
+        try {
+            return KeyIntent.decodeAll(text);
+        } catch (IllegalArgumentException e) {
+            throw damaged(e);
+        }
+    }
+
+    private static boolean framedOrAbsent(String text) {
+        return text == null || text.startsWith(KeyIntent.FILE_HEADER + "\n");
+    }
+
+    /** The file's text, or null when there is none. */
+    private String readIntents() {
+        try {
+            return Files.readString(intents, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return null;
         } catch (IOException e) {
             throw new SignetException(SignetException.Code.UNAVAILABLE, "cannot read " + intents, e);
         }
-        try {
-            return text.lines().filter(l -> !l.isEmpty()).map(KeyIntent::decode).toList();
-        } catch (IllegalArgumentException e) {
-            throw new SignetException(SignetException.Code.INTERNAL, "damaged " + intents + ": " + e.getMessage()
-                    + ". Compare the backend's keys with the journal (signet keys list), destroy any key the journal"
-                    + " does not name, then delete this file", e);
-        }
+    }
+
+    private SignetException damaged(IllegalArgumentException e) {
+        // A backend call it named may have happened: starting over with none outstanding could leave an orphan key.
+        return new SignetException(SignetException.Code.INTERNAL, "damaged " + intents + ": " + e.getMessage()
+                + ". Compare the backend's keys with the journal (signet keys list), destroy any key the journal"
+                + " does not name, then delete this file (ops/RUNBOOK.md, \"The intents file is damaged\")", e);
     }
 
     @Override
@@ -225,10 +264,8 @@ public final class FileLifecycleStore implements LifecycleStore {
     }
 
     private void writeIntents(java.util.List<KeyIntent> all) {
-        StringBuilder text = new StringBuilder();
-        all.forEach(i -> text.append(i.encode()).append('\n'));
         try {
-            StateFiles.writeString(intents, text);
+            StateFiles.writeString(intents, KeyIntent.encodeAll(all));
         } catch (IOException e) {
             throw new SignetException(SignetException.Code.UNAVAILABLE, "cannot write " + intents, e);
         }

@@ -127,7 +127,7 @@ public final class KeySetCodec {
         throw new IllegalArgumentException(what + " is not a number as Signet writes it: '" + text + "'");
     }
 
-    private static String sha256(String s) {
+    static String sha256(String s) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {

@@ -150,4 +150,71 @@ class JournalDamageTest {
         assertTrue(Files.exists(issuerDir().resolve(FileLifecycleStore.MARKER)));
         assertEquals(ring.keySet(), start().keySet(), "and restarts on its own journal");
     }
+
+    Path intentsFile() {
+        return issuerDir().resolve(FileLifecycleStore.INTENTS);
+    }
+
+    @Test
+    void anIntentsFileCutAtALineBoundaryIsDamageNotFewerIntents() throws IOException {
+        FileLifecycleStore store = new FileLifecycleStore(issuerDir());
+        KeyIntent g = KeyIntent.generate(Fixtures.START, 1, java.util.Set.of("k1"));
+        KeyIntent d = KeyIntent.destroy(Fixtures.START, 2, "k0");
+        store.recordIntent(g);
+        store.recordIntent(d);
+        assertEquals(List.of(g, d), new FileLifecycleStore(issuerDir()).intents());
+        List<String> lines = Files.readAllLines(intentsFile());
+        assertEquals(4, lines.size(), "header, two intents, end line");
+
+        for (int keep = 0; keep < lines.size(); keep++) { // head -N, every N: cut short at a line boundary
+            Files.write(intentsFile(), lines.subList(0, keep));
+            // An empty file is what the previous release wrote for none: only an open store refuses it (below).
+            SignetException e = assertThrows(SignetException.class,
+                    keep == 0 ? store::intents : () -> new FileLifecycleStore(issuerDir()).intents(),
+                    "cut to " + keep + " lines");
+            assertEquals(SignetException.Code.INTERNAL, e.code());
+            assertTrue(e.getMessage().contains(intentsFile().toString()) && e.getMessage().contains("RUNBOOK"),
+                    e.getMessage());
+        }
+        // Edited: an intent dropped with the end line's count fixed up, or a number spelled otherwise.
+        Files.write(intentsFile(), List.of(lines.get(0), lines.get(1), lines.get(3).replace("\t2\t", "\t1\t")));
+        assertThrows(SignetException.class, store::intents);
+        Files.write(intentsFile(), List.of(lines.get(0), lines.get(1), lines.get(2), lines.get(3).replace("\t2\t", "\t02\t")));
+        assertThrows(SignetException.class, store::intents);
+
+        Files.write(intentsFile(), lines);
+        assertEquals(List.of(g, d), store.intents(), "the whole file reads back");
+        store.clearIntent(g.id());
+        store.clearIntent(d.id());
+        assertEquals(List.of(), store.intents());
+        assertEquals(List.of(KeyIntent.FILE_HEADER, "end\t0\t" + sha256(KeyIntent.FILE_HEADER + "\n")),
+                Files.readAllLines(intentsFile()), "none outstanding is framed too, not an empty file");
+    }
+
+    @Test
+    void anIntentsFileFromBeforeTheEndLineIsFramedOnceWhenTheStoreOpens() throws IOException {
+        KeyIntent g = KeyIntent.generate(Fixtures.START, 1, java.util.Set.of("k1", "k2"));
+        KeyIntent d = KeyIntent.destroy(Fixtures.START, 2, "k0");
+        Files.createDirectories(issuerDir());
+        Files.writeString(intentsFile(), g.encode() + "\n" + d.encode() + "\n"); // as the previous release wrote it
+
+        assertEquals(List.of(g, d), new FileLifecycleStore(issuerDir()).intents());
+        assertEquals(KeyIntent.encodeAll(List.of(g, d)), Files.readString(intentsFile()), "rewritten framed");
+
+        // Once open, an unframed file is damage: it can no longer be told from a framed one cut short.
+        FileLifecycleStore open = new FileLifecycleStore(dir.resolve("other"));
+        Files.writeString(dir.resolve("other").resolve(FileLifecycleStore.INTENTS), g.encode() + "\n");
+        assertEquals(SignetException.Code.INTERNAL, assertThrows(SignetException.class, open::intents).code());
+
+        // The previous release's empty file (all cleared) means none; a last line cut short is refused at migration.
+        Files.writeString(intentsFile(), "");
+        assertEquals(List.of(), new FileLifecycleStore(issuerDir()).intents());
+        Files.writeString(intentsFile(), g.encode() + "\n" + d.encode().substring(0, 10));
+        assertEquals(SignetException.Code.INTERNAL,
+                assertThrows(SignetException.class, () -> new FileLifecycleStore(issuerDir())).code());
+    }
+
+    private static String sha256(String s) {
+        return KeySetCodec.sha256(s);
+    }
 }
