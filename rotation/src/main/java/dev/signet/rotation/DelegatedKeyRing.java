@@ -171,7 +171,10 @@ public final class DelegatedKeyRing implements KeyRing {
         return views;
     }
 
-    /** Ticks the master ring, then prepares, activates and drops subkeys as due, and reads every replica's. */
+    /**
+     * Ticks the master ring, then prepares, activates and drops subkeys as due, and reads every replica's; when
+     * the master's tick fails, the subkeys are still read and the failure is thrown after.
+     */
     @Override
     public synchronized void tick() {
         tickLocked(false);
@@ -202,7 +205,16 @@ public final class DelegatedKeyRing implements KeyRing {
      *              verifier can have cached a JWKS without it
      */
     private synchronized void tickLocked(boolean first) {
-        master.tick();
+        RuntimeException masterFailed = null;
+        try {
+            master.tick();
+        } catch (RuntimeException e) {
+            if (first) {
+                throw e;
+            }
+            // The other replicas' subkeys are read all the same: a change notification may not come again.
+            masterFailed = e;
+        }
         Instant now = clock.instant();
         // A subkey lives no longer than its publication, nor than its master's (revocation cascades).
         Set<String> masters = new HashSet<>();
@@ -262,6 +274,9 @@ public final class DelegatedKeyRing implements KeyRing {
                 .or(() -> Optional.ofNullable(borrowed).map(h -> new Signer(h.key(), h.record().activates(),
                         h.record().retires(), h.record().unpublishes())))
                 .orElse(null);
+        if (masterFailed != null) {
+            throw masterFailed;
+        }
     }
 
     private static SubkeyRecord delayed(SubkeyRecord r, Instant activates) {

@@ -102,9 +102,11 @@ public interface LifecycleStore {
     }
 
     /**
-     * Calls {@code onChange} (on a thread of the store's) soon after any replica changes the journal, and after
-     * the store reconnects, when changes may have been missed, so a replica need not wait for its next
-     * periodic re-read. Stores that cannot tell call nothing: the periodic re-read is the fallback.
+     * Calls {@code onChange} (on a thread of the store's) soon after any replica changes the journal, after the
+     * store reconnects, when changes may have been missed, and once at registration (a change made since the
+     * caller's last read was notified to nobody), so a replica need not wait for its next periodic re-read. A call
+     * that throws is retried until one succeeds, the notification that caused it being spent. Stores that cannot
+     * tell call nothing: the periodic re-read is the fallback.
      */
     default Subscription subscribe(Runnable onChange) {
         return () -> {

@@ -339,6 +339,44 @@ class DelegatedKeyRingTest {
         assertTrue(a.published().stream().anyMatch(k -> k.id().equals(bSubkey)), "published by the other replica too");
     }
 
+    /** A journal read that fails (PostgreSQL busy, say) on one tick: the only tick a change notification brings. */
+    @Test
+    void aTickWhoseMasterReadFailsStillPublishesTheOtherReplicasNewSubkey() {
+        KeyBackend backend = countingBackend();
+        FileLifecycleStore files = new FileLifecycleStore(dir.resolve("rotation"));
+        AtomicInteger failLoads = new AtomicInteger();
+        LifecycleStore flaky = new LifecycleStore() {
+            public KeySet load() {
+                if (failLoads.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    throw new SignetException(SignetException.Code.UNAVAILABLE, "statement timeout");
+                }
+                return files.load();
+            }
+            public boolean issuerStarted() { return files.issuerStarted(); }
+            public void compareAndSet(long v, KeySet next) { files.compareAndSet(v, next); }
+            public void recordIntent(KeyIntent i) { files.recordIntent(i); }
+            public List<KeyIntent> intents() { return files.intents(); }
+            public void clearIntent(String id) { files.clearIntent(id); }
+            public java.util.Map<String, SubkeySet> loadSubkeys() { return files.loadSubkeys(); }
+            public void compareAndSetSubkeys(String r, long v, SubkeySet next) { files.compareAndSetSubkeys(r, v, next); }
+            public boolean deleteSubkeys(String r, long v) { return files.deleteSubkeys(r, v); }
+            public Lock lock() { return files.lock(); }
+        };
+        DelegatedKeyRing a = DelegatedKeyRing.start(() -> MasterKeyRing.start(backend, flaky, Fixtures.DAILY, clock),
+                flaky, new ReplicaId("a"), InMemorySigning.EPHEMERAL, null, SigningAlgorithm.EdDSA, Duration.ofHours(1),
+                clock);
+        DelegatedKeyRing b = open(backend, SigningAlgorithm.EdDSA, "b", null);
+        Set<String> aKids = new HashSet<>();
+        a.published().forEach(k -> aKids.add(k.id()));
+        String bSubkey = b.published().stream().filter(k -> !aKids.contains(k.id())).findFirst().orElseThrow().id();
+
+        failLoads.set(1);
+        var failed = assertThrows(SignetException.class, a::tick);
+        assertEquals(SignetException.Code.UNAVAILABLE, failed.code(), "the master's failure is still reported");
+        assertTrue(a.published().stream().anyMatch(k -> k.id().equals(bSubkey)),
+                "b's subkey, journaled before the failed tick, is published by a");
+    }
+
     @Test
     void revokingTheMasterRevokesItsSubkeys() {
         DelegatedKeyRing ring = open(countingBackend());

@@ -189,35 +189,72 @@ public final class PostgresStore implements AutoCloseable {
         return Optional.ofNullable(lastNotification);
     }
 
-    /** A subscriber runs at most once at a time; notifications while it is queued fold into that run. */
+    /** The first pause before a failed reaction runs again; it doubles up to {@link #RETRY_MAX}. */
+    static final Duration RETRY_FIRST = Duration.ofSeconds(1);
+    static final Duration RETRY_MAX = PING_EVERY;
+
+    /**
+     * A subscriber runs at most once at a time; notifications while it runs or waits fold into one more run. A
+     * run that throws is run again after {@link #RETRY_FIRST}, doubling to {@link #RETRY_MAX}, until one succeeds:
+     * its notification is spent, and the periodic re-read would leave the replica behind for a whole check interval.
+     */
     private final class Subscriber {
         private final Runnable onChange;
-        private final AtomicBoolean queued = new AtomicBoolean();
+        private final AtomicBoolean pending = new AtomicBoolean();
+        private final AtomicBoolean running = new AtomicBoolean();
+        private volatile boolean cancelled;
 
         Subscriber(Runnable onChange) {
             this.onChange = onChange;
         }
 
         void fire() {
-            if (closed || !queued.compareAndSet(false, true)) {
-                return;
+            pending.set(true);
+            if (!closed && !cancelled && running.compareAndSet(false, true)) {
+                dispatch.execute(this::drain);
             }
-            dispatch.execute(() -> {
-                queued.set(false);
-                try {
-                    onChange.run();
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "reacting to a journal change failed; the periodic"
-                            + " re-read retries: {0}", e.getMessage());
+        }
+
+        private void drain() {
+            Duration pause = RETRY_FIRST;
+            try {
+                while (!closed && !cancelled && pending.getAndSet(false)) {
+                    try {
+                        onChange.run();
+                        pause = RETRY_FIRST;
+                    } catch (RuntimeException e) {
+                        if (pause.equals(RETRY_FIRST)) {
+                            LOG.log(System.Logger.Level.WARNING, "reacting to a journal change failed; retrying"
+                                    + " every {0} s at most until it succeeds: {1}", RETRY_MAX.toSeconds(), e.getMessage());
+                        }
+                        pending.set(true);
+                        Thread.sleep(pause);
+                        pause = pause.multipliedBy(2).compareTo(RETRY_MAX) > 0 ? RETRY_MAX : pause.multipliedBy(2);
+                    }
                 }
-            });
+            } catch (InterruptedException e) {
+                return; // closed
+            } finally {
+                running.set(false);
+            }
+            if (pending.get()) {
+                fire(); // a notification that came after the last check but before running was cleared
+            }
         }
     }
 
+    /**
+     * Calls {@code onChange} on every change of {@code issuer}'s rows, after each reconnect, and once now: a change
+     * made between the caller's last read and this registration was notified to nobody.
+     */
     dev.signet.rotation.LifecycleStore.Subscription subscribe(String issuer, Runnable onChange) {
         Subscriber s = new Subscriber(onChange);
         subscribers.computeIfAbsent(issuer, i -> new CopyOnWriteArrayList<>()).add(s);
-        return () -> subscribers.getOrDefault(issuer, List.of()).remove(s);
+        s.fire();
+        return () -> {
+            s.cancelled = true;
+            subscribers.getOrDefault(issuer, List.of()).remove(s);
+        };
     }
 
     private void fireAll() {

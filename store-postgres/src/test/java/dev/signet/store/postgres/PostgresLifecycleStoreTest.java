@@ -30,6 +30,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -160,9 +161,9 @@ class PostgresLifecycleStoreTest {
         PostgresLifecycleStore a = replica("a").journal(issuer);
         PostgresLifecycleStore b = replica("b").journal(issuer);
         a.compareAndSet(0, withKey(KeySet.empty(), "k1"));
-        CountDownLatch caughtUp = new CountDownLatch(1);
-        stores.closeAfter(b.subscribe(caughtUp::countDown));
-        await(() -> b.degraded().isEmpty(), Duration.ofSeconds(20), "listener never connected");
+        AtomicInteger reactions = new AtomicInteger();
+        stores.closeAfter(b.subscribe(reactions::incrementAndGet));
+        await(() -> b.degraded().isEmpty() && reactions.get() > 0, Duration.ofSeconds(20), "listener never connected");
 
         pg.stop();
         try {
@@ -177,13 +178,61 @@ class PostgresLifecycleStoreTest {
         } finally {
             pg.start();
         }
-        await(() -> b.degraded().isEmpty() && caughtUp.getCount() == 0, Duration.ofSeconds(30),
+        int beforeReconnect = reactions.get();
+        await(() -> b.degraded().isEmpty() && reactions.get() > beforeReconnect, Duration.ofSeconds(30),
                 "no reconnect and catch-up after the outage");
         assertEquals(1, b.load().version());
         try (LifecycleStore.Lock lock = a.lock()) {
             a.compareAndSet(1, withKey(a.load(), "k2"));
         }
         assertEquals(2, b.load().version());
+    }
+
+    /**
+     * The window between a replica's first read and its subscription: a change made there is notified while nobody
+     * listens for it, so the subscription itself must bring it.
+     */
+    @Test
+    void aSubscriberIsCalledAtRegistrationForAChangeNotifiedBeforeIt() {
+        PostgresLifecycleStore a = replica("a").journal(issuer);
+        PostgresStore storeB = replica("b");
+        PostgresLifecycleStore b = storeB.journal(issuer);
+        assertEquals(0, b.load().version());
+        writeAndAwaitItsNotification(a, storeB);
+        AtomicInteger reactions = new AtomicInteger();
+        stores.closeAfter(b.subscribe(reactions::incrementAndGet));
+        // Bound: at once (a virtual thread); the deadline is many times that.
+        await(() -> reactions.get() > 0, Duration.ofSeconds(20), "the change before the subscription is never read");
+        assertEquals(1, b.load().version());
+    }
+
+    /**
+     * A reaction that fails (a statement timeout on a loaded host, say) is run again without a new notification:
+     * its notification is spent, and the periodic re-read comes only a check interval later.
+     */
+    @Test
+    void aReactionThatFailsIsRunAgainUntilItSucceeds() {
+        PostgresStore storeB = replica("b");
+        writeAndAwaitItsNotification(replica("a").journal(issuer), storeB);
+        AtomicInteger runs = new AtomicInteger();
+        AtomicInteger succeeded = new AtomicInteger();
+        stores.closeAfter(storeB.journal(issuer).subscribe(() -> {
+            if (runs.incrementAndGet() <= 3) {
+                throw new SignetException(SignetException.Code.UNAVAILABLE, "statement timeout");
+            }
+            succeeded.incrementAndGet();
+        }));
+        // Bound: 1 + 2 + 4 s of pauses (PostgresStore.RETRY_FIRST, doubling); the deadline is many times that.
+        await(() -> succeeded.get() == 1, Duration.ofSeconds(60), "a failed reaction is not run again");
+        assertEquals(4, runs.get(), "run until it succeeded, then no more without a change");
+    }
+
+    /** Writes the first journal through {@code a}; returns once {@code b}'s listener has had its notification. */
+    private static void writeAndAwaitItsNotification(PostgresLifecycleStore a, PostgresStore b) {
+        try (LifecycleStore.Lock lock = a.lock()) {
+            a.compareAndSet(0, withKey(KeySet.empty(), "k1"));
+        }
+        await(() -> b.lastNotification().isPresent(), Duration.ofSeconds(20), "no notification reached b");
     }
 
     private static List<String> ids(List<SigningKey> keys) {
