@@ -123,8 +123,10 @@ final class DevMode {
             c.put("signet.minters.0.client-certificate.spiffe-id", DevTls.MINTER_ID);
         }
         c.putAll(overrides);
+        // A map of known keys and built-in types: no parser, mapper or filter services to look up on the class path.
         SignetConfig config = SignetConfig.from(Config.builder().disableEnvironmentVariablesSource()
-                .disableSystemPropertiesSource().addSource(ConfigSources.create(c)).build());
+                .disableSystemPropertiesSource().disableParserServices().disableMapperServices()
+                .disableFilterServices().addSource(ConfigSources.create(c)).build());
 
         DevTls.Files5 shown = certs;
         Signet.runUntilStopped(config, freshDataDir, () -> {
