@@ -25,6 +25,18 @@ final class ObservedAuditTrail implements AuditTrail {
     @Override
     public Receipt append(AuditEvent event) {
         Receipt receipt = trail.append(event);
+        observe(event);
+        return receipt;
+    }
+
+    @Override
+    public Receipt appendAll(java.util.List<AuditEvent> events) {
+        Receipt receipt = trail.appendAll(events);
+        events.forEach(this::observe);
+        return receipt;
+    }
+
+    private void observe(AuditEvent event) {
         Object minter = event.fields().get("client_id");
         if (minter != null) {
             switch (event.type()) {
@@ -44,7 +56,6 @@ final class ObservedAuditTrail implements AuditTrail {
                 }
             }
         }
-        return receipt;
     }
 
     @Override

@@ -95,10 +95,11 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     private static final long GATHER_STEP_NANOS = 100_000;
     private static final long GATHER_MAX_NANOS = 1_000_000;
 
-    private record Pending(String type, String body, CompletableFuture<Void> done) {
+    /** One receipt's records (one, or a batch request's), written in one group and completed together. */
+    private record Pending(String[] types, String[] bodies, CompletableFuture<Void> done) {
     }
 
-    private static final Pending STOP = new Pending("", "", null);
+    private static final Pending STOP = new Pending(new String[0], new String[0], null);
 
     private final Options options;
     private final CheckpointKeys keys;
@@ -185,6 +186,22 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
 
     @Override
     public Receipt append(AuditEvent event) {
+        return enqueue(new String[] {event.type()}, new String[] {RecordJson.members(event.fields())});
+    }
+
+    /** The events share one queue entry: the writer puts them in one group, and their receipt parks once. */
+    @Override
+    public Receipt appendAll(List<AuditEvent> events) {
+        String[] types = new String[events.size()];
+        String[] bodies = new String[events.size()];
+        for (int i = 0; i < types.length; i++) {
+            types[i] = events.get(i).type();
+            bodies[i] = RecordJson.members(events.get(i).fields());
+        }
+        return enqueue(types, bodies);
+    }
+
+    private Receipt enqueue(String[] types, String[] bodies) {
         if (closed) {
             throw new SignetException(SignetException.Code.UNAVAILABLE, "the audit log is closed", RETRY_AFTER, null);
         }
@@ -192,9 +209,8 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
         if (f != null && failedAt.plusSeconds(1).isAfter(clock.instant())) {
             throw unavailable(f);
         }
-        String body = RecordJson.members(event.fields());
         CompletableFuture<Void> done = new CompletableFuture<>();
-        if (!queue.offer(new Pending(event.type(), body, done))) {
+        if (!queue.offer(new Pending(types, bodies, done))) {
             throw new SignetException(SignetException.Code.UNAVAILABLE, "the audit log is overloaded",
                     RETRY_AFTER, null);
         }
@@ -422,16 +438,19 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
         String prevBefore = prev;
         ByteArrayOutputStream out = new ByteArrayOutputStream(batch.size() * 512);
         String time = now();
+        int records = 0;
         for (Pending p : batch) {
-            byte[] line = line(p.type(), p.body(), time);
-            out.writeBytes(line);
-            out.write('\n');
+            for (int i = 0; i < p.types().length; i++) {
+                out.writeBytes(line(p.types()[i], p.bodies()[i], time));
+                out.write('\n');
+            }
+            records += p.types().length;
         }
         try {
             sink.write(ByteBuffer.wrap(out.toByteArray()));
             sink.force();
             durableSize += out.size();
-            sinceCheckpoint += batch.size();
+            sinceCheckpoint += records;
             lastGroup = batch.size();
             if (failure != null) {
                 LOG.log(System.Logger.Level.WARNING, "audit log writes again after: " + failure);

@@ -25,6 +25,21 @@ public interface AuditTrail {
     Receipt append(AuditEvent event);
 
     /**
+     * Appends several events as one: one receipt for all, so a batch request waits for durability once. Whether
+     * the trail can record is decided for all of them (the default appends one by one, and an event appended
+     * before a refusal stays recorded: a record without its token is harmless, a token without one is not).
+     *
+     * @throws SignetException UNAVAILABLE as {@link #append}; the caller must hand out none of what they describe
+     */
+    default Receipt appendAll(java.util.List<AuditEvent> events) {
+        java.util.List<Receipt> receipts = new java.util.ArrayList<>(events.size());
+        for (AuditEvent event : events) {
+            receipts.add(append(event));
+        }
+        return () -> receipts.forEach(Receipt::await);
+    }
+
+    /**
      * Counts a refusal of a caller without a valid credential. These are aggregated per source and reason over a
      * short interval and recorded as one {@code refusals} record each, so nobody without a credential can fill
      * the disk and, through fail-closed, stop signing.

@@ -441,6 +441,60 @@ class AuditLogTest {
     }
 
     @Test
+    void aBatchIsOneReceiptOneFsyncAndAllOrNothingWhenTheDiskFails() throws Exception {
+        AtomicInteger forces = new AtomicInteger();
+        AtomicBoolean full = new AtomicBoolean();
+        Segments.Opener counting = file -> {
+            Segments.Sink real = Segments.FILES.open(file);
+            return new Segments.Sink() {
+                public long size() throws IOException {
+                    return real.size();
+                }
+
+                public void write(ByteBuffer bytes) throws IOException {
+                    if (full.get()) {
+                        bytes.limit(bytes.position() + bytes.remaining() / 2);
+                        real.write(bytes); // half of the batch reaches the file, as a filling disk gives
+                        throw new IOException("No space left on device");
+                    }
+                    real.write(bytes);
+                }
+
+                public void force() throws IOException {
+                    forces.incrementAndGet();
+                    real.force();
+                }
+
+                public void truncate(long size) throws IOException {
+                    real.truncate(size);
+                }
+
+                public void close() throws IOException {
+                    real.close();
+                }
+            };
+        };
+        AuditLog.Options o = options().withCheckpoints(1000, Duration.ofHours(1));
+        try (AuditLog log = AuditLog.open(o, keys, clock, counting)) {
+            int opening = forces.get();
+            log.appendAll(List.of(token(0), token(1), token(2))).await();
+            assertEquals(opening + 1, forces.get(), "the three records share one fsync");
+
+            full.set(true);
+            AuditTrail.Receipt refused = log.appendAll(List.of(token(3), token(4)));
+            SignetException e = assertThrows(SignetException.class, refused::await);
+            assertEquals(SignetException.Code.UNAVAILABLE, e.code());
+            full.set(false);
+            clock.advance(Duration.ofSeconds(2));
+            log.append(token(5)).await();
+        }
+        List<String> jtis = new ArrayList<>();
+        AuditSearch.find(tmp.resolve("audit"), Map.of("client_id", "minter-a"), l -> jtis.add(l.replaceAll(".*\"jti\":\"([^\"]+)\".*", "$1")));
+        assertEquals(List.of("jti-0", "jti-1", "jti-2", "jti-5"), jtis, "in order; none of the refused batch");
+        assertTrue(verify().ok());
+    }
+
+    @Test
     void retentionRemovesWholeOldSegmentsAndTheRestStillVerifies() throws IOException {
         AuditLog.Options o = options().withSegments(2_000, Duration.ofDays(1)).withRetention(Duration.ofDays(30));
         try (AuditLog log = AuditLog.open(o, keys, clock)) {

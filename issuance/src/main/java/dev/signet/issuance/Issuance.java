@@ -60,13 +60,14 @@ public final class Issuance {
     public MintedToken mint(Minter minter, Supplier<Map<String, Object>> body) {
         quotas.take(minter, 1);
         Signed signed = sign(minter, body.get());
-        signed.receipt().await();
+        audit.append(signed.record()).await();
         return signed.token();
     }
 
     /**
      * Several requests of one minter; each result is a {@link MintedToken} or the {@link SignetException} that
-     * refused it, in request order. The audit records of the whole batch share one wait for durability.
+     * refused it, in request order. The audit records of the whole batch are appended together and share one
+     * wait for durability; if the trail cannot record them, every signed item is refused with its error.
      *
      * @throws SignetException for the whole batch: RATE_LIMITED (with Retry-After) when the minter's bucket
      *                         holds fewer tokens than the batch has requests, INVALID_ARGUMENT when the batch
@@ -98,14 +99,26 @@ public final class Issuance {
                 results.add(e);
             }
         }
+        List<AuditEvent> records = new ArrayList<>(results.size());
+        for (Object r : results) {
+            if (r instanceof Signed s) {
+                records.add(s.record());
+            }
+        }
+        SignetException unrecorded = null;
+        if (!records.isEmpty()) {
+            try {
+                audit.appendAll(records).await();
+            } catch (SignetException e) {
+                unrecorded = e;
+                for (int i = 0; i < records.size(); i++) {
+                    refused(minter, e);
+                }
+            }
+        }
         for (int i = 0; i < results.size(); i++) {
             if (results.get(i) instanceof Signed s) {
-                try {
-                    s.receipt().await();
-                    results.set(i, s.token());
-                } catch (SignetException e) {
-                    results.set(i, e);
-                }
+                results.set(i, unrecorded != null ? unrecorded : s.token());
             }
         }
         return results;
@@ -127,7 +140,8 @@ public final class Issuance {
         }
     }
 
-    private record Signed(MintedToken token, AuditTrail.Receipt receipt) {
+    /** A signed token and its audit record, not yet appended: nobody gets the token before the record is durable. */
+    private record Signed(MintedToken token, AuditEvent record) {
     }
 
     private Signed sign(Minter minter, Map<String, Object> fields) {
@@ -141,13 +155,13 @@ public final class Issuance {
         for (ScopeItem item : request.scope()) {
             scope.add(Map.of("resource", item.resource(), "actions", item.actions()));
         }
-        AuditTrail.Receipt receipt = audit.append(AuditEvent.of("token").put("jti", token.jti())
+        AuditEvent record = AuditEvent.of("token").put("jti", token.jti())
                 .put("iat", token.issuedAt().getEpochSecond()).put("exp", token.expiresAt().getEpochSecond())
                 .put("sub", request.subject()).put("aud", request.audience()).put("client_id", minter.name())
                 .put("task", request.task().orElse(null)).put("scope", scope).put("kid", token.kid())
                 .put("cnf_jkt", request.boundJkt().orElse(null))
-                .put("status_list", token.status().list()).put("status_idx", token.status().idx()).build());
-        return new Signed(token, receipt);
+                .put("status_list", token.status().list()).put("status_idx", token.status().idx()).build();
+        return new Signed(token, record);
     }
 
     public String issuer() {
