@@ -7,8 +7,8 @@
 #                                     (503 overloaded), how fast, and the accepted requests' p50/p99/max
 #   ops/bin/bench audit [SECONDS] [ROUNDS]  audit.durability none and sync side by side (sync with the default
 #                                     admission bounds), wrk rounds interleaved (single-token over 32 and 256
-#                                     connections, batch of 50 over 16): tokens/s, their ratio and daemon CPU per
-#                                     token; p50/p99 of both paced at half of none's saturation; the disk (mount,
+#                                     connections, batch of 50 over 16): tokens/s, their ratio, daemon CPU and
+#                                     context switches per token; p50/p99 of both paced at half of none's saturation; the disk (mount,
 #                                     device) and its latency for a 512-byte append with fdatasync and O_DSYNC.
 #                                     About 4 minutes at the defaults (10 s, 2 rounds)
 #   ops/bin/bench compare REV_A REV_B [SECONDS] [ROUNDS]  two commits' daemons side by side (each built in a worktree
@@ -54,6 +54,8 @@ start_daemon() {
   done
 }
 cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# context switches (voluntary + involuntary) of all the process's threads: wake-ups and hand-offs
+ctx_of() { { cat /proc/"$1"/task/*/status 2>/dev/null || true; } | awk '/ctxt_switches/ {n += $2} END {print n + 0}'; }
 url() { echo "http://127.0.0.1:$((18500 + $1))"; }
 wrk_run() { # wrk_run INDEX SECONDS CONNECTIONS BATCH -> the mint.lua summary line
   SIGNET_TOKEN="$token" SIGNET_BATCH="$4" wrk -t2 -c"$3" -d"$2s" -s "$root/ops/bench/mint.lua" "$(url "$1")" | grep '^wrk:'
@@ -117,15 +119,17 @@ case "$what" in
     echo "== disk of the audit log: $(findmnt -no SOURCE,FSTYPE,OPTIONS -T "$work" | xargs);" \
       "$(lsblk -ndo NAME,SIZE,ROTA,MODEL "/dev/${blk:-${dev#/dev/}}" 2>/dev/null | xargs | sed 's/^/device /') (ROTA 1 = the kernel's rotational flag)"
     python3 - "$work/data1" <<'PY'
-import os, sys, time
+import os, resource, sys, time
 def probe(flags, sync):
     p = os.path.join(sys.argv[1], "fsync-probe"); fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_APPEND | flags, 0o600)
-    t = []
+    t = []; r0 = resource.getrusage(resource.RUSAGE_SELF).ru_stime
     for _ in range(200):
         s = time.perf_counter(); os.write(fd, b"x" * 511 + b"\n")
         if sync: os.fdatasync(fd)
         t.append((time.perf_counter() - s) * 1000)
-    os.close(fd); os.unlink(p); t.sort(); return "p50 %.2f ms, p99 %.2f ms, max %.2f ms" % (t[100], t[197], t[-1])
+    sys_us = (resource.getrusage(resource.RUSAGE_SELF).ru_stime - r0) / 200 * 1e6   # the kernel's CPU per append
+    os.close(fd); os.unlink(p); t.sort()
+    return "p50 %.2f ms, p99 %.2f ms, max %.2f ms, %.0f us system CPU each" % (t[100], t[197], t[-1], sys_us)
 # interleaved, so both see the same load
 a, b = [], []
 for _ in range(2):
@@ -140,11 +144,11 @@ PY
       for r in $(seq "$rounds"); do
         line=""
         for i in 0 1; do
-          p=$(eval echo "\$pid_$i"); c0=$(cpu_of "$p"); out=$(wrk_run $i "$secs" "$c" "$b"); c1=$(cpu_of "$p")
+          p=$(eval echo "\$pid_$i"); c0=$(cpu_of "$p"); x0=$(ctx_of "$p"); out=$(wrk_run $i "$secs" "$c" "$b"); c1=$(cpu_of "$p"); x1=$(ctx_of "$p")
           n=$(sed -E 's/.*requests=([0-9]+) non2xx=([0-9]+).*/\1 - \2/' <<<"$out"); n=$(( n ))
           t=$(( n * (b > 0 ? b : 1) / secs ))
           eval "t$i=$t"; [ "$b" != 0 ] || [ "$t" -le "${sat[$i]:-0}" ] || sat[$i]=$t
-          line+=" $([ $i = 0 ] && echo none || echo sync) $t tokens/s, $(awk -v c=$((c1 - c0)) -v hz="$hz" -v n=$(( n * (b > 0 ? b : 1) )) 'BEGIN{printf "%.0f", c/hz*1e6/n}') us CPU/token ($(sed -E 's/.*(non2xx=[0-9]+).*(p50=[^ ]+ p99=[^ ]+).*/\1 \2/' <<<"$out"));"
+          line+=" $([ $i = 0 ] && echo none || echo sync) $t tokens/s, $(awk -v c=$((c1 - c0)) -v hz="$hz" -v n=$(( n * (b > 0 ? b : 1) )) 'BEGIN{printf "%.0f", c/hz*1e6/n}') us CPU/token, $(awk -v x=$((x1 - x0)) -v n=$(( n * (b > 0 ? b : 1) )) 'BEGIN{printf "%.2f", x/n}') context switches/token ($(sed -E 's/.*(non2xx=[0-9]+).*(p50=[^ ]+ p99=[^ ]+).*/\1 \2/' <<<"$out"));"
         done
         echo "== $([ "$b" = 0 ] && echo single-token || echo "batch of $b"), $c connections, round $r:$line sync/none=$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.2f", a/b}')"
       done

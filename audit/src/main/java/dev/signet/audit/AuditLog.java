@@ -406,7 +406,7 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     /**
      * Group commit sized by what is arriving. An fsync costs the writer tens of microseconds of CPU, several
      * times a record's own work, and on a fast disk concurrent requests otherwise share it only two or three at a
-     * time. So while records arrive faster than one per fsync (the last group held more than one), the writer
+     * time. So while records arrive faster than one per fsync (the last group held more than one receipt), the writer
      * waits in short steps for more, as long as each step brings some and for at most a millisecond. A lone
      * request (the last group was one record) is not delayed, nor is a group once a step brings nothing: its
      * requesters are all waiting. Parking, rather than a timed poll, keeps arrivals from waking the writer.
