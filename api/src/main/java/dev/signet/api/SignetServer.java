@@ -11,6 +11,8 @@ import dev.signet.spi.SignetException.Code;
 import dev.signet.issuance.Minters;
 import dev.signet.audit.AuditTrail;
 import dev.signet.issuance.Issuance;
+import dev.signet.software.InMemorySigning;
+import dev.signet.verifier.Signatures;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
 import io.helidon.webserver.WebServer;
@@ -32,6 +34,7 @@ import java.time.Clock;
 public final class SignetServer implements AutoCloseable {
 
     public static final String ADMIN_SOCKET = "admin";
+    private static final System.Logger LOG = System.getLogger(SignetServer.class.getName());
 
     private final WebServer server;
     private final ReadDeadlines deadlines;
@@ -171,6 +174,23 @@ public final class SignetServer implements AutoCloseable {
         return new dev.signet.verifier.ReplayCache(clock, 1_000_000);
     }
 
+    /**
+     * Who checks exchanged tokens' signatures: ES256 through the in-memory signer's native library (OpenSSL via FFM,
+     * as {@link InMemorySigning} chooses it; {@code SIGNET_INMEMORY_SIGNER=bc} or no usable libcrypto leaves the
+     * JDK), the rest through the JDK. The answers are the same (software's OpenSslVerificationPropertiesTest); which
+     * one is in use is logged and is the gauge signet_exchange_verify_openssl (1 OpenSSL, 0 the JDK).
+     */
+    static Signatures exchangeSignatures() {
+        java.util.Optional<dev.signet.software.P256Verifier> openssl = InMemorySigning.p256Verifier();
+        Signatures signatures = openssl.map(v -> Signatures.withEs256(v::verify, v.description()))
+                .orElseGet(() -> Signatures.withEs256(null, "JDK (" + InMemorySigning.choice().describe() + ")"));
+        LOG.log(System.Logger.Level.INFO, "token exchange: " + signatures.description());
+        io.helidon.metrics.api.Metrics.getOrCreate(io.helidon.metrics.api.Gauge.builder("signet.exchange.verify.openssl",
+                        () -> openssl.isPresent() ? 1 : 0)
+                .description("1 when token exchange checks ES256 signatures through OpenSSL (FFM), 0 through the JDK"));
+        return signatures;
+    }
+
     static void publicRouting(HttpRouting.Builder r, Minters minters, KeyRing keyRing, Issuance issuance,
                               AuditTrail audit, SignetConfig config, ReadDeadlines deadlines,
                               java.util.function.Function<io.helidon.webserver.http.ServerRequest,
@@ -189,7 +209,8 @@ public final class SignetServer implements AutoCloseable {
                 .addFilter(AccessLog::filter)
                 .register("/v1/tokens", new TokenService(minters, issuance, audit, config.maxBodyBytes(),
                         config.maxBatch(), deadlines, peers))
-                .register(TokenExchangeService.PATH, new TokenExchangeService(new dev.signet.issuance.Exchange(issuance, minters, replays), config.issuer(), config.maxBodyBytes(), deadlines));
+                .register(TokenExchangeService.PATH, new TokenExchangeService(new dev.signet.issuance.Exchange(issuance, minters, replays,
+                        exchangeSignatures()), config.issuer(), config.maxBodyBytes(), deadlines));
         JwksService.register(r, keyRing, config.issuer());
         OpenApiService.register(r, "public.yaml");
         r.any(Problems::notFound);

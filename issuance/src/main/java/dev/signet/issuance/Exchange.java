@@ -61,21 +61,41 @@ public final class Exchange {
     private final TokenVerifier parents;
     private final DpopVerifier proofs;
     private final ProofReplays replays;
+    private final Signatures signatures;
 
     /** Proof and actor-token jtis remembered in this process only: for one replica, or replicas on one host's file store. */
     public Exchange(Issuance issuance, Minters minters) {
         this(issuance, minters, new ReplayCache(issuance.clock(), 1_000_000));
     }
 
-    /** @param replays where proof and actor-token jtis are remembered; shared by the replicas behind one endpoint */
+    /**
+     * Signatures checked by the JDK.
+     *
+     * @param replays where proof and actor-token jtis are remembered; shared by the replicas behind one endpoint
+     */
     public Exchange(Issuance issuance, Minters minters, ProofReplays replays) {
+        this(issuance, minters, replays, Signatures.jdk());
+    }
+
+    /**
+     * @param replays    where proof and actor-token jtis are remembered; shared by the replicas behind one endpoint
+     * @param signatures checks the parent's, the DPoP proof's and the actor token's signatures (the daemon's: ES256
+     *                   through OpenSSL when it can be used)
+     */
+    public Exchange(Issuance issuance, Minters minters, ProofReplays replays, Signatures signatures) {
         this.issuance = issuance;
         this.minters = minters;
         this.replays = replays;
-        this.proofs = new DpopVerifier(issuance.clock(), PROOF_WINDOW, replays);
+        this.signatures = signatures;
+        this.proofs = new DpopVerifier(issuance.clock(), PROOF_WINDOW, replays, signatures);
         KeyRing ring = issuance.keyRing();
         this.parents = new TokenVerifier(issuance.issuer(), null, kid -> published(ring, kid), issuance.clock(),
-                Duration.ZERO, proofs);
+                Duration.ZERO, proofs).withSignatures(signatures);
+    }
+
+    /** Who checks the exchanged tokens' signatures. */
+    public Signatures signatures() {
+        return signatures;
     }
 
     /** A child token and whether it is bound ({@code token_type} DPoP) or bearer. */
@@ -286,7 +306,7 @@ public final class Exchange {
             throw invalidRequest("actor_token carries the sub-agent's public key as 'jwk' in its header");
         }
         try {
-            Signatures.verify(jwt, jwk, "actor_token");
+            signatures.check(jwt, jwk, "actor_token");
         } catch (Rejected e) {
             throw invalidRequest(e.getMessage());
         }

@@ -146,6 +146,16 @@ public final class InMemorySigning {
     }
 
     /**
+     * ES256 verification through the native library of the choice in effect, or empty when the choice has none
+     * ({@code bc}, or libcrypto cannot be used): the caller then verifies with the JDK.
+     *
+     * @throws SignetException as {@link #choice()}
+     */
+    public static java.util.Optional<P256Verifier> p256Verifier() {
+        return choice().p256Verifier();
+    }
+
+    /**
      * What a setting chooses, without changing the choice in effect; tests and benchmarks compare choices with it.
      *
      * @param setting {@code auto}, {@code openssl} or {@code bc}, case-insensitive; null or blank is {@code auto}
@@ -253,6 +263,11 @@ public final class InMemorySigning {
             KeyPair pair = newKeyPair(algorithm);
             return new NativeSigningLibrary.Generated(
                     key(Jwks.thumbprint(pair.getPublic(), algorithm), algorithm, pair.getPublic(), pair.getPrivate()), pair);
+        }
+
+        /** ES256 verification in the native library, when this choice uses one. */
+        public java.util.Optional<P256Verifier> p256Verifier() {
+            return library == null ? java.util.Optional.empty() : java.util.Optional.of(library.p256Verifier());
         }
 
         /** Who signs an algorithm: the native library's description, "BouncyCastle" or "JDK". */

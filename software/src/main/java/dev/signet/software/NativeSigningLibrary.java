@@ -19,6 +19,9 @@ public interface NativeSigningLibrary {
     /** The library, its version and how it is reached, for the start-up log. */
     String description();
 
+    /** ES256 verification in this library, public keys cached. */
+    P256Verifier p256Verifier();
+
     /** The algorithms this library signs. */
     Set<SigningAlgorithm> algorithms();
 

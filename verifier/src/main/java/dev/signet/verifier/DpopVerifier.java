@@ -29,12 +29,19 @@ public final class DpopVerifier {
     private final Clock clock;
     private final Duration window;
     private final ProofReplays replays;
+    private final Signatures signatures;
 
     /** @param window how far {@code iat} may be from now, either way; jtis are remembered twice as long */
     public DpopVerifier(Clock clock, Duration window, ProofReplays replays) {
+        this(clock, window, replays, Signatures.jdk());
+    }
+
+    /** @param signatures checks the proofs' signatures */
+    public DpopVerifier(Clock clock, Duration window, ProofReplays replays, Signatures signatures) {
         this.clock = clock;
         this.window = window;
         this.replays = replays;
+        this.signatures = signatures;
     }
 
     /** A proof that passed: the thumbprint of its key and its jti. */
@@ -71,7 +78,7 @@ public final class DpopVerifier {
         if (jwk == null || jwk.isPrivate()) {
             throw new Rejected("dpop_invalid", "a DPoP proof carries the public key that signs it as 'jwk' in its header");
         }
-        Signatures.verify(jws, jwk, "the DPoP proof");
+        signatures.check(jws, jwk, "the DPoP proof");
         String jkt = thumbprint(jwk);
         if (expectedJkt != null && !expectedJkt.equals(jkt)) {
             throw new Rejected("dpop_invalid", "the DPoP proof is signed by a key other than the one the token is bound to");

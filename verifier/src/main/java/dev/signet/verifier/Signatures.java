@@ -5,6 +5,8 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSObject;
 import com.nimbusds.jose.crypto.factories.DefaultJWSVerifierFactory;
 import com.nimbusds.jose.jwk.AsymmetricJWK;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.util.Base64URL;
@@ -13,8 +15,24 @@ import java.security.Key;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** Checks one JWS signature with one public JWK; only the asymmetric algorithms Signet and DPoP use. */
+/**
+ * Checks one JWS signature with one public JWK; only the asymmetric algorithms Signet and DPoP use. The static
+ * {@link #verify} is the JDK's (through Nimbus); an instance made {@link #withEs256} hands ES256 signatures on P-256
+ * keys to another implementation (the daemon's OpenSSL one) with the same answers, and everything else to the JDK.
+ */
 public final class Signatures {
+
+    /**
+     * An ES256 check: the public point's 32-byte coordinates, the signing input, and the 64-byte R || S signature.
+     * It must answer as the JDK does (R and S in [1, n-1], high S valid); a RuntimeException counts as unverifiable.
+     */
+    @FunctionalInterface
+    public interface Es256 {
+        boolean verify(byte[] x, byte[] y, byte[] signingInput, byte[] signature);
+    }
+
+    private static final Signatures JDK = new Signatures(null, "JDK (Nimbus)");
+    private static final int P256_COORDINATE = 32;
 
     public static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.ES256, JWSAlgorithm.EdDSA, JWSAlgorithm.Ed25519,
             JWSAlgorithm.PS256, JWSAlgorithm.RS256);
@@ -31,11 +49,44 @@ public final class Signatures {
                 && Base64URL.encode(jws.getSignature().decode()).toString().equals(jws.getSignature().toString());
     }
 
-    private Signatures() {
+    private final Es256 es256;
+    private final String description;
+
+    private Signatures(Es256 es256, String description) {
+        this.es256 = es256;
+        this.description = description;
+    }
+
+    /** The JDK for every algorithm, as {@link #verify}. */
+    public static Signatures jdk() {
+        return JDK;
+    }
+
+    /**
+     * ES256 on P-256 keys through {@code es256} (null: the JDK too), the rest through the JDK; {@code description}
+     * names who checks ES256.
+     */
+    public static Signatures withEs256(Es256 es256, String description) {
+        return new Signatures(es256, description);
+    }
+
+    /** Who checks ES256 signatures, for logs and metrics. */
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public String toString() {
+        return "Signatures[ES256: " + description + "]";
+    }
+
+    /** The JDK's check. @throws Rejected {@code unsupported_alg} or {@code bad_signature} */
+    public static void verify(JWSObject jws, JWK key, String what) {
+        JDK.check(jws, key, what);
     }
 
     /** @throws Rejected {@code unsupported_alg} or {@code bad_signature} */
-    public static void verify(JWSObject jws, JWK key, String what) {
+    public void check(JWSObject jws, JWK key, String what) {
         JWSAlgorithm alg = jws.getHeader().getAlgorithm();
         if (!ALGORITHMS.contains(alg)) {
             throw new Rejected("unsupported_alg", what + " is signed with " + alg + "; accepted: ES256, EdDSA, PS256, RS256");
@@ -46,7 +97,10 @@ public final class Signatures {
         }
         boolean valid;
         try {
-            if (key instanceof OctetKeyPair okp) {
+            if (es256 != null && alg.equals(JWSAlgorithm.ES256) && key instanceof ECKey ec && Curve.P_256.equals(ec.getCurve())
+                    && jws.getHeader().getCriticalParams() == null && jws.getState() == JWSObject.State.SIGNED) {
+                valid = checkEs256(jws, ec);
+            } else if (key instanceof OctetKeyPair okp) {
                 // Nimbus verifies Ed25519 through Tink; without Tink on the class path EdDSA is refused below.
                 valid = jws.verify(new com.nimbusds.jose.crypto.Ed25519Verifier(okp.toPublicJWK()));
             } else {
@@ -59,6 +113,24 @@ public final class Signatures {
         }
         if (!valid) {
             throw new Rejected("bad_signature", what + ": the signature does not verify");
+        }
+    }
+
+    /** As Nimbus' ECDSAVerifier: a signature of another length is invalid, not an error. */
+    private boolean checkEs256(JWSObject jws, ECKey key) throws JOSEException {
+        byte[] x = key.getX().decode();
+        byte[] y = key.getY().decode();
+        if (x.length != P256_COORDINATE || y.length != P256_COORDINATE) {
+            throw new JOSEException("the key's coordinates are not 32 bytes");
+        }
+        byte[] signature = jws.getSignature().decode();
+        if (signature.length != 2 * P256_COORDINATE) {
+            return false;
+        }
+        try {
+            return es256.verify(x, y, jws.getSigningInput(), signature);
+        } catch (RuntimeException e) {
+            throw new JOSEException(e.getClass().getSimpleName(), e);
         }
     }
 }

@@ -39,6 +39,7 @@ public final class TokenVerifier {
     private final Duration skew;
     private final DpopVerifier dpop;
     private final StatusListCache status;
+    private final Signatures signatures;
 
     /**
      * @param audience this service's audience, compared exactly; null only for the issuer itself, which checks a
@@ -46,12 +47,13 @@ public final class TokenVerifier {
      * @param dpop     checks proofs for bound tokens
      */
     public TokenVerifier(String issuer, String audience, KeySource keys, Clock clock, Duration skew, DpopVerifier dpop) {
-        this(issuer, audience, keys, clock, skew, dpop, null);
+        this(issuer, audience, keys, clock, skew, dpop, null, Signatures.jdk());
     }
 
     private TokenVerifier(String issuer, String audience, KeySource keys, Clock clock, Duration skew, DpopVerifier dpop,
-                          StatusListCache status) {
+                          StatusListCache status, Signatures signatures) {
         this.status = status;
+        this.signatures = signatures;
         this.issuer = issuer;
         this.audience = audience;
         this.keys = keys;
@@ -65,7 +67,12 @@ public final class TokenVerifier {
      * (reasons {@code revoked}, {@code status_unavailable}, {@code bad_status}).
      */
     public TokenVerifier withStatus(StatusListCache status) {
-        return new TokenVerifier(issuer, audience, keys, clock, skew, dpop, status);
+        return new TokenVerifier(issuer, audience, keys, clock, skew, dpop, status, signatures);
+    }
+
+    /** This verifier, checking tokens' signatures with {@code signatures} (the JDK's unless told). */
+    public TokenVerifier withSignatures(Signatures signatures) {
+        return new TokenVerifier(issuer, audience, keys, clock, skew, dpop, status, signatures);
     }
 
     /** An HTTP request as DPoP sees it: method, the URI the client addressed, and the {@code DPoP} header (or null). */
@@ -125,7 +132,7 @@ public final class TokenVerifier {
         if (key == null) {
             throw new Rejected("unknown_kid", "the issuer publishes no key with this token's kid");
         }
-        Signatures.verify(jwt, key, "the token");
+        signatures.check(jwt, key, "the token");
         if (!issuer.equals(claims.getIssuer())) {
             throw new Rejected("wrong_issuer", "the token's iss is not " + issuer);
         }

@@ -79,6 +79,11 @@ final class LibCrypto {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
     private static final MethodHandle EVP_DIGESTSIGN = bind("EVP_DigestSign",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+    private static final MethodHandle D2I_PUBKEY = bind("d2i_PUBKEY", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+    private static final MethodHandle EVP_DIGESTVERIFYINIT = bind("EVP_DigestVerifyInit",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+    private static final MethodHandle EVP_DIGESTVERIFY = bind("EVP_DigestVerify",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG));
 
     private LibCrypto() {
     }
@@ -176,6 +181,51 @@ final class LibCrypto {
             } finally {
                 CRYPTO_FREE.invokeExact(der, FILE, 0);
             }
+        } catch (SignetException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * An EVP_PKEY read from X.509 SubjectPublicKeyInfo DER (OpenSSL checks that an EC point is on its curve), or
+     * NULL with the error queue cleared when the DER is not a public key it accepts.
+     */
+    static MemorySegment publicKeyFromSpki(byte[] der) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment in = arena.allocate(der.length);
+            MemorySegment.copy(der, 0, in, JAVA_BYTE, 0, der.length);
+            MemorySegment cursor = arena.allocate(ADDRESS);
+            cursor.set(ADDRESS, 0, in);
+            MemorySegment pkey = (MemorySegment) D2I_PUBKEY.invokeExact(MemorySegment.NULL, cursor, (long) der.length);
+            if (pkey.equals(MemorySegment.NULL)) {
+                ERR_CLEAR_ERROR.invokeExact();
+            }
+            return pkey;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * One-shot EVP_DigestVerify after (re-)initialising {@code ctx} for {@code pkey}. A signature that does not
+     * verify (or does not parse) leaves errors on this thread's queue; they are cleared here, so a later failure
+     * reports its own.
+     *
+     * @return whether the signature is valid (EVP_DigestVerify returned 1)
+     */
+    static boolean digestVerify(MemorySegment ctx, MemorySegment md, MemorySegment pkey, MemorySegment signature,
+                                long signatureLength, MemorySegment input, long inputLength) {
+        try {
+            if ((int) EVP_DIGESTVERIFYINIT.invokeExact(ctx, MemorySegment.NULL, md, MemorySegment.NULL, pkey) <= 0) {
+                throw failure("EVP_DigestVerifyInit");
+            }
+            int result = (int) EVP_DIGESTVERIFY.invokeExact(ctx, signature, signatureLength, input, inputLength);
+            if (result != 1) {
+                ERR_CLEAR_ERROR.invokeExact();
+            }
+            return result == 1;
         } catch (SignetException e) {
             throw e;
         } catch (Throwable t) {

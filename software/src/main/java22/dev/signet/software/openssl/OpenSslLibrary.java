@@ -2,6 +2,7 @@ package dev.signet.software.openssl;
 
 import dev.signet.spi.Jwks;
 import dev.signet.software.NativeSigningLibrary;
+import dev.signet.software.P256Verifier;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SigningAlgorithm;
 import dev.signet.spi.SigningKey;
@@ -29,9 +30,11 @@ public final class OpenSslLibrary implements NativeSigningLibrary {
     private static final int P256_BITS = 256;
 
     private final String description;
+    private final OpenSslP256Verifier verifier;
 
     private OpenSslLibrary(String description) {
         this.description = description;
+        this.verifier = new OpenSslP256Verifier(description);
     }
 
     /**
@@ -55,6 +58,11 @@ public final class OpenSslLibrary implements NativeSigningLibrary {
     @Override
     public String description() {
         return description;
+    }
+
+    @Override
+    public P256Verifier p256Verifier() {
+        return verifier;
     }
 
     @Override
