@@ -2,15 +2,16 @@
 # exchange.sh (ops/bin/bench exchange [SECONDS] [signet.KEY=VALUE ...]): token exchange (RFC 8693) over HTTP
 # against `signet dev --mode delegated` (ES256 subkeys, software master, durable audit unless told otherwise),
 # next to the raw crypto it cannot avoid, measured in the same run (issue 15):
-#   1. JMH ExchangeBench, 1 thread: rawCrypto (three P-256 verifications + one ES256 signature: the yardstick) and
-#      exchange (the whole Exchange in process, audit off);
+#   1. JMH ExchangeBench, 1 thread, verification=jdk and =openssl: rawCrypto (three P-256 verifications + one ES256
+#      signature: the yardstick; jdk is the issue's) and exchange (the whole Exchange in process, audit off);
 #   2. 32 bound parent tokens minted over HTTP; before each phase, requests made by ExchangeRequests (a fresh DPoP
-#      proof and actor token each: their jtis are single-use), sized from the warm-up's rate;
+#      proof and actor token each: their jtis are single-use; dated when wrk will send them), sized from the
+#      warm-up's rate;
 #   3. wrk (exchange.lua) at saturation, 32 connections: exchanges/s, the daemon's CPU (utime+stime) -> exchanges
-#      per server CPU-second, and its ratio to rawCrypto ops/s (target >= 0.5);
+#      per server CPU-second, and its ratio to rawCrypto ops/s of both yardsticks (target >= 0.5 of jdk's);
 #   4. wrk paced at about half of that rate: p50/p99 (target p99 < 5 ms).
-# About 3-4 minutes at 10 s. Load generator and daemon share the cores: the per-CPU-second figure and the ratio
-# are what a loaded machine can still compare.
+# About 3 minutes at 10 s on an idle machine. Load generator and daemon share the cores: the per-CPU-second figure
+# and the ratios are what a loaded machine can still compare.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 secs="${1:-10}"; shift || true
@@ -25,12 +26,17 @@ cp="$root/ops/bench/target/classes:$root/ops/bench/target/lib/*"
 hz=$(getconf CLK_TCK); port=18520; admin=19520; minter="bench-minter-$RANDOM$RANDOM"; conns=32
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $("$java" -version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo "== raw crypto and in-process exchange (JMH ExchangeBench, 1 thread, same run)"
-"$java" -cp "$cp" org.openjdk.jmh.Main ExchangeBench -jvmArgsAppend --enable-native-access=ALL-UNNAMED \
-  -f 1 -wi 2 -w 2s -i 3 -r "${secs}s" -t 1 -tu s -bm thrpt >"$work/jmh.log" 2>&1 || true
+echo "== raw crypto and in-process exchange (JMH ExchangeBench, 1 thread, same run; verification: who checks ES256)"
+"$java" -cp "$cp" org.openjdk.jmh.Main 'ExchangeBench\.(exchange|rawCrypto)$' -jvmArgsAppend --enable-native-access=ALL-UNNAMED \
+  -f 1 -wi 1 -w 3s -i 2 -r "$(( (secs + 1) / 2 ))s" -t 1 -tu s -bm thrpt -rf csv -rff "$work/jmh.csv" >"$work/jmh.log" 2>&1 || true
 grep -q '^Benchmark' "$work/jmh.log" || { echo "bench: JMH failed:" >&2; tail -20 "$work/jmh.log" >&2; exit 1; }
 sed -n '/^Benchmark/,$p' "$work/jmh.log"
-raw=$(awk '/ExchangeBench.rawCrypto/ {print int($(NF-2))}' "$work/jmh.log")
+# jmh.csv: "Benchmark","Mode","Threads","Samples","Score","Score Error (99.9%)","Unit","Param: verification"
+score() { awk -F, -v b="\"dev.signet.bench.ExchangeBench.$1\"" -v p="$2" '$1 == b && $8 == p {print int($5)}' "$work/jmh.csv"; }
+raw=$(score rawCrypto jdk); raw_ossl=$(score rawCrypto openssl)
+echo "   in process: exchange/rawCrypto $(awk -v a="$(score exchange jdk)" -v b="$raw" 'BEGIN{printf "%.2f", a/b}') with the JDK's" \
+  "verification, $(awk -v a="$(score exchange openssl)" -v b="$raw_ossl" 'BEGIN{printf "%.2f", a/b}') with OpenSSL's;" \
+  "exchange openssl/jdk $(awk -v a="$(score exchange openssl)" -v b="$(score exchange jdk)" 'BEGIN{printf "%.2f", a/b}')"
 
 sets=(); for kv in "$@"; do sets+=(--set "$kv"); done
 SIGNET_DEV_MINTER_TOKEN="$minter" SIGNET_DEV_ADMIN_TOKEN="bench-admin-$RANDOM" \
@@ -42,21 +48,28 @@ until curl -sf -o /dev/null "http://127.0.0.1:$admin/observe/health"; do
   sleep 0.1
 done
 issuer="http://localhost:$port"
-echo "== daemon: signet dev --mode delegated${*:+ $*} (issuer $issuer)"
+echo "== daemon: signet dev --mode delegated${*:+ $*} (issuer $issuer); $(grep -o 'token exchange: .*' "$work/log" | head -1)"
 "$java" -cp "$cp" dev.signet.bench.ExchangeRequests parents "http://127.0.0.1:$port" "$minter" 32 "$work/parents"
 
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+requests() {  # COUNT PHASE_SECONDS: the request files for the next phase (their generation time on stderr)
+  if ! "$java" --enable-native-access=ALL-UNNAMED -cp "$cp" dev.signet.bench.ExchangeRequests requests "$issuer" \
+      "$work/parents" "$1" "$work/req" 2 "$2" >"$work/requests.log" 2>&1; then
+    echo "bench: making requests failed:" >&2; tail -20 "$work/requests.log" >&2; exit 1
+  fi
+  grep 'requests in' "$work/requests.log" | sed 's/^/   made /' >&2
+}
 # phase NAME SECONDS COUNT CONNECTIONS [DELAY_MS] -> the exchange.lua summary line; makes COUNT requests first
 phase() {
-  "$java" -cp "$cp" dev.signet.bench.ExchangeRequests requests "$issuer" "$work/parents" "$3" "$work/req" 2
+  requests "$3" "$2"
   SIGNET_EXCHANGES="$work/req" SIGNET_DELAY_MS="${5:-0}" wrk -t2 -c"$4" -d"$2s" -s "$root/ops/bench/exchange.lua" \
     "http://127.0.0.1:$port" | grep '^wrk:'
 }
 rate_of() { sed -E 's/.*requests\/s=([0-9]+).*/\1/' <<<"$1"; }
 ok_of() { sed -E 's/.*requests=([0-9]+) non2xx=([0-9]+).*/\1 - \2/' <<<"$1"; }
-# Warm-up: 15 s, sized for 3 000 exchanges/s (past that the file runs short and the rate is read as 3 000).
-out=$(phase warm 15 45000 $conns); echo "== warm-up (15 s, $conns connections): $out"
-warm_rate=$(( ($(ok_of "$out")) / 15 ))
+# Warm-up: 10 s, sized for 3 000 exchanges/s (past that the file runs short and the rate is read as 3 000).
+out=$(phase warm 10 30000 $conns); echo "== warm-up (10 s, $conns connections): $out"
+warm_rate=$(( ($(ok_of "$out")) / 10 ))
 if [ "$warm_rate" -le 0 ]; then
   echo "bench: no exchange succeeded; why the daemon refused them (its audit log):" >&2
   cat "$work"/data/audit/*/*.jsonl | grep -o '"type":"exchange_refusal".*' | grep -o '"detail":"[^"]*"' | sort | uniq -c \
@@ -65,7 +78,7 @@ if [ "$warm_rate" -le 0 ]; then
 fi
 
 count=$(( warm_rate * secs * 2 + 1000 ))
-"$java" -cp "$cp" dev.signet.bench.ExchangeRequests requests "$issuer" "$work/parents" "$count" "$work/req" 2
+requests "$count" "$secs"
 c0=$(cpu)
 sat=$(SIGNET_EXCHANGES="$work/req" wrk -t2 -c$conns -d"${secs}s" -s "$root/ops/bench/exchange.lua" \
   "http://127.0.0.1:$port" | grep '^wrk:')
@@ -75,7 +88,8 @@ cores=$(awk -v d=$((c1 - c0)) -v hz="$hz" -v s="$secs" 'BEGIN{printf "%.2f", d/h
 per=$(awk -v n="$n" -v d=$((c1 - c0)) -v hz="$hz" 'BEGIN{printf "%.0f", n/(d/hz)}')
 echo "== saturation ($conns connections, $secs s): $sat"
 echo "   $xps exchanges/s; server CPU $cores cores busy -> $per exchanges per server CPU-second"
-echo "   raw crypto (JMH rawCrypto, 1 thread) $raw ops/s -> ratio $(awk -v a="$per" -v b="$raw" 'BEGIN{printf "%.2f", a/b}') (target >= 0.5)"
+echo "   raw crypto (JMH rawCrypto, 1 thread): JDK verification $raw ops/s -> ratio $(awk -v a="$per" -v b="$raw" 'BEGIN{printf "%.2f", a/b}') (target >= 0.5);" \
+  "OpenSSL verification $raw_ossl ops/s -> ratio $(awk -v a="$per" -v b="$raw_ossl" 'BEGIN{printf "%.2f", a/b}')"
 
 half=$(( xps / 2 )); [ "$half" -ge 1 ] || half=1
 pconns=$(( (half * 3 + 999) / 1000 )); [ "$pconns" -ge 2 ] || pconns=2

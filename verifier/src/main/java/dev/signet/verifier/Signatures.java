@@ -98,7 +98,7 @@ public final class Signatures {
         boolean valid;
         try {
             if (es256 != null && alg.equals(JWSAlgorithm.ES256) && key instanceof ECKey ec && Curve.P_256.equals(ec.getCurve())
-                    && jws.getHeader().getCriticalParams() == null && jws.getState() == JWSObject.State.SIGNED) {
+                    && jws.getHeader().getCriticalParams() == null && jws.getState() != JWSObject.State.UNSIGNED) {
                 valid = checkEs256(jws, ec);
             } else if (key instanceof OctetKeyPair okp) {
                 // Nimbus verifies Ed25519 through Tink; without Tink on the class path EdDSA is refused below.

@@ -23,7 +23,13 @@ import dev.signet.software.SoftwareKeyBackend;
 import dev.signet.spi.Jwks;
 import dev.signet.spi.SigningAlgorithm;
 import dev.signet.spi.SigningKey;
+import dev.signet.software.InMemorySigning;
+import dev.signet.software.P256Verifier;
 import dev.signet.verifier.DpopVerifier;
+import dev.signet.verifier.ReplayCache;
+import dev.signet.verifier.Signatures;
+import com.nimbusds.jose.jwk.JWK;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
@@ -48,7 +54,10 @@ import java.util.UUID;
 /**
  * One token exchange in process ({@link Exchange}: verify the parent, its DPoP proof and the actor token, check
  * attenuation and policy, sign the child; audit off), next to its raw crypto: three ES256 verifications and one
- * signature with the same software key. The client's proof and actor token are made outside the measurement.
+ * signature with the same software key (ES256 signatures go through OpenSSL, as the daemon's do). The client's proof
+ * and actor token are made outside the measurement. {@code verification} chooses who checks ES256 in both the
+ * exchange and its yardstick: {@code jdk} (Nimbus over the JDK, the issue's yardstick) or {@code openssl} (the
+ * daemon's {@code Signatures.withEs256} over OpenSSL via FFM); {@code verify} is one ES256 check of the parent.
  */
 @State(Scope.Thread)
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
@@ -57,7 +66,16 @@ public class ExchangeBench {
     static final String ISSUER = "https://signet.bench";
     static final String HTU = ISSUER + "/v1/token-exchange";
 
+    @Param({"jdk", "openssl"})
+    public String verification;
+
     Path dir;
+    Signatures signatures;
+    P256Verifier p256;
+    byte[][] issuerPoint;
+    byte[][] holderPoint;
+    byte[][] childPoint;
+    JWK issuerJwk;
     SigningKey key;
     Exchange exchange;
     ECKey holder;
@@ -101,13 +119,24 @@ public class ExchangeBench {
         MinterPolicy policy = new MinterPolicy(Set.of("https://api.example.com"), List.of("repo:acme/**"),
                 Set.of("read", "write"), Duration.ofHours(1), new MinterPolicy.Delegation(true, 5, false));
         Minter minter = new Minter("bench", CredentialHash.of("bench-credential-0123456789abcdef"), policy);
-        exchange = new Exchange(issuance, new Minters(List.of(minter)));
+        if (verification.equals("openssl")) {
+            p256 = InMemorySigning.choose("openssl").p256Verifier().orElseThrow();
+            signatures = Signatures.withEs256(p256::verify, p256.description());
+        } else {
+            signatures = Signatures.jdk();
+        }
+        exchange = new Exchange(issuance, new Minters(List.of(minter)), new ReplayCache(Clock.systemUTC(), 1_000_000),
+                signatures);
         holder = new ECKeyGenerator(Curve.P_256).generate();
         child = new ECKeyGenerator(Curve.P_256).generate();
         parent = issuance.mint(minter, Map.of("sub", "agent-7", "aud", "https://api.example.com", "ttl", 3600,
                 "scope", List.of(Map.of("resource", "repo:acme/**", "actions", List.of("read", "write"))),
                 "cnf", Map.of("jkt", holder.computeThumbprint().toString()))).token();
-        issuerVerifier = new ECDSAVerifier(((com.nimbusds.jose.jwk.ECKey) Jwks.publicJwk(key)));
+        issuerJwk = Jwks.publicJwk(key);
+        issuerVerifier = new ECDSAVerifier((ECKey) issuerJwk);
+        issuerPoint = point((ECKey) issuerJwk);
+        holderPoint = point(holder);
+        childPoint = point(child);
         holderVerifier = new ECDSAVerifier(holder.toPublicJWK());
         childVerifier = new ECDSAVerifier(child.toPublicJWK());
         parentJws = JWSObject.parse(parent);
@@ -124,6 +153,10 @@ public class ExchangeBench {
                 "authorization_details", "[{\"type\":\"signet_resource\",\"identifier\":\"repo:acme/widgets\",\"actions\":[\"read\"]}]"));
         proofJws = JWSObject.parse(proof);
         actorJws = JWSObject.parse(actor);
+    }
+
+    private static byte[][] point(ECKey key) {
+        return new byte[][] {key.getX().decode(), key.getY().decode()};
     }
 
     static String sign(ECKey key, String typ, JWTClaimsSet claims) throws Exception {
@@ -145,10 +178,26 @@ public class ExchangeBench {
         return exchange.exchange(form, proof, HTU);
     }
 
-    /** The yardstick: the three verifications and the one signature an exchange cannot avoid. */
+    /**
+     * The yardstick: the three verifications and the one signature an exchange cannot avoid, the verifications by
+     * {@code verification}'s implementation with the keys already decoded.
+     */
     @Benchmark
     public Object rawCrypto() throws Exception {
-        boolean ok = parentJws.verify(issuerVerifier) & proofJws.verify(holderVerifier) & actorJws.verify(childVerifier);
+        boolean ok = p256 == null
+                ? parentJws.verify(issuerVerifier) & proofJws.verify(holderVerifier) & actorJws.verify(childVerifier)
+                : verify(issuerPoint, parentJws) & verify(holderPoint, proofJws) & verify(childPoint, actorJws);
         return ok ? key.sign(SigningBench.INPUT) : null;
+    }
+
+    private boolean verify(byte[][] point, JWSObject jws) {
+        return p256.verify(point[0], point[1], jws.getSigningInput(), jws.getSignature().decode());
+    }
+
+    /** One ES256 check of the parent as the exchange makes it (the JWK's key conversion included for the JDK). */
+    @Benchmark
+    public Object verify() {
+        signatures.check(parentJws, issuerJwk, "the parent");
+        return parentJws;
     }
 }

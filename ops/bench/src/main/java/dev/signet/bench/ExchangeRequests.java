@@ -1,16 +1,13 @@
 package dev.signet.bench;
 
-import com.nimbusds.jose.JOSEObjectType;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.util.JSONObjectUtils;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import dev.signet.issuance.Exchange;
+import dev.signet.software.InMemorySigning;
+import dev.signet.spi.SigningAlgorithm;
+import dev.signet.spi.SigningKey;
 import dev.signet.verifier.DpopVerifier;
 
 import java.io.BufferedWriter;
@@ -24,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -34,19 +30,25 @@ import java.util.concurrent.Future;
 /**
  * Token-exchange requests for {@code ops/bench/exchange.lua}, made before the load so the load generator signs
  * nothing: each line is one request's DPoP proof, a tab, and its form body, with a fresh proof and actor token
- * (their jtis are single-use), both dated {@value #IAT_AHEAD_SECONDS} s after they are made, so that each stays
- * inside the server's 60-second window from just after it is made until almost two minutes later.
+ * (their jtis are single-use). Both are signed through the in-memory signer (OpenSSL when it can be used: several
+ * times cheaper than the JDK, which made the 45 000 requests of a warm-up outlast the proofs' window on a loaded
+ * machine) and dated at the moment wrk is expected to send them: generation's end, predicted from its rate so far,
+ * plus the request's share of the phase. The server accepts an {@code iat} within 60 s either side of its clock, so
+ * a prediction off by less than a minute still passes however long the generation takes.
  *
  * <pre>
  * parents URL MINTER_CREDENTIAL COUNT FILE   mints COUNT bound parent tokens (a holder key each): FILE
- * requests ISSUER PARENTS_FILE COUNT PREFIX FILES   COUNT requests, round robin over the parents, spread over
- *                                              PREFIX.0 .. PREFIX.(FILES-1) (one per wrk thread)
+ * requests ISSUER PARENTS_FILE COUNT PREFIX FILES [PHASE_SECONDS]   COUNT requests, round robin over the parents,
+ *                                              spread over PREFIX.0 .. PREFIX.(FILES-1) (one per wrk thread), for a
+ *                                              phase of PHASE_SECONDS (default 10) that starts when they are made
  * </pre>
  */
 public final class ExchangeRequests {
 
-    static final int IAT_AHEAD_SECONDS = 55;
     private static final int CHILD_KEYS = 16;
+    /** Requests signed before any is kept: the generation rate the first dates are predicted from. */
+    private static final int CALIBRATION = 64;
+    private static final java.util.Base64.Encoder B64 = java.util.Base64.getUrlEncoder().withoutPadding();
 
     private ExchangeRequests() {
     }
@@ -55,7 +57,7 @@ public final class ExchangeRequests {
         switch (args[0]) {
             case "parents" -> parents(args[1], args[2], Integer.parseInt(args[3]), Path.of(args[4]));
             case "requests" -> requests(args[1], Path.of(args[2]), Integer.parseInt(args[3]), args[4],
-                    Integer.parseInt(args[5]));
+                    Integer.parseInt(args[5]), args.length > 6 ? Integer.parseInt(args[6]) : 10);
             default -> throw new IllegalArgumentException("parents or requests, not " + args[0]);
         }
     }
@@ -80,17 +82,36 @@ public final class ExchangeRequests {
         }
     }
 
-    static void requests(String issuer, Path parentsFile, int count, String prefix, int files) throws Exception {
-        List<ECKey> holders = new ArrayList<>();
+    /** A key that signs through the in-memory signer and the public JWK (JSON) its tokens carry. */
+    private record Signer(SigningKey key, String publicJwk) {
+        static Signer of(String id, ECKey jwk) throws Exception {
+            return new Signer(InMemorySigning.key(id, SigningAlgorithm.ES256, jwk.toECPublicKey(),
+                    jwk.toECPrivateKey()), jwk.toPublicJWK().toJSONString());
+        }
+
+        /** A compact ES256 JWS with this key's public JWK in its header. */
+        String sign(String typ, String claims) {
+            String input = B64.encodeToString(("{\"alg\":\"ES256\",\"typ\":\"" + typ + "\",\"jwk\":" + publicJwk + "}")
+                    .getBytes(StandardCharsets.UTF_8)) + "." + B64.encodeToString(claims.getBytes(StandardCharsets.UTF_8));
+            return input + "." + B64.encodeToString(key.sign(input.getBytes(StandardCharsets.US_ASCII)));
+        }
+    }
+
+    static void requests(String issuer, Path parentsFile, int count, String prefix, int files, int phaseSeconds)
+            throws Exception {
+        System.err.println("ExchangeRequests: " + InMemorySigning.choice().describe());
+        List<Signer> holders = new ArrayList<>();
         List<String> parents = new ArrayList<>();
+        List<String> aths = new ArrayList<>();
         for (String line : Files.readAllLines(parentsFile)) {
             int tab = line.indexOf('\t');
-            holders.add(ECKey.parse(line.substring(0, tab)));
+            holders.add(Signer.of("holder-" + holders.size(), ECKey.parse(line.substring(0, tab))));
             parents.add(line.substring(tab + 1));
+            aths.add(DpopVerifier.ath(line.substring(tab + 1)));
         }
-        List<ECKey> children = new ArrayList<>();
+        List<Signer> children = new ArrayList<>();
         for (int i = 0; i < CHILD_KEYS; i++) {
-            children.add(new ECKeyGenerator(Curve.P_256).generate());
+            children.add(Signer.of("child-" + i, new ECKeyGenerator(Curve.P_256).generate()));
         }
         String htu = issuer + "/v1/token-exchange";
         String details = enc("[{\"type\":\"signet_resource\",\"identifier\":\"repo:acme/widgets\",\"actions\":[\"read\"]}]");
@@ -101,19 +122,31 @@ public final class ExchangeRequests {
             for (int f = 0; f < files; f++) {
                 int file = f;
                 done.add(pool.submit(() -> {
+                    int mine = (count - file + files - 1) / files;
+                    long calibrating = System.nanoTime();
+                    for (int c = 0; c < CALIBRATION; c++) {
+                        holders.get(0).sign("dpop+jwt", "{}");
+                        children.get(0).sign("JWT", "{}");
+                    }
+                    long calibrated = System.nanoTime();
+                    double nanosEach = (double) (calibrated - calibrating) / CALIBRATION;
                     Path out = Path.of(prefix + "." + file);
                     try (BufferedWriter w = Files.newBufferedWriter(out, StandardOpenOption.CREATE,
                             StandardOpenOption.TRUNCATE_EXISTING)) {
-                        for (int i = file; i < count; i += files) {
+                        int k = 0;
+                        for (int i = file; i < count; i += files, k++) {
+                            long now = System.nanoTime();
+                            if (k > 0) {
+                                nanosEach = (double) (now - calibrated) / k;
+                            }
+                            long sendAt = System.currentTimeMillis() + (long) ((mine - k) * nanosEach / 1e6)
+                                    + (long) k * phaseSeconds * 1000L / Math.max(1, mine);
+                            long iat = sendAt / 1000;
                             int p = i % parents.size();
-                            Date iat = new Date(System.currentTimeMillis() + IAT_AHEAD_SECONDS * 1000L);
-                            ECKey child = children.get(i % children.size());
-                            String actor = sign(child, "JWT", new JWTClaimsSet.Builder().subject("sub-agent-" + (i % 100))
-                                    .audience(issuer).issueTime(iat).jwtID(UUID.randomUUID().toString()).build());
-                            String proof = sign(holders.get(p), "dpop+jwt", new JWTClaimsSet.Builder()
-                                    .claim("htm", "POST").claim("htu", htu).issueTime(iat)
-                                    .jwtID(UUID.randomUUID().toString()).claim("ath", DpopVerifier.ath(parents.get(p)))
-                                    .build());
+                            String actor = children.get(i % children.size()).sign("JWT", "{\"sub\":\"sub-agent-" + (i % 100)
+                                    + "\",\"aud\":\"" + issuer + "\",\"iat\":" + iat + ",\"jti\":\"" + UUID.randomUUID() + "\"}");
+                            String proof = holders.get(p).sign("dpop+jwt", "{\"htm\":\"POST\",\"htu\":\"" + htu
+                                    + "\",\"iat\":" + iat + ",\"jti\":\"" + UUID.randomUUID() + "\",\"ath\":\"" + aths.get(p) + "\"}");
                             w.write(proof + "\tgrant_type=" + enc(Exchange.GRANT_TYPE) + "&subject_token=" + parents.get(p)
                                     + "&subject_token_type=" + enc(Exchange.ACCESS_TOKEN_TYPE) + "&actor_token=" + actor
                                     + "&actor_token_type=" + enc(Exchange.JWT_TYPE) + "&authorization_details=" + details
@@ -127,19 +160,7 @@ public final class ExchangeRequests {
                 d.get();
             }
         }
-        long seconds = (System.nanoTime() - started) / 1_000_000_000L;
-        if (seconds > 60) {
-            System.err.println("ExchangeRequests: making " + count + " requests took " + seconds + " s; the first ones'"
-                    + " proofs leave the server's 60 s window about " + (IAT_AHEAD_SECONDS + 60) + " s after they were made,"
-                    + " so they will be refused (dpop_iat): the machine is too loaded for this benchmark");
-        }
-    }
-
-    static String sign(ECKey key, String typ, JWTClaimsSet claims) throws Exception {
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).type(new JOSEObjectType(typ))
-                .jwk(key.toPublicJWK()).build(), claims);
-        jwt.sign(new ECDSASigner(key));
-        return jwt.serialize();
+        System.err.printf("ExchangeRequests: %d requests in %.1f s%n", count, (System.nanoTime() - started) / 1e9);
     }
 
     private static String enc(String s) {
