@@ -186,13 +186,14 @@ public abstract class LifecycleStoreContract {
             return;
         }
         LifecycleStore b = replica("b");
-        CountDownLatch changed = new CountDownLatch(1);
-        try (LifecycleStore.Subscription s = b.subscribe(changed::countDown)) {
+        java.util.concurrent.atomic.AtomicLong read = new java.util.concurrent.atomic.AtomicLong(-1);
+        try (LifecycleStore.Subscription s = b.subscribe(() -> read.set(b.load().version()))) {
+            // The call at registration, and the store listening; only a notification brings the write below.
+            await(() -> read.get() == 0 && b.degraded().isEmpty(), "no call at registration");
             replica("a").compareAndSet(0, withKey(KeySet.empty(), "k1"));
             // The bound is 2 s; the deadline is many times that so a slow machine cannot fail it.
-            assertTrue(changed.await(20, TimeUnit.SECONDS), "no notification of the write");
+            await(() -> read.get() == 1, "no notification of the write");
         }
-        assertEquals(1, b.load().version());
     }
 
     @Test
@@ -330,10 +331,26 @@ public abstract class LifecycleStoreContract {
             return;
         }
         LifecycleStore b = replica("b");
-        CountDownLatch changed = new CountDownLatch(1);
-        try (LifecycleStore.Subscription s = b.subscribe(changed::countDown)) {
+        java.util.concurrent.atomic.AtomicReference<java.util.Set<String>> read = new java.util.concurrent.atomic.AtomicReference<>();
+        try (LifecycleStore.Subscription s = b.subscribe(() -> read.set(b.loadSubkeys().keySet()))) {
+            await(() -> read.get() != null && read.get().isEmpty() && b.degraded().isEmpty(), "no call at registration");
             replica("a").compareAndSetSubkeys("a", 0, SubkeySet.empty().next(List.of(subkey("s1", KeyState.PREPARED, true))));
-            assertTrue(changed.await(20, TimeUnit.SECONDS), "no notification of the subkey write");
+            await(() -> read.get().contains("a"), "no notification of the subkey write");
+        }
+    }
+
+    /** Polls {@code condition} for 20 s, many times the 2 s bound of a notification. */
+    private static void await(java.util.function.BooleanSupplier condition, String failure) {
+        long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError(failure + " within 20 s");
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
         }
     }
 }

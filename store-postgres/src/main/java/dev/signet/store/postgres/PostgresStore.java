@@ -283,9 +283,9 @@ public final class PostgresStore implements AutoCloseable {
                     if (listenerDown != null) {
                         pool.evictIdle(); // connections from before the outage are dead
                     }
+                    fireAll(); // changes made while disconnected were not notified (issued before reporting healthy)
                     listenerDown = null;
                     poolDown = null; // reachable again; the next statement says otherwise if not
-                    fireAll(); // changes made while disconnected were not notified
                 }
                 PGNotification[] got = c.unwrap(PGConnection.class).getNotifications(500);
                 if (got != null) {
