@@ -33,6 +33,16 @@ import java.util.concurrent.locks.Lock;
 final class SunPkcs11Client implements TokenClient {
 
     private static final int RSA_BITS = 2048;
+    /**
+     * Every session object SunPKCS11 made for us (the public half of each generated key pair, each AES key before it
+     * was copied to the token), kept reachable for the life of the process. When such a key is collected, a JDK
+     * cleaner destroys its object by handle number, outside our lock and without knowing the library was
+     * re-initialised since; handles are reused after C_Initialize, so it would destroy whatever object holds that
+     * number now (a signing key's certificate or private key) or close a live session. SunPKCS11 only skips the
+     * cleanup for tokens in removable slots, and most HSMs (and SoftHSM2 here) report fixed ones. One small object
+     * per key made.
+     */
+    private static final Queue<java.security.Key> SESSION_OBJECTS = new ConcurrentLinkedQueue<>();
 
     private final Cryptoki cryptoki;
 
@@ -196,14 +206,17 @@ final class SunPkcs11Client implements TokenClient {
         @Override
         public KeyPair generateKeyPair(SigningAlgorithm algorithm) throws Exception {
             return current(() -> {
+                KeyPairGenerator g;
                 if (algorithm == SigningAlgorithm.ES256) {
-                    KeyPairGenerator g = KeyPairGenerator.getInstance("EC", provider);
+                    g = KeyPairGenerator.getInstance("EC", provider);
                     g.initialize(new ECGenParameterSpec("secp256r1"));
-                    return g.generateKeyPair();
+                } else {
+                    g = KeyPairGenerator.getInstance("RSA", provider);
+                    g.initialize(RSA_BITS);
                 }
-                KeyPairGenerator g = KeyPairGenerator.getInstance("RSA", provider);
-                g.initialize(RSA_BITS);
-                return g.generateKeyPair();
+                KeyPair pair = g.generateKeyPair();
+                SESSION_OBJECTS.add(pair.getPublic()); // a session object: see SESSION_OBJECTS
+                return pair;
             });
         }
 
@@ -241,8 +254,11 @@ final class SunPkcs11Client implements TokenClient {
                     }
                     javax.crypto.KeyGenerator g = javax.crypto.KeyGenerator.getInstance("AES", provider);
                     g.init(256);
-                    // A session object (see providerConfig); the key store copies it to the token under the label.
-                    store.setKeyEntry(label, g.generateKey(), null, null);
+                    // A session object (see providerConfig and SESSION_OBJECTS); the key store copies it to the token
+                    // under the label.
+                    javax.crypto.SecretKey made = g.generateKey();
+                    SESSION_OBJECTS.add(made);
+                    store.setKeyEntry(label, made, null, null);
                     return java.util.Optional.of((javax.crypto.SecretKey) store.getKey(label, null));
                 }
             });
