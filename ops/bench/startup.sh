@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # startup.sh: start-up figures of installed releases, variants interleaved run by run (A B C A B C ...), so a
 # machine whose load drifts treats them alike.
-# usage: ops/bench/startup.sh [RUNS, default 5] [LABEL:RELEASE_DIR:AOT[:JAVA_HOME] ...]
+# usage: ops/bench/startup.sh [RUNS, default 5] [LABEL:RELEASE_DIR:AOT[:JAVA_HOME[:JVM_OPTIONS]] ...]
 #   default variants: cache:<this checkout's release>:on  nocache:<this checkout's release>:off
-#   AOT on/off is SIGNET_AOT; JAVA_HOME picks the runtime (e.g. one made by ops/bench/jlink-runtime.sh).
+#   AOT on/off is SIGNET_AOT; JAVA_HOME picks the runtime (e.g. one made by ops/bench/jlink-runtime.sh), empty for
+#   the launcher's choice; JVM_OPTIONS (the rest of the argument, colons and spaces included) go in
+#   SIGNET_JAVA_OPTS, so such a variant gets a cache of its own, e.g.
+#   'noreplay:R:on::-XX:+UnlockDiagnosticVMOptions -XX:-AOTReplayTraining'.
 # Per run: `bin/signet dev` (software backend, empty data directory: a new issuer) from exec to the first 200 of
 # /observe/health: wall ms, the JVM's CPU ms at that moment, and of that the main thread's and the JIT
 # compilers'; then two `bin/signet keys list` round trips against it (wall and CPU ms, /usr/bin/time); then a
@@ -25,14 +28,15 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "-")}';
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 cpu_ms() { local s; s="$(cat "$1")"; s="${s##*) }"; set -- $s; echo $(( (${12} + ${13}) * 1000 / tck )); }
 
-# variant i -> label, release, aot, java home (empty: the launcher's own choice)
-label=(); rel=(); aot=(); jh=()
+# variant i -> label, release, aot, java home (empty: the launcher's own choice), SIGNET_JAVA_OPTS
+label=(); rel=(); aot=(); jh=(); jo=()
 for v in "${variants[@]}"; do
-  IFS=: read -r l r a j <<<"$v"
-  label+=("$l"); rel+=("$(readlink -f "$r")"); aot+=("${a:-on}"); jh+=("${j:-}")
+  IFS=: read -r l r a j o <<<"$v"
+  label+=("$l"); rel+=("$(readlink -f "$r")"); aot+=("${a:-on}"); jh+=("${j:-}"); jo+=("${o:-}")
 done
 envs() { # the environment of variant $1, for env(1); a cache directory each (the launcher keeps three caches)
   ev=("SIGNET_AOT=${aot[$1]}" "SIGNET_CACHE_DIR=$work/cache/$1"); [ -z "${jh[$1]}" ] || ev+=("JAVA_HOME=${jh[$1]}")
+  [ -z "${jo[$1]}" ] || ev+=("SIGNET_JAVA_OPTS=${jo[$1]}")
 }
 for i in "${!label[@]}"; do
   for f in healthy cpu main jit list listcpu re.healthy re.cpu re.main re.jit; do : >"$work/$i.$f"; done
