@@ -17,15 +17,20 @@ import java.util.Optional;
 /**
  * Verifies a presented credential offline: a Signet token, or a chain of links an agent and its sub-agents signed
  * themselves ({@link Chain}). The root verifies as any token ({@link TokenVerifier}, issuer's published keys, with
- * its status checked). Each link must: be typed {@value Chain#LINK_TYPE}; hash the element before it
- * ({@code signet_prev}, so links cannot be dropped, reordered or spliced from another chain); be signed by the key
- * the element before it binds (thumbprint of its header {@code jwk} = the previous {@code cnf.jkt}); sit (by its
- * position after the root's {@code signet_depth}) within {@code min(5, root's signet_max_depth)}; not outlive the
- * element before it and not have expired; and only narrow: {@code aud} covered by the previous one, every (resource, action) within the previous grants
- * ({@link Attenuation#within}); a link without {@code aud} or {@code authorization_details} keeps the previous. Use needs a DPoP proof by the last link's key with {@code ath} over the whole
- * presented credential.
+ * its status checked). Each link must: be spelled one way (canonical compact JWS); be typed
+ * {@value Chain#LINK_TYPE}; hash the element before it ({@code signet_prev}, so links cannot be dropped, reordered
+ * or spliced from another chain); be signed by the key the element before it binds (thumbprint of its header
+ * {@code jwk} = the previous {@code cnf.jkt}); sit (by its position after the root's {@code signet_depth}) within
+ * {@code min(5, root's signet_max_depth)}; not outlive the element before it and not have expired ({@code exp},
+ * {@code iat}: whole seconds); and only narrow: {@code aud} covered by the previous one, every (resource, action)
+ * within the previous grants ({@link Attenuation#within}); a link without {@code aud} or
+ * {@code authorization_details} keeps the previous. Use needs a DPoP proof by the last link's key with {@code ath}
+ * over the whole presented credential.
  */
 public final class ChainVerifier {
+
+    /** 9999-12-31T23:59:59Z. */
+    private static final long MAX_SECONDS = 253_402_300_799L;
 
     private final String audience;
     private final TokenVerifier tokens;
@@ -107,6 +112,10 @@ public final class ChainVerifier {
             } catch (ParseException e) {
                 throw new Rejected("malformed", where + " is not a compact JWS with a JSON claims set");
             }
+            if (!Signatures.canonical(parts.get(i), jws)) {
+                throw new Rejected("malformed", where + " is not a compact JWS in canonical base64url (no whitespace,"
+                        + " padding or stray bits)");
+            }
             if (!new JOSEObjectType(Chain.LINK_TYPE).equals(jws.getHeader().getType())) {
                 throw new Rejected("wrong_typ", where + " does not have typ " + Chain.LINK_TYPE);
             }
@@ -127,17 +136,19 @@ public final class ChainVerifier {
             if (depth > cap) {
                 throw new Rejected("too_deep", where + " is at depth " + depth + ", past the root's cap of " + cap);
             }
-            if (c.getExpirationTime() == null || c.getIssueTime() == null || c.getJWTID() == null || c.getJWTID().isEmpty()) {
+            Map<String, Object> json = jws.getPayload().toJSONObject();
+            Instant exp = seconds(json, "exp", where);
+            Instant iat = seconds(json, "iat", where);
+            if (c.getJWTID() == null || c.getJWTID().isEmpty()) {
                 throw new Rejected("bad_claims", where + " needs jti, iat and exp");
             }
-            Instant exp = c.getExpirationTime().toInstant();
             if (exp.isAfter(prevExp)) {
                 throw new Rejected("widened", where + " outlives the element before it");
             }
             if (!now.isBefore(exp.plus(skew))) {
                 throw new Rejected("expired", where + " has expired");
             }
-            if (now.plus(skew).isBefore(c.getIssueTime().toInstant())) {
+            if (now.plus(skew).isBefore(iat)) {
                 throw new Rejected("not_yet_valid", where + " is issued in the future");
             }
             String aud = prevAud;
@@ -156,7 +167,7 @@ public final class ChainVerifier {
                 }
             }
             String jkt = jkt(c, where);
-            links.add(new VerifiedChain.Link(c.getJWTID(), actor(c, where), aud, c.getIssueTime().toInstant(), exp,
+            links.add(new VerifiedChain.Link(c.getJWTID(), actor(c, where), aud, iat, exp,
                     depth, grants, signerJkt, jkt));
             prevAud = aud;
             prevJkt = jkt;
@@ -184,6 +195,19 @@ public final class ChainVerifier {
             throw new Rejected("bad_claims", Chain.MAX_DEPTH_CLAIM + " must be 1.." + TokenVerifier.MAX_DEPTH);
         }
         return n.intValue();
+    }
+
+    /**
+     * A link's {@code exp} or {@code iat} as its JSON states it, in whole seconds up to the year 9999. Nimbus's
+     * {@code Date} truncates a fraction and wraps a number past 2^63 ms into range, so a link could outlive its
+     * parent by less than a second, or by aeons, for any verifier that reads the number as written.
+     */
+    private static Instant seconds(Map<String, Object> json, String name, String where) {
+        if (!(json.get(name) instanceof Long s) || s < 0 || s > MAX_SECONDS) {
+            throw new Rejected("bad_claims", where + " needs jti, iat and exp (" + name + " in whole seconds since"
+                    + " the epoch, before the year 10000)");
+        }
+        return Instant.ofEpochSecond(s);
     }
 
     private static String jkt(JWTClaimsSet c, String where) {
