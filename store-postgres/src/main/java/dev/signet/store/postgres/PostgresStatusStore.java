@@ -285,6 +285,19 @@ public final class PostgresStatusStore implements SharedStatus {
                     s.executeUpdate();
                 }
             }
+            // A gone replica's row, once adopted and once nothing of its lists is left (their blocks and adoptions
+            // are deleted above as they expire): kept until then, so no list a verifier still needs loses its signer.
+            try (PreparedStatement s = c.prepareStatement("""
+                    DELETE FROM signet.status_replica r
+                    WHERE r.issuer = ? AND r.replica_id <> ? AND r.adopted_by IS NOT NULL
+                      AND NOT EXISTS (SELECT 1 FROM signet.status_block b
+                                      WHERE b.issuer = r.issuer AND b.owner = r.replica_id)
+                      AND NOT EXISTS (SELECT 1 FROM signet.status_adoption a WHERE a.issuer = r.issuer
+                                      AND (a.owner = r.replica_id OR a.signer = r.replica_id))""")) {
+                s.setString(1, issuer);
+                s.setString(2, me);
+                s.executeUpdate();
+            }
             Set<String> taken = new HashSet<>();
             try (PreparedStatement s = c.prepareStatement(
                     "SELECT list_id FROM signet.status_adoption WHERE issuer = ? AND owner = ? AND signer <> ?")) {

@@ -171,4 +171,45 @@ class PostgresStatusAdoptionTest {
                 "the list comes home to A, which signs it again");
         assertNotEquals(signedByB, a2.served(old.ref().list()).orElseThrow().etag());
     }
+
+    @Test
+    void aGoneReplicasRowIsDeletedOnlyOnceEveryListOfItIsAdoptedAndExpired() throws Exception {
+        String replicas = "SELECT count(*) FROM signet.status_replica WHERE replica_id = ";
+        PostgresStore dbA = db("a");
+        StatusLists a = replica("a", dbA);
+        StatusLists b = replica("b", db("b"));
+        Minted token = mint(a, "task-x", "agent-1", null);
+        a.sync();
+        b.sync();
+        PostgresStore dbC = db("c");
+        replica("c", dbC).sync(); // a replica that issued nothing
+        dbA.close();
+        dbC.close();
+
+        clock.advance(ADOPT_AFTER.plusSeconds(1));
+        b.sync(); // adopts A and C
+        assertEquals(0, rows(replicas + "'c'"), "C had no list: nothing to keep once adopted");
+        assertEquals(1, rows(replicas + "'a'"), "A's list is adopted but its token still lives");
+        b.revoke(Kind.TASK, "task-x", null);
+        clock.advance(Duration.ofSeconds(2));
+        b.sync();
+        assertTrue(revoked(b, token), "B signs A's list");
+
+        clock.advance(Duration.ofMinutes(50)); // the list's window is still open, its tokens may live
+        b.sync();
+        assertEquals(1, rows(replicas + "'a'"));
+        assertEquals(1, rows("SELECT count(*) FROM signet.status_adoption WHERE owner = 'a'"));
+
+        clock.advance(Duration.ofHours(2)); // past the list's window and longest token: nothing left to verify
+        b.sync();
+        assertEquals(0, rows(replicas + "'a'"), "A's row goes with its last block and adoption");
+        assertEquals(1, rows(replicas + "'b'"), "the live replica's own row stays");
+
+        // Gone for good means gone: if A comes back it is a replica like any other.
+        StatusLists a2 = replica("a", db("a"));
+        a2.sync();
+        assertEquals(1, rows(replicas + "'a'"));
+        b.sync();
+        assertEquals(1, rows(replicas + "'a'"), "a live replica is never pruned");
+    }
 }
