@@ -217,11 +217,42 @@ public record SignetConfig(String issuer, String host, int port, String adminHos
                     .addSource(ConfigSources.create(text, MediaTypes.APPLICATION_X_YAML)).build();
         } catch (ConfigException e) {
             throw new SignetException(Code.INVALID_ARGUMENT, "the signet configuration is not valid YAML: "
-                    + e.getMessage());
+                    + oneLine(e.getMessage()));
         } catch (IllegalStateException e) {
             // Helidon splits keys at dots: "a..b" or ".a" beside "a" name one key twice (its message dumps the tree).
             throw new SignetException(Code.INVALID_ARGUMENT, "the signet configuration names a key twice, or has a"
                     + " key with an empty part between dots (like 'a..b')");
+        }
+    }
+
+    /**
+     * SnakeYAML's message on one line, without the source lines it quotes (indented by four spaces), which may hold
+     * a secret: "while scanning a quoted scalar at line 2, column 11: found unexpected end of stream at line 4...".
+     */
+    private static String oneLine(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        return message.lines().filter(l -> !l.startsWith("    ")).map(String::strip).filter(l -> !l.isEmpty())
+                .map(l -> l.replace("in 'reader', ", "at ")).collect(java.util.stream.Collectors.joining(" "));
+    }
+
+    /**
+     * {@link #yaml} of a configuration file, for {@code serve} and every CLI verb that reads one.
+     *
+     * @throws SignetException INVALID_ARGUMENT naming the file when it cannot be read or is not YAML
+     */
+    public static Config yamlFile(java.nio.file.Path file) {
+        String text;
+        try {
+            text = java.nio.file.Files.readString(file);
+        } catch (java.io.IOException | java.io.UncheckedIOException e) { // MalformedInputException: not UTF-8
+            throw new SignetException(Code.INVALID_ARGUMENT, "cannot read the configuration " + file + ": " + e);
+        }
+        try {
+            return yaml(text);
+        } catch (SignetException e) {
+            throw new SignetException(e.code(), file + ": " + e.getMessage());
         }
     }
 

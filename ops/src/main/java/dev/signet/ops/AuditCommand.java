@@ -79,9 +79,7 @@ final class AuditCommand {
         if (!Files.isReadable(config)) {
             throw new IllegalArgumentException("--heads-from " + config + " is not a readable configuration file");
         }
-        SignetConfig signet = SignetConfig.from(io.helidon.config.Config.builder()
-                .disableEnvironmentVariablesSource().disableSystemPropertiesSource()
-                .addSource(io.helidon.config.ConfigSources.file(config)).build());
+        SignetConfig signet = SignetConfig.from(SignetConfig.yamlFile(config));
         SignetConfig.Store s = signet.store();
         if (!s.postgres()) {
             throw new IllegalArgumentException("--heads-from needs a configuration with signet.store.type: postgres;"

@@ -126,9 +126,7 @@ final class KeysCommand {
             Signet.fail("keys create-wrapping-key: --config FILE is required and must be readable"
                     + (file == null ? "" : ": " + file));
         }
-        dev.signet.api.SignetConfig config = dev.signet.api.SignetConfig.from(io.helidon.config.Config.builder()
-                .disableEnvironmentVariablesSource().disableSystemPropertiesSource()
-                .addSource(io.helidon.config.ConfigSources.file(file)).build());
+        dev.signet.api.SignetConfig config = dev.signet.api.SignetConfig.from(dev.signet.api.SignetConfig.yamlFile(file));
         String id = dev.signet.api.Daemon.createWrappingKey(config, java.time.Clock.systemUTC());
         System.out.println("wrapping key " + config.delegation().wrappingKey() + " is " + id
                 + " in the " + config.backendType() + " backend; replicas may now start together");

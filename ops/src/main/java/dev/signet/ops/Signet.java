@@ -104,13 +104,7 @@ public final class Signet {
         if (file == null || !Files.isReadable(file)) {
             fail("serve: --config FILE is required and must be readable" + (file == null ? "" : ": " + file));
         }
-        Config config;
-        try {
-            config = SignetConfig.yaml(Files.readString(file));
-        } catch (java.io.IOException e) {
-            fail("serve: cannot read " + file + ": " + e.getMessage());
-            return;
-        }
+        Config config = SignetConfig.yamlFile(file);
         SignetConfig signet = SignetConfig.from(config);
         dev.signet.api.LogFormat.apply(config);
         if (!signet.issuer().startsWith("https://")) {

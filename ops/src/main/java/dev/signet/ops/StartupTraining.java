@@ -59,8 +59,7 @@ final class StartupTraining {
                     .disableSystemPropertiesSource().disableParserServices().disableMapperServices()
                     .disableFilterServices().addSource(ConfigSources.create(c)).build());
             if (Files.isReadable(exampleConfig)) {
-                SignetConfig.from(Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
-                        .addSource(ConfigSources.file(exampleConfig)).build());
+                SignetConfig.from(SignetConfig.yamlFile(exampleConfig));
             }
             try (Daemon daemon = Daemon.start(config, Clock.systemUTC())) {
                 int port = daemon.server().port();
