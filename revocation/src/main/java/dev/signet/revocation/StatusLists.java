@@ -175,51 +175,63 @@ public final class StatusLists {
      * handed out is handed out again after a crash. Every {@value #RESERVE} tokens of a list, one journal line,
      * written ahead: when {@value #AHEAD} indices of the block are left, the thread that takes the next one
      * journals the next block after leaving the lock, so minting goes on during the fsync (one would otherwise
-     * stall every minting thread each block). A thread waits only if the block runs out before that fsync ends,
-     * and a new list's first block is journaled in the lock.
+     * stall every minting thread each block). A thread waits only if the block runs out before that fsync ends.
+     * A new list's first block is journaled outside the lock as well, by the thread that opens the list, while
+     * the others wait for it (revocations, syncs and reads go on).
      *
      * @throws SignetException UNAVAILABLE when the journal cannot be written and the reserved block is used up;
      *                         PERMISSION_DENIED when a rule made since {@link #checkMinting} covers the token
      */
     public StatusRef allocate(Token token) {
-        StatusList ahead = null;
-        int aheadTo = 0;
-        StatusRef ref;
-        synchronized (this) {
-            StatusList l;
-            while (true) {
-                // Again under the lock a rule is applied under, and after any wait below (which lets go of it): a
-                // rule made since checkMinting either refuses this token here or finds it in its scan, never neither.
-                refuseIfCovered(token.clientId(), token.sub(), token.task(), token.parentJti());
-                Instant now = clock.instant();
-                l = current;
-                if (l == null || l.next >= settings.capacity() || !now.isBefore(l.windowEnd)) {
-                    l = current = newList(now);
+        while (true) {
+            StatusList ahead = null;
+            int aheadTo = 0;
+            StatusRef ref = null;
+            synchronized (this) {
+                StatusList l;
+                while (true) {
+                    // Again under the lock a rule is applied under, and after any wait below (which lets go of it): a
+                    // rule made since checkMinting either refuses this token here or finds it in its scan, never neither.
+                    refuseIfCovered(token.clientId(), token.sub(), token.task(), token.parentJti());
+                    Instant now = clock.instant();
+                    l = current;
+                    if (l == null || l.next >= settings.capacity() || !now.isBefore(l.windowEnd)) {
+                        // A new list's first block is journaled outside the lock too: the others wait for it below.
+                        l = current = newList(now);
+                        ahead = l;
+                        aheadTo = l.extending = Math.min(settings.capacity(), RESERVE);
+                        break;
+                    }
+                    if (l.next < l.reserved) {
+                        break;
+                    }
+                    if (l.extending == 0) { // the journaling outside the lock failed: retried here, or refused
+                        int to = Math.min(settings.capacity(), l.reserved + RESERVE);
+                        journal("allocations", reservation(l, to));
+                        l.reserved = to;
+                    } else {
+                        awaitExtension();
+                    }
                 }
-                if (l.next < l.reserved) {
-                    break;
-                }
-                if (l.extending == 0) {
-                    int to = Math.min(settings.capacity(), l.reserved + RESERVE);
-                    journal("allocations", reservation(l, to));
-                    l.reserved = to;
-                } else {
-                    awaitExtension();
+                if (ahead == null) {
+                    if (l.extending == 0 && l.reserved < settings.capacity() && l.reserved - l.next <= AHEAD) {
+                        ahead = l;
+                        aheadTo = l.extending = Math.min(settings.capacity(), l.reserved + RESERVE);
+                    }
+                    int idx = l.next++;
+                    l.facts.add(idx, jti8(token.jti()), token.parentJti() == null ? 0 : jti8(token.parentJti()),
+                            name(token.task()), name(token.sub()), name(token.clientId()), token.exp().getEpochSecond());
+                    ref = new StatusRef(l.id, idx, l.uri);
                 }
             }
-            if (l.extending == 0 && l.reserved < settings.capacity() && l.reserved - l.next <= AHEAD) {
-                ahead = l;
-                aheadTo = l.extending = Math.min(settings.capacity(), l.reserved + RESERVE);
+            if (ahead != null) {
+                extend(ahead, aheadTo);
             }
-            int idx = l.next++;
-            l.facts.add(idx, jti8(token.jti()), token.parentJti() == null ? 0 : jti8(token.parentJti()),
-                    name(token.task()), name(token.sub()), name(token.clientId()), token.exp().getEpochSecond());
-            ref = new StatusRef(l.id, idx, l.uri);
+            if (ref != null) {
+                return ref;
+            }
+            // The new list's first block is durable (or failed, and is retried in the lock): take an index of it.
         }
-        if (ahead != null) {
-            extend(ahead, aheadTo);
-        }
-        return ref;
     }
 
     /** The next block of {@code l}, journaled outside the lock; this caller's own index is durable already. */
@@ -437,7 +449,7 @@ public final class StatusLists {
         // allocate: its child (at any depth) is refused there for a while, rather than issued unrevoked.
         long nowSec = now.getEpochSecond();
         recentlyRevoked.values().removeIf(until -> until <= nowSec);
-        scan.hits.forEach((l, idxs) -> idxs.forEach(i -> recentlyRevoked.put(l.facts.jti[i], nowSec + RACE_WINDOW_SECONDS)));
+        scan.hits.forEach((l, idxs) -> idxs.forEach(i -> recentlyRevoked.put(l.facts.jti(i), nowSec + RACE_WINDOW_SECONDS)));
         return rule;
     }
 
@@ -467,49 +479,56 @@ public final class StatusLists {
         }
         for (StatusList l : over) {
             Facts f = l.facts;
-            long[] key = kind == Kind.JTI ? f.jti : null;
-            int[] column = switch (kind) {
-                case JTI -> null;
-                case TASK -> f.task;
-                case SUB -> f.sub;
-                case CLIENT_ID -> f.client;
-            };
-            if (!chains && column != null && match < 0) {
+            if (!chains && kind != Kind.JTI && match < 0) {
                 continue; // a name never issued matches nothing
             }
-            for (int i = 0; i < f.size; i++) {
-                if (!chains) {
-                    // the common case, one tight loop over one array: no token was exchanged
-                    if (key != null) {
-                        while (i < f.size && key[i] != jti8) {
-                            i++;
+            for (int base = 0; base < f.size; base += Facts.CHUNK) {
+                int c = base / Facts.CHUNK;
+                int n = Math.min(Facts.CHUNK, f.size - base);
+                long[] jtis = f.jti[c];
+                long[] parents = f.parent[c];
+                long[] exps = f.exp[c];
+                long[] key = kind == Kind.JTI ? jtis : null;
+                int[] column = switch (kind) {
+                    case JTI -> null;
+                    case TASK -> f.task[c];
+                    case SUB -> f.sub[c];
+                    case CLIENT_ID -> f.client[c];
+                };
+                for (int i = 0; i < n; i++) {
+                    if (!chains) {
+                        // the common case, one tight loop over one array: no token was exchanged
+                        if (key != null) {
+                            while (i < n && key[i] != jti8) {
+                                i++;
+                            }
+                        } else {
+                            while (i < n && column[i] != match) {
+                                i++;
+                            }
+                        }
+                        if (i == n) {
+                            break;
                         }
                     } else {
-                        while (i < f.size && column[i] != match) {
-                            i++;
+                        boolean hit = key != null ? key[i] == jti8 : column[i] == match;
+                        if (!hit && !(parents[i] != 0 && revokedJtis.contains(parents[i]))) {
+                            continue;
                         }
                     }
-                    if (i == f.size) {
-                        break;
+                    if (jtis[i] == 0) {
+                        continue; // a gap left by a restart
                     }
-                } else {
-                    boolean hit = key != null ? key[i] == jti8 : column[i] == match;
-                    if (!hit && !(f.parent[i] != 0 && revokedJtis.contains(f.parent[i]))) {
+                    if (chains) {
+                        revokedJtis.add(jtis[i]);
+                    }
+                    if (exps[i] <= nowSec) {
+                        expiredMatch = true;
                         continue;
                     }
+                    latestExp = Math.max(latestExp, exps[i]);
+                    hits.computeIfAbsent(l, k -> new ArrayList<>()).add(base + i);
                 }
-                if (f.jti[i] == 0) {
-                    continue; // a gap left by a restart
-                }
-                if (chains) {
-                    revokedJtis.add(f.jti[i]);
-                }
-                if (f.exp[i] <= nowSec) {
-                    expiredMatch = true;
-                    continue;
-                }
-                latestExp = Math.max(latestExp, f.exp[i]);
-                hits.computeIfAbsent(l, k -> new ArrayList<>()).add(i);
             }
         }
         return new Scan(hits, latestExp, expiredMatch);
@@ -723,13 +742,15 @@ public final class StatusLists {
                              List<String> table, int[] ids) {
     }
 
+    /** {@code from} and {@code to} lie in block {@code block}, which is one chunk of the facts. */
     private BlockCopy copyBlock(StatusList l, int block, int from, int to) {
         Facts f = l.facts;
+        int base = block * Facts.CHUNK;
         Map<Integer, Integer> local = new HashMap<>();
         List<String> table = new ArrayList<>();
         int[] ids = new int[(to - from) * 3];
         for (int i = from; i < to; i++) {
-            int[] cols = {f.task[i], f.sub[i], f.client[i]};
+            int[] cols = {f.task[block][i - base], f.sub[block][i - base], f.client[block][i - base]};
             for (int c = 0; c < 3; c++) {
                 int global = cols[c];
                 ids[(i - from) * 3 + c] = global == 0 ? 0 : local.computeIfAbsent(global, g -> {
@@ -739,8 +760,9 @@ public final class StatusLists {
             }
         }
         return new BlockCopy(l.id, block, l.windowEnd.plus(settings.maxLifetime()), from,
-                Arrays.copyOfRange(f.jti, from, to), Arrays.copyOfRange(f.parent, from, to),
-                Arrays.copyOfRange(f.exp, from, to), table, ids);
+                Arrays.copyOfRange(f.jti[block], from - base, to - base),
+                Arrays.copyOfRange(f.parent[block], from - base, to - base),
+                Arrays.copyOfRange(f.exp[block], from - base, to - base), table, ids);
     }
 
     private static byte[] encodeBlock(BlockCopy c) {
@@ -1091,28 +1113,51 @@ public final class StatusLists {
     }
 
     /** Per-token facts as parallel arrays: 36 bytes a token, grown in place. */
+    /**
+     * Per-token facts by index, in chunks of {@value #CHUNK} (one block of indices): growing allocates the next
+     * chunk and never copies what is there, so a list near its capacity does not copy tens of MB under the lock.
+     */
     static final class Facts {
-        long[] jti = new long[0];
-        long[] parent = new long[0];
-        int[] task = new int[0];
-        int[] sub = new int[0];
-        int[] client = new int[0];
-        long[] exp = new long[0];
+        static final int CHUNK = RESERVE;
+        private static final int SHIFT = Integer.numberOfTrailingZeros(CHUNK);
+        final long[][] jti;
+        final long[][] parent;
+        final int[][] task;
+        final int[][] sub;
+        final int[][] client;
+        final long[][] exp;
         int size;
         int parents;
 
+        /** @param capacity a multiple of {@value #CHUNK}: no index reaches it */
+        Facts(int capacity) {
+            int chunks = capacity / CHUNK;
+            jti = new long[chunks][];
+            parent = new long[chunks][];
+            task = new int[chunks][];
+            sub = new int[chunks][];
+            client = new int[chunks][];
+            exp = new long[chunks][];
+        }
+
         void add(int idx, long jti8, long parent8, int task, int sub, int client, long exp) {
             ensure(idx + 1);
-            this.jti[idx] = jti8;
-            this.parent[idx] = parent8;
+            int c = idx >>> SHIFT;
+            int i = idx & (CHUNK - 1);
+            this.jti[c][i] = jti8;
+            this.parent[c][i] = parent8;
             if (parent8 != 0) {
                 parents++;
             }
-            this.task[idx] = task;
-            this.sub[idx] = sub;
-            this.client[idx] = client;
-            this.exp[idx] = exp;
+            this.task[c][i] = task;
+            this.sub[c][i] = sub;
+            this.client[c][i] = client;
+            this.exp[c][i] = exp;
             size = Math.max(size, idx + 1);
+        }
+
+        long jti(int idx) {
+            return jti[idx >>> SHIFT][idx & (CHUNK - 1)];
         }
 
         /** Indices below {@code n} were handed out before a restart; their facts are not here. */
@@ -1122,14 +1167,15 @@ public final class StatusLists {
         }
 
         private void ensure(int n) {
-            if (n > jti.length) {
-                int cap = Math.max(n, jti.length + (jti.length >> 1) + 16);
-                jti = Arrays.copyOf(jti, cap);
-                parent = Arrays.copyOf(parent, cap);
-                task = Arrays.copyOf(task, cap);
-                sub = Arrays.copyOf(sub, cap);
-                client = Arrays.copyOf(client, cap);
-                exp = Arrays.copyOf(exp, cap);
+            for (int c = 0; c < (n + CHUNK - 1) >>> SHIFT; c++) {
+                if (jti[c] == null) {
+                    jti[c] = new long[CHUNK];
+                    parent[c] = new long[CHUNK];
+                    task[c] = new int[CHUNK];
+                    sub[c] = new int[CHUNK];
+                    client[c] = new int[CHUNK];
+                    exp[c] = new long[CHUNK];
+                }
             }
         }
     }
@@ -1140,7 +1186,7 @@ public final class StatusLists {
         final Instant windowEnd;
         final String uri;
         final byte[] bits = new byte[settings.capacity() / 8];
-        final Facts facts = new Facts();
+        final Facts facts = new Facts(settings.capacity());
         int next;
         /** Indices below this are journaled (durable); only these are handed out. */
         int reserved;

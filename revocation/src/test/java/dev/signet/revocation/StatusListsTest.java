@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class StatusListsTest {
@@ -153,7 +154,7 @@ class StatusListsTest {
         for (int i = 0; i < reserve - StatusLists.AHEAD; i++) {
             assertEquals(i, s.allocate(token(jti(), null, null)).idx());
         }
-        assertEquals(java.util.List.of(reserve), journal.durable, "a new list's first block, in the lock");
+        assertEquals(java.util.List.of(reserve), journal.durable, "a new list's first block");
         java.util.concurrent.atomic.AtomicInteger first = new java.util.concurrent.atomic.AtomicInteger(-1);
         Thread extending = Thread.ofVirtual().start(() -> first.set(s.allocate(token(jti(), null, null)).idx()));
         assertTrue(journal.entered.await(30, java.util.concurrent.TimeUnit.SECONDS));
@@ -172,6 +173,59 @@ class StatusListsTest {
         assertEquals(reserve - StatusLists.AHEAD, first.get(), "the extending caller's own index was durable already");
         assertEquals(java.util.List.of(reserve, 2 * reserve), journal.durable);
         assertEquals(2 * reserve, open(dir).allocate(token(jti(), null, null)).idx(), "a restart skips what was reserved");
+    }
+
+    @Test
+    void aNewListsFirstBlockIsJournaledOutsideTheLockWhileOtherMintersWaitForIt() throws Exception {
+        StatusLists s = open(dir);
+        Journal journal = new Journal(s);
+        journal.hold = StatusLists.RESERVE;
+        java.util.concurrent.atomic.AtomicInteger opener = new java.util.concurrent.atomic.AtomicInteger(-1);
+        Thread opening = Thread.ofVirtual().start(() -> opener.set(s.allocate(token(jti(), null, null)).idx()));
+        assertTrue(journal.entered.await(30, java.util.concurrent.TimeUnit.SECONDS));
+        // The lock is free during that fsync: what takes it (a read, a list's rules) does not wait for the disk.
+        Thread reader = Thread.ofVirtual().start(() -> {
+            s.isRevoked("https://issuer.example/none", 0);
+            s.rules();
+        });
+        reader.join(30_000);
+        assertFalse(reader.isAlive(), "a reader waited for the first block's fsync: it was journaled in the lock");
+        java.util.concurrent.atomic.AtomicInteger other = new java.util.concurrent.atomic.AtomicInteger(-1);
+        Thread waiting = Thread.ofVirtual().start(() -> other.set(s.allocate(token(jti(), null, null)).idx()));
+        awaitWaiting(waiting);
+        assertEquals(-1, other.get(), "no index of the new list before its first block is durable");
+        assertEquals(java.util.List.of(), journal.durable);
+        journal.release.countDown();
+        opening.join(30_000);
+        waiting.join(30_000);
+        assertEquals(java.util.Set.of(0, 1), java.util.Set.of(opener.get(), other.get()));
+        assertEquals(java.util.List.of(StatusLists.RESERVE), journal.durable);
+    }
+
+    @Test
+    void factsGrowByChunksWithoutCopyingAndRulesFindTokensInEveryChunk() {
+        StatusLists.Facts f = new StatusLists.Facts(4 * StatusLists.Facts.CHUNK);
+        f.add(0, 7, 0, 1, 2, 3, 100);
+        long[] firstChunk = f.jti[0];
+        f.add(StatusLists.Facts.CHUNK + 5, 8, 7, 1, 2, 3, 100);
+        assertSame(firstChunk, f.jti[0], "the facts already there are not copied");
+        assertEquals(7, f.jti(0));
+        assertEquals(8, f.jti(StatusLists.Facts.CHUNK + 5));
+        assertEquals(null, f.jti[2], "no chunk ahead of the indices handed out");
+
+        StatusLists s = open(null);
+        java.util.List<StatusRef> tasked = new java.util.ArrayList<>();
+        for (int i = 0; i < StatusLists.Facts.CHUNK + 10; i++) {
+            StatusRef r = s.allocate(token(jti(), i % 1000 == 100 ? "spread" : "other", null));
+            if (i % 1000 == 100) {
+                tasked.add(r);
+            }
+        }
+        assertEquals(tasked.size(), s.revoke(StatusLists.Kind.TASK, "spread", null).covered());
+        assertTrue(tasked.getLast().idx() >= StatusLists.Facts.CHUNK, "one in the second chunk");
+        for (StatusRef r : tasked) {
+            assertTrue(s.isRevoked(r.uri(), r.idx()), "index " + r.idx());
+        }
     }
 
     @Test
