@@ -1,6 +1,6 @@
--- wrk script: POST /v1/token-exchange, every request with its own DPoP proof and actor token, made beforehand by
--- dev.signet.bench.ExchangeRequests (proof and actor-token jtis are single-use). env SIGNET_EXCHANGES = PREFIX:
--- wrk thread i reads PREFIX.i, one request a line (proof TAB form body). Past the end of its file a thread
+-- wrk script: POST /v1/token-exchange, every request with its own DPoP proof and actor token, streamed by
+-- dev.signet.bench.ExchangeRequests stream (proof and actor-token jtis are single-use). env SIGNET_EXCHANGES = PREFIX:
+-- wrk thread i reads the FIFO PREFIX.i, one request a line (proof TAB form body). Past the end of its file a thread
 -- resends its last request, which the server refuses as a replay: counted in non2xx, so a short file shows.
 -- SIGNET_DELAY_MS paces each connection, as in mint.lua.
 local next_id = 0

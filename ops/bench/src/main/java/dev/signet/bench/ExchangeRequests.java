@@ -11,6 +11,10 @@ import dev.signet.spi.SigningKey;
 import dev.signet.verifier.DpopVerifier;
 
 import java.io.BufferedWriter;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -19,7 +23,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -28,26 +31,23 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Token-exchange requests for {@code ops/bench/exchange.lua}, made before the load so the load generator signs
+ * Token-exchange requests for {@code ops/bench/exchange.lua}, made while the load runs so the load generator signs
  * nothing: each line is one request's DPoP proof, a tab, and its form body, with a fresh proof and actor token
- * (their jtis are single-use). Both are signed through the in-memory signer (OpenSSL when it can be used: several
- * times cheaper than the JDK, which made the 45 000 requests of a warm-up outlast the proofs' window on a loaded
- * machine) and dated at the moment wrk is expected to send them: generation's end, predicted from its rate so far,
- * plus the request's share of the phase. The server accepts an {@code iat} within 60 s either side of its clock, so
- * a prediction off by less than a minute still passes however long the generation takes.
+ * (their jtis are single-use), both signed through the in-memory signer (OpenSSL when it can be used) and dated
+ * when they are made. They stream through one FIFO per wrk thread, so a request waits at most as long as the pipe
+ * holds it (seconds), inside the server's 60 s window however loaded the machine: requests made in advance did not
+ * (45 000 of them took minutes to make there, and the first were refused as dpop_iat).
  *
  * <pre>
  * parents URL MINTER_CREDENTIAL COUNT FILE   mints COUNT bound parent tokens (a holder key each): FILE
- * requests ISSUER PARENTS_FILE COUNT PREFIX FILES [PHASE_SECONDS]   COUNT requests, round robin over the parents,
- *                                              spread over PREFIX.0 .. PREFIX.(FILES-1) (one per wrk thread), for a
- *                                              phase of PHASE_SECONDS (default 10) that starts when they are made
+ * stream ISSUER PARENTS_FILE PREFIX FILES    writes requests, round robin over the parents, to the FIFOs
+ *                                            PREFIX.0 .. PREFIX.(FILES-1) (one per wrk thread) until their readers
+ *                                            close them
  * </pre>
  */
 public final class ExchangeRequests {
 
     private static final int CHILD_KEYS = 16;
-    /** Requests signed before any is kept: the generation rate the first dates are predicted from. */
-    private static final int CALIBRATION = 64;
     private static final java.util.Base64.Encoder B64 = java.util.Base64.getUrlEncoder().withoutPadding();
 
     private ExchangeRequests() {
@@ -56,9 +56,8 @@ public final class ExchangeRequests {
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
             case "parents" -> parents(args[1], args[2], Integer.parseInt(args[3]), Path.of(args[4]));
-            case "requests" -> requests(args[1], Path.of(args[2]), Integer.parseInt(args[3]), args[4],
-                    Integer.parseInt(args[5]), args.length > 6 ? Integer.parseInt(args[6]) : 10);
-            default -> throw new IllegalArgumentException("parents or requests, not " + args[0]);
+            case "stream" -> stream(args[1], Path.of(args[2]), args[3], Integer.parseInt(args[4]));
+            default -> throw new IllegalArgumentException("parents or stream, not " + args[0]);
         }
     }
 
@@ -97,9 +96,7 @@ public final class ExchangeRequests {
         }
     }
 
-    static void requests(String issuer, Path parentsFile, int count, String prefix, int files, int phaseSeconds)
-            throws Exception {
-        System.err.println("ExchangeRequests: " + InMemorySigning.choice().describe());
+    static void stream(String issuer, Path parentsFile, String prefix, int files) throws Exception {
         List<Signer> holders = new ArrayList<>();
         List<String> parents = new ArrayList<>();
         List<String> aths = new ArrayList<>();
@@ -113,54 +110,41 @@ public final class ExchangeRequests {
         for (int i = 0; i < CHILD_KEYS; i++) {
             children.add(Signer.of("child-" + i, new ECKeyGenerator(Curve.P_256).generate()));
         }
+        System.err.println("ExchangeRequests: " + InMemorySigning.choice().describe());
         String htu = issuer + "/v1/token-exchange";
         String details = enc("[{\"type\":\"signet_resource\",\"identifier\":\"repo:acme/widgets\",\"actions\":[\"read\"]}]");
-        long started = System.nanoTime();
-        int cores = Runtime.getRuntime().availableProcessors();
-        try (ExecutorService pool = Executors.newFixedThreadPool(cores)) {
+        long[] made = new long[files];
+        try (ExecutorService pool = Executors.newFixedThreadPool(files)) {
             List<Future<?>> done = new ArrayList<>();
             for (int f = 0; f < files; f++) {
                 int file = f;
                 done.add(pool.submit(() -> {
-                    int mine = (count - file + files - 1) / files;
-                    long calibrating = System.nanoTime();
-                    for (int c = 0; c < CALIBRATION; c++) {
-                        holders.get(0).sign("dpop+jwt", "{}");
-                        children.get(0).sign("JWT", "{}");
-                    }
-                    long calibrated = System.nanoTime();
-                    double nanosEach = (double) (calibrated - calibrating) / CALIBRATION;
-                    Path out = Path.of(prefix + "." + file);
-                    try (BufferedWriter w = Files.newBufferedWriter(out, StandardOpenOption.CREATE,
-                            StandardOpenOption.TRUNCATE_EXISTING)) {
-                        int k = 0;
-                        for (int i = file; i < count; i += files, k++) {
-                            long now = System.nanoTime();
-                            if (k > 0) {
-                                nanosEach = (double) (now - calibrated) / k;
-                            }
-                            long sendAt = System.currentTimeMillis() + (long) ((mine - k) * nanosEach / 1e6)
-                                    + (long) k * phaseSeconds * 1000L / Math.max(1, mine);
-                            long iat = sendAt / 1000;
-                            int p = i % parents.size();
-                            String actor = children.get(i % children.size()).sign("JWT", "{\"sub\":\"sub-agent-" + (i % 100)
-                                    + "\",\"aud\":\"" + issuer + "\",\"iat\":" + iat + ",\"jti\":\"" + UUID.randomUUID() + "\"}");
+                    // A small buffer: what waits in it and in the pipe is what ages before wrk sends it.
+                    try (Writer w = new OutputStreamWriter(new FileOutputStream(prefix + "." + file), StandardCharsets.US_ASCII)) {
+                        for (long i = file; ; i += files) {
+                            long iat = System.currentTimeMillis() / 1000;
+                            int p = (int) (i % parents.size());
+                            String actor = children.get((int) (i % children.size())).sign("JWT", "{\"sub\":\"sub-agent-"
+                                    + (i % 100) + "\",\"aud\":\"" + issuer + "\",\"iat\":" + iat + ",\"jti\":\"" + UUID.randomUUID() + "\"}");
                             String proof = holders.get(p).sign("dpop+jwt", "{\"htm\":\"POST\",\"htu\":\"" + htu
                                     + "\",\"iat\":" + iat + ",\"jti\":\"" + UUID.randomUUID() + "\",\"ath\":\"" + aths.get(p) + "\"}");
                             w.write(proof + "\tgrant_type=" + enc(Exchange.GRANT_TYPE) + "&subject_token=" + parents.get(p)
                                     + "&subject_token_type=" + enc(Exchange.ACCESS_TOKEN_TYPE) + "&actor_token=" + actor
                                     + "&actor_token_type=" + enc(Exchange.JWT_TYPE) + "&authorization_details=" + details
                                     + "\n");
+                            w.flush();
+                            made[file]++;
                         }
+                    } catch (IOException e) {
+                        return null; // wrk closed its end: the phase is over
                     }
-                    return null;
                 }));
             }
             for (Future<?> d : done) {
                 d.get();
             }
         }
-        System.err.printf("ExchangeRequests: %d requests in %.1f s%n", count, (System.nanoTime() - started) / 1e9);
+        System.err.println("ExchangeRequests: made " + java.util.Arrays.stream(made).sum() + " requests");
     }
 
     private static String enc(String s) {
