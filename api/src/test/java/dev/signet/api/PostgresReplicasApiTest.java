@@ -269,7 +269,8 @@ class PostgresReplicasApiTest {
         Map<String, String> c = postgres(dir, pg, pg.newDatabase());
         c.put("signet.mode", "delegated");
         try (TestDaemon a = new TestDaemon(dir.resolve("a"), c); TestDaemon b = new TestDaemon(dir.resolve("b"), c)) {
-            // b journals its subkeys after a started; NOTIFY brings them to a well within this deadline.
+            // b journals its subkeys after a started; NOTIFY brings them to a well within this deadline, and a
+            // reaction that fails is retried within seconds (the 30 s check interval would miss it).
             await(() -> a.get(a.jwksUrl()).body().equals(b.get(b.jwksUrl()).body()), Duration.ofSeconds(20),
                     "a and b publish different JWKS");
             String jwks = a.get(a.jwksUrl()).body();
