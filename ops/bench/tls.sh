@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # ops/bin/bench tls [SECONDS per phase, default 10]: TLS 1.3 against plain HTTP in the same run.
 # Two dev daemons (software backend, ES256, same configuration) run side by side, one plain and one serving TLS
-# with a throwaway CA made here; the load alternates between them, so machine load hits both alike. After three
-# alternating warm-up phases, per phase: saturation (wrk, keep-alive) for single tokens and batches of 50, tokens
-# per server CPU-second (from the daemon's own utime+stime; also without its JIT compiler threads), p99; then both
-# paced at the same rate (half the plain saturation): p99 and again tokens per server CPU-second; then new TLS
+# with a throwaway CA made here; the load alternates between them, so machine load hits both alike. After
+# alternating warm-up phases (two each for single tokens, one for batches), pairs of half-length rounds in
+# alternating order (6 pairs single, 4 batch): saturation (wrk, keep-alive) for single tokens and batches of 50,
+# tokens per server CPU-second (from the daemon's own utime+stime; also without its JIT compiler threads), p99, and
+# the median of the pairs' TLS/plain ratios; then both paced at the same rate (half the plain saturation): p99 and
+# again tokens per server CPU-second; then new TLS
 # handshakes per second (openssl s_time -new: full TLS 1.3 handshakes, no resumption), without and with a
 # client certificate. wrk cannot present a client certificate, so throughput uses a bearer minter over TLS.
 # ops/bin/bench tls-profile [SECONDS, default 20]: the same two daemons, each loaded alone at saturation with
@@ -118,51 +120,65 @@ if [ -n "$profile" ]; then
   done
   exit 0
 fi
-declare -A per_cpu per_steady
+# One measured phase of WHICH (plain|tls): prints the phase's line and sets tps, cores, jcores for the caller.
+measure() { # WHICH CONNS BATCH SECONDS [DELAY_MS]
+  local which=$1 pid url line c0 c1 j0 j1
+  pid=$([ "$which" = plain ] && echo "$plain_pid" || echo "$tls_pid")
+  url=$([ "$which" = plain ] && echo "$url_plain" || echo "$url_tls")
+  c0=$(cpu "$pid"); j0=$(jit "$pid")
+  line="$(secs=$4 run_wrk "$url" "$2" "$3" "${5:-0}")"
+  c1=$(cpu "$pid"); j1=$(jit "$pid")
+  rps=$(field 'requests/s' "$line"); tps=$(( rps * ($3 > 0 ? $3 : 1) ))
+  cores=$(awk -v d=$((c1 - c0)) -v hz="$hz" -v s="$4" 'BEGIN{printf "%.3f", d/hz/s}')
+  jcores=$(awk -v d=$((j1 - j0)) -v hz="$hz" -v s="$4" 'BEGIN{printf "%.3f", d/hz/s}')
+  p50=$(field p50 "$line"); p99=$(field p99 "$line")
+}
+per() { awk -v t="$1" -v c="$2" -v j="${3:-0}" 'BEGIN{printf "%.0f", (c - j > 0 ? t/(c - j) : 0)}'; }
+median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR] = $1} END {if (NR % 2) printf "%.2f", a[(NR + 1) / 2]; else printf "%.2f", (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+# Rounds are half a phase long and come in pairs, the order alternating (plain first, then TLS first: ABBA), so a
+# drift of the machine's load or of the JIT within the run weighs on both sides alike; the figure is the median of
+# the pairs' ratios (one disturbed round moves it little), beside the pooled ratio of all rounds.
+rsecs=$(( secs / 2 > 3 ? secs / 2 : 3 ))
 for batch in 0 50; do
   label=$([ "$batch" = 0 ] && echo "single-token" || echo "batch of $batch")
   conns=$([ "$batch" = 0 ] && echo 32 || echo 4)
-  for warm in 1 2 3; do   # warm-up, alternating: both JITs (TLS has more code to compile), both sides
-    for which in plain tls; do
-      run_wrk "$([ $which = plain ] && echo $url_plain || echo $url_tls)" "$conns" "$batch" >/dev/null
-    done
+  pairs=$([ "$batch" = 0 ] && echo 6 || echo 4)
+  warmups=$([ "$batch" = 0 ] && echo 2 || echo 1)
+  for warm in $(seq "$warmups"); do   # warm-up, alternating: both JITs (TLS has more code to compile), both sides
+    for which in plain tls; do measure "$which" "$conns" "$batch" "$secs"; done
   done
-  sat_plain_rps=0
-  for round in 1 2; do
-    for which in plain tls; do
-      pid=$([ $which = plain ] && echo "$plain_pid" || echo "$tls_pid")
-      url=$([ $which = plain ] && echo $url_plain || echo $url_tls)
-      c0=$(cpu "$pid"); j0=$(jit "$pid"); line="$(run_wrk "$url" "$conns" "$batch")"; c1=$(cpu "$pid"); j1=$(jit "$pid")
-      rps=$(field 'requests/s' "$line"); tps=$(( rps * (batch > 0 ? batch : 1) ))
-      cores=$(awk -v d=$((c1 - c0)) -v hz="$hz" -v s="$secs" 'BEGIN{printf "%.2f", d/hz/s}')
-      jcores=$(awk -v d=$((j1 - j0)) -v hz="$hz" -v s="$secs" 'BEGIN{printf "%.2f", d/hz/s}')
-      per=$(awk -v t="$tps" -v c="$cores" 'BEGIN{printf "%.0f", (c > 0 ? t/c : 0)}')
-      steady=$(awk -v t="$tps" -v c="$cores" -v j="$jcores" 'BEGIN{printf "%.0f", (c - j > 0 ? t/(c - j) : 0)}')
-      per_cpu[$which]=$(( ${per_cpu[$which]:-0} + per )); per_steady[$which]=$(( ${per_steady[$which]:-0} + steady ))
+  ratios=""; steady_ratios=""; sat_plain_rps=0
+  declare -A sum_t=() sum_c=() sum_j=()
+  for pair in $(seq "$pairs"); do
+    order=$([ $((pair % 2)) = 1 ] && echo "plain tls" || echo "tls plain")
+    declare -A pt=() pc=() pj=()
+    for which in $order; do
+      measure "$which" "$conns" "$batch" "$rsecs"
+      pt[$which]=$tps; pc[$which]=$cores; pj[$which]=$jcores
+      sum_t[$which]=$(( ${sum_t[$which]:-0} + tps ))
+      sum_c[$which]=$(awk -v a="${sum_c[$which]:-0}" -v b="$cores" 'BEGIN{print a + b}')
+      sum_j[$which]=$(awk -v a="${sum_j[$which]:-0}" -v b="$jcores" 'BEGIN{print a + b}')
       [ "$which" = plain ] && sat_plain_rps=$(( sat_plain_rps + rps ))
-      printf '== %-13s %-5s round %d, saturation (%d keep-alive connections): tokens/s=%d, server %s cores (JIT compiler %s) -> %d tokens per server CPU-second (%d without the JIT); p99=%sms\n' \
-        "$label" "$which" "$round" "$conns" "$tps" "$cores" "$jcores" "$per" "$steady" "$(field p99 "$line")"
+      printf '== %-13s %-5s pair %d, saturation (%d keep-alive connections, %d s): tokens/s=%d, server %s cores (JIT compiler %s) -> %d tokens per server CPU-second (%d without the JIT); p99=%sms\n' \
+        "$label" "$which" "$pair" "$conns" "$rsecs" "$tps" "$cores" "$jcores" "$(per "$tps" "$cores")" "$(per "$tps" "$cores" "$jcores")" "$p99"
     done
+    ratios+=" $(awk -v a="$(per "${pt[tls]}" "${pc[tls]}")" -v b="$(per "${pt[plain]}" "${pc[plain]}")" 'BEGIN{printf "%.3f", (b > 0 ? a/b : 0)}')"
+    steady_ratios+=" $(awk -v a="$(per "${pt[tls]}" "${pc[tls]}" "${pj[tls]}")" -v b="$(per "${pt[plain]}" "${pc[plain]}" "${pj[plain]}")" 'BEGIN{printf "%.3f", (b > 0 ? a/b : 0)}')"
   done
-  echo "   $label: TLS/plain tokens per server CPU-second = $(awk -v t="${per_cpu[tls]}" -v p="${per_cpu[plain]}" 'BEGIN{printf "%.2f", t/p}') (target >= 0.85 for single tokens); without the JIT compiler threads $(awk -v t="${per_steady[tls]}" -v p="${per_steady[plain]}" 'BEGIN{printf "%.2f", (p > 0 ? t/p : 0)}')"
-  per_cpu=(); per_steady=()
-  half=$(( sat_plain_rps / 4 )); [ "$half" -ge 2 ] || half=2
+  pooled=$(awk -v tt="${sum_t[tls]}" -v tc="${sum_c[tls]}" -v pt="${sum_t[plain]}" -v pc="${sum_c[plain]}" 'BEGIN{printf "%.2f", (pc > 0 && tc > 0 ? (tt/tc)/(pt/pc) : 0)}')
+  echo "   $label: TLS/plain tokens per server CPU-second, median of $pairs pairs = $(median <<<"$ratios") (target >= 0.85 for single tokens; pairs:$ratios; pooled $pooled); without the JIT compiler threads, median $(median <<<"$steady_ratios")"
+  half=$(( sat_plain_rps / pairs / 2 )); [ "$half" -ge 2 ] || half=2
   pconns=$(( (half * 3 + 999) / 1000 )); [ "$pconns" -ge 2 ] || pconns=2
   # At the same rate both daemons amortise the same per-batch costs (audit group commit, polling), and the load
   # generator's own TLS work does not change what the server gets to do: the ratio isolates what TLS costs.
+  declare -A paced=() paced_steady=()
   for which in plain tls; do
-    pid=$([ $which = plain ] && echo "$plain_pid" || echo "$tls_pid")
-    c0=$(cpu "$pid"); j0=$(jit "$pid")
-    line="$(run_wrk "$([ $which = plain ] && echo $url_plain || echo $url_tls)" "$pconns" "$batch" $(( pconns * 1000 / half )))"
-    c1=$(cpu "$pid"); j1=$(jit "$pid")
-    rps=$(field 'requests/s' "$line"); tps=$(( rps * (batch > 0 ? batch : 1) ))
-    per_cpu[$which]=$(awk -v t="$tps" -v d=$((c1 - c0)) -v hz="$hz" -v s="$secs" 'BEGIN{printf "%.0f", (d > 0 ? t/(d/hz/s) : 0)}')
-    per_steady[$which]=$(awk -v t="$tps" -v d=$((c1 - c0 - j1 + j0)) -v hz="$hz" -v s="$secs" 'BEGIN{printf "%.0f", (d > 0 ? t/(d/hz/s) : 0)}')
+    measure "$which" "$pconns" "$batch" "$secs" $(( pconns * 1000 / half ))
+    paced[$which]=$(per "$tps" "$cores"); paced_steady[$which]=$(per "$tps" "$cores" "$jcores")
     printf '== %-13s %-5s paced at %d req/s (half the plain saturation, %d connections): achieved %s req/s, p50=%sms p99=%sms; %d tokens per server CPU-second (%d without the JIT)\n' \
-      "$label" "$which" "$half" "$pconns" "$rps" "$(field p50 "$line")" "$(field p99 "$line")" "${per_cpu[$which]}" "${per_steady[$which]}"
+      "$label" "$which" "$half" "$pconns" "$rps" "$p50" "$p99" "${paced[$which]}" "${paced_steady[$which]}"
   done
-  echo "   $label, paced at the same rate: TLS/plain tokens per server CPU-second = $(awk -v t="${per_cpu[tls]}" -v p="${per_cpu[plain]}" 'BEGIN{printf "%.2f", (p > 0 ? t/p : 0)}'); without the JIT compiler threads $(awk -v t="${per_steady[tls]}" -v p="${per_steady[plain]}" 'BEGIN{printf "%.2f", (p > 0 ? t/p : 0)}')"
-  per_cpu=(); per_steady=()
+  echo "   $label, paced at the same rate: TLS/plain tokens per server CPU-second = $(awk -v t="${paced[tls]}" -v p="${paced[plain]}" 'BEGIN{printf "%.2f", (p > 0 ? t/p : 0)}'); without the JIT compiler threads $(awk -v t="${paced_steady[tls]}" -v p="${paced_steady[plain]}" 'BEGIN{printf "%.2f", (p > 0 ? t/p : 0)}')"
 done
 
 # New connections: full TLS 1.3 handshakes (s_time -new never resumes), against the TLS daemon's public socket.
