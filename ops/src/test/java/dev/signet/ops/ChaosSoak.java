@@ -832,8 +832,10 @@ public final class ChaosSoak {
                 count(task ? "revocations: task" : "revocations: jti");
             } else {
                 refusedAnswer(res, "revoke");
-                marks.remove(key, at); // 201 only once the rule is journaled: the token stays valid
-                if (res.statusCode() >= 500 && res.statusCode() != 503) {
+                marks.remove(key, at);
+                // 404: no replica reported the jti in time, and the rule stays in force (its issuer may be down and
+                // apply it on return); 5xx: the rule may be committed before what failed. Judged on neither count.
+                if (res.statusCode() == 404 || res.statusCode() >= 500) {
                     uncertain.add(key);
                 }
             }

@@ -225,7 +225,7 @@ public final class StatusLists {
                 }
             }
             if (ahead != null) {
-                extend(ahead, aheadTo);
+                extend(ahead, aheadTo, ref == null);
             }
             if (ref != null) {
                 return ref;
@@ -234,13 +234,26 @@ public final class StatusLists {
         }
     }
 
-    /** The next block of {@code l}, journaled outside the lock; this caller's own index is durable already. */
-    private void extend(StatusList l, int to) {
+    /**
+     * The next block of {@code l}, journaled outside the lock; this caller's own index is durable already. For a
+     * new list ({@code first}) the others wait until it is journaled and, with replicas, published: a verifier may
+     * ask any replica for it as soon as its first token is out.
+     */
+    private void extend(StatusList l, int to, boolean first) {
         SignetException failed = null;
         try {
             journal("allocations", reservation(l, to));
         } catch (SignetException e) {
             failed = e;
+        }
+        if (first && failed == null && shared != null) {
+            try {
+                publish(l);
+            } catch (SignetException e) {
+                // Minting goes on: sync() publishes it once the store (or the signer) answers again.
+                LOG.log(System.Logger.Level.WARNING, "cannot publish the new status list " + l.id
+                        + " to the other replicas yet; retrying every sync: " + e.getMessage());
+            }
         }
         synchronized (this) {
             if (failed == null) {
@@ -392,6 +405,9 @@ public final class StatusLists {
         return new Rule(rule.id(), rule.kind(), rule.value(), rule.reason(), rule.created(), rule.expires(),
                 (int) Math.min(Integer.MAX_VALUE, covered));
     }
+
+    /** How often a request for an unknown list may make this replica look in the shared store. */
+    static final Duration UNKNOWN_LIST_REREAD = Duration.ofMillis(100);
 
     /** How long a jti rule waits, with replicas, for the replica that issued the token to report it. */
     static final Duration JTI_OWNER_WAIT = Duration.ofSeconds(5);
@@ -620,14 +636,28 @@ public final class StatusLists {
             own = new ArrayList<>(lists.values());
         }
         for (StatusList l : own) {
-            Served served = l.render();
-            if (shared != null && !l.published) {
-                shared.publish(l.id, served.body(), served.etag(), l.windowEnd.plus(settings.maxLifetime()));
-                l.published = true;
+            if (shared == null) {
+                l.render();
+            } else {
+                publish(l);
             }
         }
         if (shared != null) {
             flushFacts();
+        }
+    }
+
+    /**
+     * Signs {@code l} if it changed and publishes it unless that signature is published already. One publisher of a
+     * list at a time, so an older signature never overwrites a newer one in the store.
+     */
+    private void publish(StatusList l) {
+        synchronized (l.publishing) {
+            Served served = l.render();
+            if (!l.published) {
+                shared.publish(l.id, served.body(), served.etag(), l.windowEnd.plus(settings.maxLifetime()));
+                l.published = true;
+            }
         }
     }
 
@@ -876,9 +906,10 @@ public final class StatusLists {
             unpublishExpired();
             l = byId.get(id);
             f = foreign.get(id);
-            // A list published since the last sync: look once, at most once a second (unknown ids are free to send).
+            // A list published since the last look (its owner publishes it before its first token goes out): look
+            // again, at most every UNKNOWN_LIST_REREAD (unknown ids are free to send).
             refresh = l == null && f == null && shared != null
-                    && System.nanoTime() - foreignRefreshedNanos > 1_000_000_000L;
+                    && System.nanoTime() - foreignRefreshedNanos > UNKNOWN_LIST_REREAD.toNanos();
         }
         if (l != null) {
             // With replicas only sync() re-signs, so the bytes served here are the bytes published to the others.
@@ -1202,6 +1233,8 @@ public final class StatusLists {
         private Served served;
         /** Whether {@link #served} has been published to the other replicas. */
         volatile boolean published;
+        /** Held while publishing (a store call): not {@code this}, which revocations and reads take. */
+        final Object publishing = new Object();
 
         StatusList(long seq, String id, Instant windowEnd) {
             this.seq = seq;

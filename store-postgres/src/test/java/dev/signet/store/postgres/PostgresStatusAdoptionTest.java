@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -211,5 +212,16 @@ class PostgresStatusAdoptionTest {
         assertEquals(1, rows(replicas + "'a'"));
         b.sync();
         assertEquals(1, rows(replicas + "'a'"), "a live replica is never pruned");
+    }
+
+    @Test
+    void aNewListIsPublishedBeforeItsFirstTokenGoesOut() {
+        StatusLists a = replica("a", db("a"));
+        StatusLists b = replica("b", db("b"));
+        Minted first = mint(a, "task-n", "agent-n", null); // no sync of A after it
+        String id = first.ref().list();
+        var atB = b.served(id);
+        assertTrue(atB.isPresent(), "a verifier handed A's first token of a list may ask B for the list at once");
+        assertArrayEquals(a.served(id).orElseThrow().body(), atB.get().body(), "the bytes A published");
     }
 }
