@@ -229,6 +229,8 @@ class PostgresLifecycleStoreTest {
 
     /** Writes the first journal through {@code a}; returns once {@code b}'s listener has had its notification. */
     private static void writeAndAwaitItsNotification(PostgresLifecycleStore a, PostgresStore b) {
+        // b's listener connects on its own thread: a write before its LISTEN is never notified to it.
+        await(() -> b.degraded().isEmpty(), Duration.ofSeconds(20), "b is not listening");
         try (LifecycleStore.Lock lock = a.lock()) {
             a.compareAndSet(0, withKey(KeySet.empty(), "k1"));
         }
