@@ -6,10 +6,8 @@ import dev.signet.spi.SigningAlgorithm;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.security.PublicKey;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -17,38 +15,21 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 /**
  * A key held by libcrypto as an EVP_PKEY. Signing contexts (EVP_MD_CTX) are pooled rather than kept per thread
  * (request threads are virtual and short-lived) and re-initialised for each signature. The native key and its
- * contexts are freed by a {@link Cleaner} once this object is unreachable; EVP_PKEY_free clears the key material.
+ * contexts are freed (a {@link NativeKey}) once this object is unreachable; EVP_PKEY_free clears the key material.
  */
 final class OpenSslKey extends AbstractSigningKey {
 
-    private static final Cleaner CLEANER = Cleaner.create(r -> {
-        Thread t = new Thread(r, "signet-openssl-cleaner");
-        t.setDaemon(true);
-        return t;
-    });
     /** A DER ECDSA P-256 signature is at most 72 bytes; Ed25519 signatures are 64. */
     private static final int MAX_SIGNATURE = 72;
     private static final int P256_COORDINATE = 32;
     private static final MemorySegment SHA256 = LibCrypto.sha256();
 
-    private final Native state;
-
-    /** Everything the cleaner frees; it must not refer back to the key. */
-    private record Native(MemorySegment pkey, ConcurrentLinkedQueue<MemorySegment> contexts) implements Runnable {
-        @Override
-        public void run() {
-            for (MemorySegment ctx; (ctx = contexts.poll()) != null; ) {
-                LibCrypto.freeDigestContext(ctx);
-            }
-            LibCrypto.freeKey(pkey);
-        }
-    }
+    private final NativeKey state;
 
     /** Takes ownership of {@code pkey}. */
     OpenSslKey(String id, SigningAlgorithm algorithm, PublicKey publicKey, MemorySegment pkey) {
         super(id, algorithm, publicKey);
-        this.state = new Native(pkey, new ConcurrentLinkedQueue<>());
-        CLEANER.register(this, state);
+        this.state = NativeKey.ownedBy(this, pkey);
     }
 
     /** The EVP_PKEY, valid while this key is reachable. */

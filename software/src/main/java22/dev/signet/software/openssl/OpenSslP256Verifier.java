@@ -4,19 +4,17 @@ import dev.signet.software.P256Verifier;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.util.HexFormat;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 /**
  * ES256 verification with EVP_DigestVerify. Each public key becomes an EVP_PKEY once and is cached (bounded: the
  * cache is emptied when full, a miss only costs a parse); its verification contexts are pooled as the signer's are,
- * and both are freed by a {@link Cleaner} once the key leaves the cache and no verification uses it.
+ * and both are freed (a {@link NativeKey}) once the key leaves the cache and no verification uses it.
  */
 final class OpenSslP256Verifier implements P256Verifier {
 
@@ -26,11 +24,6 @@ final class OpenSslP256Verifier implements P256Verifier {
     /** The SubjectPublicKeyInfo DER of a P-256 key up to its uncompressed point's coordinates. */
     private static final byte[] SPKI_PREFIX = HexFormat.of().parseHex(
             "3059301306072a8648ce3d020106082a8648ce3d030107034200" + "04");
-    private static final Cleaner CLEANER = Cleaner.create(r -> {
-        Thread t = new Thread(r, "signet-openssl-verify-cleaner");
-        t.setDaemon(true);
-        return t;
-    });
     private static final MemorySegment SHA256 = LibCrypto.sha256();
 
     private final String description;
@@ -47,21 +40,10 @@ final class OpenSslP256Verifier implements P256Verifier {
 
     /** One cached EVP_PKEY; its native state is freed when this is unreachable. */
     private static final class PublicKey {
-        final Native state;
+        final NativeKey state;
 
         PublicKey(MemorySegment pkey) {
-            this.state = new Native(pkey, new ConcurrentLinkedQueue<>());
-            CLEANER.register(this, state);
-        }
-    }
-
-    private record Native(MemorySegment pkey, ConcurrentLinkedQueue<MemorySegment> contexts) implements Runnable {
-        @Override
-        public void run() {
-            for (MemorySegment ctx; (ctx = contexts.poll()) != null; ) {
-                LibCrypto.freeDigestContext(ctx);
-            }
-            LibCrypto.freeKey(pkey);
+            this.state = NativeKey.ownedBy(this, pkey);
         }
     }
 
