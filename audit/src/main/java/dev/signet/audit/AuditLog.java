@@ -5,7 +5,6 @@ import com.nimbusds.jose.util.JSONObjectUtils;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SigningKey;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -95,11 +94,15 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     private static final long GATHER_STEP_NANOS = 100_000;
     private static final long GATHER_MAX_NANOS = 1_000_000;
 
-    /** One receipt's records (one, or a batch request's), written in one group and completed together. */
-    private record Pending(String[] types, String[] bodies, CompletableFuture<Void> done) {
+    /**
+     * One receipt's records (one, or a batch request's), written in one group and completed together. A record's
+     * tail is its members' UTF-8 after the chain's own ({@code ,"jti":...}} or {@code }}), encoded by the
+     * requesting thread so the single writer only frames, hashes and writes bytes.
+     */
+    private record Pending(String[] types, byte[][] tails, CompletableFuture<Void> done) {
     }
 
-    private static final Pending STOP = new Pending(new String[0], new String[0], null);
+    private static final Pending STOP = new Pending(new String[0], new byte[0][], null);
 
     private final Options options;
     private final CheckpointKeys keys;
@@ -119,6 +122,14 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     private String checkpointKid;
     private int lastGroup;
     private final MessageDigest sha256 = sha256();
+    /** The writer's group being framed, reused: records are assembled as bytes, never as strings. */
+    private static final int GROUP_BUFFER = 64 << 10;
+    private static final int GROUP_BUFFER_KEPT = 1 << 20;
+    private byte[] buf = new byte[GROUP_BUFFER];
+    private int pos;
+    private final byte[] digest = new byte[32];
+    private final byte[] prevBytes = new byte[43];
+    private final Base64.Encoder base64 = Base64.getUrlEncoder().withoutPadding();
 
     /** Unauthenticated refusals by "source reason", flushed as {@code refusals} records every interval. */
     private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> unauthenticated =
@@ -186,22 +197,30 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
 
     @Override
     public Receipt append(AuditEvent event) {
-        return enqueue(new String[] {event.type()}, new String[] {RecordJson.members(event.fields())});
+        return enqueue(new String[] {event.type()}, new byte[][] {tail(event)});
     }
 
     /** The events share one queue entry: the writer puts them in one group, and their receipt parks once. */
     @Override
     public Receipt appendAll(List<AuditEvent> events) {
         String[] types = new String[events.size()];
-        String[] bodies = new String[events.size()];
+        byte[][] tails = new byte[events.size()][];
         for (int i = 0; i < types.length; i++) {
             types[i] = events.get(i).type();
-            bodies[i] = RecordJson.members(events.get(i).fields());
+            tails[i] = tail(events.get(i));
         }
-        return enqueue(types, bodies);
+        return enqueue(types, tails);
     }
 
-    private Receipt enqueue(String[] types, String[] bodies) {
+    private static byte[] tail(AuditEvent event) {
+        return RecordJson.tail(event.fields());
+    }
+
+    private static byte[] tail(String body) {
+        return (body.isEmpty() ? "}" : "," + body + "}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private Receipt enqueue(String[] types, byte[][] tails) {
         if (closed) {
             throw new SignetException(SignetException.Code.UNAVAILABLE, "the audit log is closed", RETRY_AFTER, null);
         }
@@ -210,7 +229,7 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
             throw unavailable(f);
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
-        if (!queue.offer(new Pending(types, bodies, done))) {
+        if (!queue.offer(new Pending(types, tails, done))) {
             throw new SignetException(SignetException.Code.UNAVAILABLE, "the audit log is overloaded",
                     RETRY_AFTER, null);
         }
@@ -436,20 +455,20 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     private void write(List<Pending> batch) {
         long seqBefore = nextSeq;
         String prevBefore = prev;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(batch.size() * 512);
-        String time = now();
+        startGroup();
+        byte[] time = now().getBytes(StandardCharsets.US_ASCII);
         int records = 0;
         for (Pending p : batch) {
             for (int i = 0; i < p.types().length; i++) {
-                out.writeBytes(line(p.types()[i], p.bodies()[i], time));
-                out.write('\n');
+                frame(p.types()[i], p.tails()[i], time);
             }
             records += p.types().length;
         }
+        endGroup();
         try {
-            sink.write(ByteBuffer.wrap(out.toByteArray()));
+            sink.write(ByteBuffer.wrap(buf, 0, pos));
             sink.force();
-            durableSize += out.size();
+            durableSize += pos;
             sinceCheckpoint += records;
             lastGroup = batch.size();
             if (failure != null) {
@@ -477,12 +496,13 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     private void writeNow(String type, String body) throws IOException {
         long seqBefore = nextSeq;
         String prevBefore = prev;
-        byte[] line = line(type, body, now());
-        ByteBuffer buf = ByteBuffer.allocate(line.length + 1).put(line).put((byte) '\n').flip();
+        startGroup();
+        frame(type, tail(body), now().getBytes(StandardCharsets.US_ASCII));
+        endGroup();
         try {
-            sink.write(buf);
+            sink.write(ByteBuffer.wrap(buf, 0, pos));
             sink.force();
-            durableSize += line.length + 1;
+            durableSize += pos;
         } catch (IOException | RuntimeException e) {
             nextSeq = seqBefore;
             prev = prevBefore;
@@ -491,18 +511,90 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
         }
     }
 
-    private byte[] line(String type, String body, String time) {
-        StringBuilder b = new StringBuilder(96 + body.length()).append("{\"seq\":").append(nextSeq)
-                .append(",\"time\":\"").append(time).append("\",\"replica\":\"").append(options.replica())
-                .append("\",\"type\":\"").append(type).append("\",\"prev\":\"")
-                .append(prev).append('"');
-        if (!body.isEmpty()) {
-            b.append(',').append(body);
+    private static final byte[] SEQ = "{\"seq\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TIME = ",\"time\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] REPLICA = "\",\"replica\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TYPE = "\",\"type\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PREV = "\",\"prev\":\"".getBytes(StandardCharsets.US_ASCII);
+
+    private int prevLength;
+
+    private void startGroup() {
+        if (buf.length > GROUP_BUFFER_KEPT) { // a burst of batches: do not hold its buffer for ever
+            buf = new byte[GROUP_BUFFER];
         }
-        byte[] line = b.append('}').toString().getBytes(StandardCharsets.UTF_8);
-        prev = Base64.getUrlEncoder().withoutPadding().encodeToString(sha256.digest(line));
+        pos = 0;
+        for (int i = 0; i < prev.length(); i++) {
+            prevBytes[i] = (byte) prev.charAt(i);
+        }
+        prevLength = prev.length();
+    }
+
+    /** Ends a group: {@code prev} as a string again, for checkpoints and for the rollback of a failed write. */
+    private void endGroup() {
+        prev = new String(prevBytes, 0, prevLength, StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Appends one record's line and newline to the group: {@code {"seq":N,"time":...,"prev":"..."} then its tail.
+     * The hash covers the line without its newline and becomes the next record's {@code prev}.
+     */
+    private void frame(String type, byte[] tail, byte[] time) {
+        ensure(128 + time.length + options.replica().length() + type.length() + tail.length);
+        int start = pos;
+        put(SEQ);
+        putLong(nextSeq);
+        put(TIME);
+        put(time);
+        put(REPLICA);
+        putAscii(options.replica());
+        put(TYPE);
+        putAscii(type);
+        put(PREV);
+        System.arraycopy(prevBytes, 0, buf, pos, prevLength);
+        pos += prevLength;
+        buf[pos++] = '"';
+        put(tail);
+        sha256.update(buf, start, pos - start);
+        try {
+            sha256.digest(digest, 0, digest.length);
+        } catch (java.security.DigestException e) {
+            throw new IllegalStateException(e);
+        }
+        prevLength = base64.encode(digest, prevBytes);
+        buf[pos++] = '\n';
         nextSeq++;
-        return line;
+    }
+
+    private void ensure(int more) {
+        if (pos + more > buf.length) {
+            buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, pos + more));
+        }
+    }
+
+    private void put(byte[] b) {
+        System.arraycopy(b, 0, buf, pos, b.length);
+        pos += b.length;
+    }
+
+    /** Types and the replica id are checked to be ASCII without escapes (see {@link Options}, {@link AuditEvent}). */
+    private void putAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            buf[pos++] = (byte) s.charAt(i);
+        }
+    }
+
+    /** A non-negative sequence number in decimal. */
+    private void putLong(long v) {
+        int digits = 1;
+        for (long x = v; x >= 10; x /= 10) {
+            digits++;
+        }
+        for (int i = pos + digits - 1; i >= pos; i--) {
+            buf[i] = (byte) ('0' + v % 10);
+            v /= 10;
+        }
+        pos += digits;
     }
 
     private String now() {

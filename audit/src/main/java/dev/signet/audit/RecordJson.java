@@ -15,9 +15,17 @@ final class RecordJson {
     private RecordJson() {
     }
 
-    /** The members of {@code fields}, without the enclosing braces. */
-    static String members(Map<String, Object> fields) {
-        StringBuilder b = new StringBuilder(32 * fields.size());
+    /** The end of a record's line after the chain's own members: {@code ,"name":value...}} or {@code }}. */
+    static byte[] tail(Map<String, Object> fields) {
+        StringBuilder b = new StringBuilder(2 + 32 * fields.size());
+        if (!fields.isEmpty()) {
+            b.append(',');
+            members(b, fields);
+        }
+        return b.append('}').toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static void members(StringBuilder b, Map<String, Object> fields) {
         boolean first = true;
         for (Map.Entry<String, Object> e : fields.entrySet()) {
             if (!first) {
@@ -28,7 +36,6 @@ final class RecordJson {
             b.append(':');
             value(b, e.getValue());
         }
-        return b.toString();
     }
 
     static void value(StringBuilder b, Object v) {

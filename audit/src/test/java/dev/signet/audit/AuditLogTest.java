@@ -5,6 +5,7 @@ import dev.signet.spi.SignetException;
 import dev.signet.spi.SigningAlgorithm;
 import dev.signet.spi.SigningKey;
 import dev.signet.spi.testing.MutableClock;
+import com.nimbusds.jose.util.JSONObjectUtils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -492,6 +493,27 @@ class AuditLogTest {
         AuditSearch.find(tmp.resolve("audit"), Map.of("client_id", "minter-a"), l -> jtis.add(l.replaceAll(".*\"jti\":\"([^\"]+)\".*", "$1")));
         assertEquals(List.of("jti-0", "jti-1", "jti-2", "jti-5"), jtis, "in order; none of the refused batch");
         assertTrue(verify().ok());
+    }
+
+    /** The writer frames a group in one buffer it grows for a large group and gives back after. */
+    @Test
+    void aGroupLargerThanTheWritersBufferIsFramedWholeAndChained() throws Exception {
+        AuditLog.Options o = options().withCheckpoints(100_000, Duration.ofHours(1));
+        List<AuditEvent> big = new ArrayList<>();
+        for (int i = 0; i < 2_500; i++) { // about 1.5 MB: past both the initial buffer and the size kept
+            big.add(AuditEvent.of("token").put("jti", "big-" + i).put("client_id", "minter-a")
+                    .put("task", "é中😀 \"" + "x".repeat(400)).build());
+        }
+        try (AuditLog log = AuditLog.open(o, keys, clock)) {
+            log.appendAll(big).await();
+            write(log, 0, 3);
+        }
+        AuditVerifier.Report r = verify();
+        assertTrue(r.ok(), r.describe());
+        List<String> lines = lines();
+        assertEquals(2_500 + 3 + 2, lines.size(), "opening and closing checkpoints around every record");
+        assertEquals("big-2499", JSONObjectUtils.getString(JSONObjectUtils.parse(lines.get(2_500)), "jti"));
+        assertEquals(2_503L, JSONObjectUtils.getLong(JSONObjectUtils.parse(lines.get(2_502)), "seq"), "seq counts from 1");
     }
 
     @Test

@@ -28,7 +28,9 @@ import java.util.concurrent.atomic.LongAdder;
  * trail costs), the writer thread's share, context switches per record (all threads, from /proc) and writes per
  * record (group size is the inverse).
  *
- * <pre>java -cp 'ops/bench/target/classes:ops/bench/target/lib/*' dev.signet.bench.AuditCpu [SECONDS] [ROUNDS] [THREADS] [WORK_ROUNDS] [MODES]</pre>
+ * <pre>java -cp 'ops/bench/target/classes:ops/bench/target/lib/*' dev.signet.bench.AuditCpu [SECONDS] [ROUNDS] [THREADS] [WORK_ROUNDS] [MODES] [BATCH]</pre>
+ *
+ * <p>BATCH above 1 appends that many tokens' events at once ({@code appendAll}), as a batch request does.
  */
 public final class AuditCpu {
 
@@ -41,6 +43,7 @@ public final class AuditCpu {
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 32;
         int work = args.length > 3 ? Integer.parseInt(args[3]) : 200;
         String[] modes = (args.length > 4 ? args[4] : "none,sync").split(",");
+        int batch = args.length > 5 ? Integer.parseInt(args[5]) : 1;
         Path dir = Files.createTempDirectory("audit-cpu");
         SigningKey key = InMemorySigning.generate(SigningAlgorithm.ES256);
         CheckpointKeys keys = new CheckpointKeys() {
@@ -52,15 +55,15 @@ public final class AuditCpu {
                 return kid.equals(key.id()) ? Optional.of(key) : Optional.empty();
             }
         };
-        System.out.printf("== AuditCpu: %d virtual threads, %d SHA-256 rounds of stand-in work per token, %s, %d s turns, %d rounds, dir %s%n",
-                threads, work, String.join("/", modes), secs, rounds, dir);
+        System.out.printf("== AuditCpu: %d virtual threads, %d SHA-256 rounds of stand-in work per token, %s, %d per append, %d s turns, %d rounds, dir %s%n",
+                threads, work, String.join("/", modes), batch, secs, rounds, dir);
         for (int r = 0; r <= rounds; r++) {
             for (String mode : modes) {
                 AuditLog log = mode.equals("none") ? null : AuditLog.open(AuditLog.Options.defaults(
                         dir.resolve(mode + r), "bench").with(mode.equals("sync") ? AuditLog.Durability.SYNC
                         : AuditLog.Durability.ASYNC), keys, Clock.systemUTC());
                 try {
-                    String line = turn(log, r == 0 ? Math.max(secs, 10) : secs, threads, work);
+                    String line = turn(log, r == 0 ? Math.max(secs, 10) : secs, threads, work, batch);
                     if (r > 0) {
                         System.out.printf("round %d %-5s %s%n", r, mode, line);
                     }
@@ -73,7 +76,7 @@ public final class AuditCpu {
         }
     }
 
-    private static String turn(AuditLog log, int secs, int threads, int work) throws Exception {
+    private static String turn(AuditLog log, int secs, int threads, int work, int batch) throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         LongAdder records = new LongAdder();
         List<Thread> ts = new ArrayList<>();
@@ -94,24 +97,32 @@ public final class AuditCpu {
                 }
                 byte[] buf = ("token " + id).getBytes(StandardCharsets.UTF_8);
                 long n = 0;
+                List<AuditEvent> events = new ArrayList<>(batch);
                 while (!stop.get()) {
-                    for (int k = 0; k < work; k++) {
-                        buf = sha.digest(buf);
+                    events.clear();
+                    for (int b = 0; b < batch; b++) {
+                        for (int k = 0; k < work; k++) {
+                            buf = sha.digest(buf);
+                        }
+                        events.add(AuditEvent.of("token").put("jti", "j" + id + "-" + n++).put("iat", 1764500000L)
+                                .put("exp", 1764500600L).put("sub", "agent-7").put("aud", List.of("https://api.example.com"))
+                                .put("client_id", "bench-minter").put("scope", List.of(Map.of("resource", "repo:acme/widgets",
+                                        "actions", List.of("read")))).put("kid", "sub-" + (buf[0] & 0xff))
+                                .put("status_list", "https://signet.example/status/1").put("status_idx", n).build());
                     }
-                    AuditEvent event = AuditEvent.of("token").put("jti", "j" + id + "-" + n++).put("iat", 1764500000L)
-                            .put("exp", 1764500600L).put("sub", "agent-7").put("aud", List.of("https://api.example.com"))
-                            .put("client_id", "bench-minter").put("scope", List.of(Map.of("resource", "repo:acme/widgets",
-                                    "actions", List.of("read")))).put("kid", "sub-" + (buf[0] & 0xff))
-                            .put("status_list", "https://signet.example/status/1").put("status_idx", n).build();
                     if (log != null) {
                         try {
-                            log.append(event).await();
+                            if (batch == 1) {
+                                log.append(events.getFirst()).await();
+                            } else {
+                                log.appendAll(events).await();
+                            }
                         } catch (dev.signet.spi.SignetException overloaded) { // async: a full queue refuses
                             Thread.yield();
                             continue;
                         }
                     }
-                    records.increment();
+                    records.add(batch);
                 }
             }));
         }
