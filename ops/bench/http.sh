@@ -12,7 +12,7 @@
 #                                     device) and its latency for a 512-byte append with fdatasync and O_DSYNC.
 #                                     About 4 minutes at the defaults (10 s, 2 rounds)
 #   ops/bin/bench compare REV_A REV_B [SECONDS] [ROUNDS]  two commits' daemons side by side (each built in a worktree
-#                                     under a temporary directory), interleaved single-token wrk rounds: tokens/s and
+#                                     under a temporary directory; or an unpacked release directory, used as it is), interleaved single-token wrk rounds: tokens/s and
 #                                     daemon CPU microseconds per token (utime+stime from /proc), for bisecting; the
 #                                     two builds take minutes (over 15 on the loaded machine)
 #   ops/bin/bench profile [SECONDS]  where the latency goes at saturation (32 connections) and paced at half of it: a
@@ -23,6 +23,13 @@
 #                                     h2load's p50/p99/max, stop-the-world time (-Xlog:safepoint); recordings kept
 #                                     in SIGNET_BENCH_KEEP (default /tmp); SIGNET_BENCH_JAVA_OPTS adds JVM options
 #                                     (e.g. -XX:+UseZGC), SIGNET_BENCH_AUDIT=sync profiles the durable trail
+#   ops/bin/bench paced [SECONDS]    p99 at half saturation, and what the load generator adds to it: per audit mode
+#                                     (none, sync), h2load's own pacing (--rps over 32 connections: a timer per
+#                                     connection, all in step, ticking at least every 10 ms and sending all that is
+#                                     due at each tick: bursts) against evenly spaced arrivals (ops/bench/paced.c,
+#                                     built with gcc, 32 connections), and the same even pacing against GET JWKS: the
+#                                     generator's and loopback's own floor. Each line shows how bunched the sends
+#                                     were (most in one millisecond against the mean). Needs gcc
 #   ops/bin/bench gc [SECONDS] [ROUNDS]  the same daemon under G1 (default), generational ZGC and Parallel GC, side by
 #                                     side, interleaved h2load saturation rounds (32 connections): req/s, p50/p99/max,
 #                                     and the stop-the-world time in the round (safepoints: count, total, max)
@@ -31,7 +38,7 @@
 # daemon; compare figures of one run, not across machines. Needs h2load (nghttp2-client) and wrk.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-what="${1:?usage: http.sh fairness|overload|audit|compare ...}"; shift
+what="${1:?usage: http.sh fairness|overload|audit|compare|profile|paced|gc ...}"; shift
 work="$(mktemp -d)"; pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; git -C "$root" worktree prune' EXIT
 trap 'exit 130' INT TERM
@@ -69,6 +76,18 @@ h2() { # h2 INDEX SECONDS CONNECTIONS LOGFILE [h2load args]: POST /v1/tokens ove
 # latency summary of an h2load log (status 201 only unless STATUS given): count p50 p99 max in ms
 lat() { awk -v want="${2:-201}" -F'\t' '$2 == want {print $3 / 1000}' "$1" | sort -n \
   | awk '{a[NR]=$1} END {if (NR == 0) {print "n=0"; exit} printf "n=%d p50=%.2fms p99=%.2fms max=%.1fms", NR, a[int(NR*0.5)+1], a[int(NR*0.99)+1], a[NR]}'; }
+# how bunched the sends of an h2load (or paced: send = due + lag) log were: the most sends in one millisecond, the mean per millisecond, and the share
+# of requests sent in a millisecond with over 4x the mean (an even or Poisson schedule at these rates has ~none)
+bursts() { awk -F'\t' 'NR == 1 {b0 = int($1 / 1000)} {ms = int(($1 + $4) / 1000) - b0; n[ms]++; if (ms < lo) lo = ms; if (ms > hi) hi = ms; t++}
+  END {m = t / (hi - lo + 1); for (k in n) {if (n[k] > x) x = n[k]; if (n[k] > 4 * m) e += n[k]}
+       printf "sends: most in 1 ms %d, mean %.1f/ms, %.0f%% sent in a ms over 4x the mean", x, m, 100 * e / t}' "$1"; }
+# even INDEX RATE SECONDS LOGFILE PATH [BODYFILE HEADER...]: RATE req/s over 32 connections, arrivals evenly spaced
+# (ops/bench/paced.c: open loop, latency from each request's due time)
+even() {
+  local i="$1" rate="$2" s="$3" log="$4" path="$5"; shift 5
+  [ -x "$work/paced" ] || gcc -O2 -o "$work/paced" "$root/ops/bench/paced.c"
+  "$work/paced" 127.0.0.1 $((18500 + i)) "$path" "$rate" "$s" 32 "$log" "$@"
+}
 # stop-the-world time since line L of a -Xlog:safepoint file (any collector; reaching + at safepoint)
 pauses() { tail -n +"$2" "$1" | sed -nE 's/.*Safepoint "([^"]*)".*Total: ([0-9]+) ns.*/\1 \2/p' \
   | awk '{n++; t += $2; if ($2 > m) {m = $2; w = $1}} END {printf "%d safepoints, %.1f ms total, max %.2f ms (%s)", n, t / 1e6, m / 1e6, w}'; }
@@ -164,6 +183,9 @@ PY
   compare)
     a="${1:?REV_A}"; b="${2:?REV_B}"; secs="${3:-10}"; rounds="${4:-3}"; i=0
     for rev in "$a" "$b"; do
+      if [ -x "$rev/bin/signet" ]; then   # an unpacked release (e.g. a copy of .signet/install/current): no build
+        start_daemon $i "$rev/bin/signet" signet.audit.durability=none; i=$((i + 1)); continue
+      fi
       wt="$work/wt$i"; git -C "$root" worktree add -q --detach "$wt" "$rev"
       # builds that commit's release (older commits' Signet has no --version and exits non-zero after building)
       (cd "$wt" && ./ops/bin/signet --version >/dev/null 2>&1 || true)
@@ -184,7 +206,7 @@ PY
         echo "== round $r $([ $i = 0 ] && echo "$a" || echo "$b"): $(awk -v c=$((c1 - c0)) -v hz="$hz" -v n="$n" 'BEGIN{printf "%.1f", c/hz*1e6/n}') us daemon CPU per token | $out"
       done
     done
-    for i in 0 1; do git -C "$root" worktree remove --force "$work/wt$i"; done
+    for i in 0 1; do [ ! -d "$work/wt$i" ] || git -C "$root" worktree remove --force "$work/wt$i"; done
     ;;
   profile)
     secs="${1:-20}"; build_release; keep="${SIGNET_BENCH_KEEP:-/tmp}/signet-profile-$(date +%H%M%S)"; mkdir -p "$keep"
@@ -217,6 +239,25 @@ PY
     phase half --rps="$half"
     echo "== GC and safepoint log: $keep/gc.log"
     ;;
+  paced)
+    secs="${1:-20}"; build_release
+    for audit in none sync; do
+      start_daemon 0 "$launcher" signet.audit.durability=$audit
+      h2 0 "$warm" 32 "$work/warm.log" >/dev/null
+      h2 0 "$secs" 32 "$work/sat.log" >"$work/sat.out"
+      rps=$(awk '/^finished in/ {for (i = 1; i <= NF; i++) if ($i ~ /req\/s,?$/) {v=$(i-1); gsub(",", "", v); print int(v)}}' "$work/sat.out" | head -1)
+      half=$(( rps / 2 )); per=$(( half / 32 )); [ "$per" -ge 1 ] || per=1
+      echo "== audit $audit: saturation $rps req/s (32 connections), $(lat "$work/sat.log"); half: $half req/s"
+      h2 0 "$secs" 32 "$work/h2.log" --rps="$per" >/dev/null
+      echo "   h2load --rps, 32 connections x $per/s: $(lat "$work/h2.log"); $(bursts "$work/h2.log")"
+      even 0 "$half" "$secs" "$work/even.log" /v1/tokens "$work/body.json" "Authorization: Bearer $token" \
+        'Content-Type: application/json' >/dev/null
+      echo "   evenly spaced (ops/bench/paced.c), 32 connections: $(lat "$work/even.log"); $(bursts "$work/even.log")"
+      even 0 "$half" "$secs" "$work/floor.log" /.well-known/jwks.json >/dev/null
+      echo "   the floor, GET JWKS evenly spaced at the same rate: $(lat "$work/floor.log" 200); $(bursts "$work/floor.log")"
+      kill "$pid_0"; wait "$pid_0" 2>/dev/null || true
+    done
+    ;;
   gc)
     secs="${1:-10}"; rounds="${2:-2}"; build_release; names=(G1 ZGC Parallel); i=0
     for opt in -XX:+UseG1GC -XX:+UseZGC -XX:+UseParallelGC; do
@@ -234,5 +275,5 @@ PY
       done
     done
     ;;
-  *) echo "http.sh: fairness, overload, audit, compare, profile or gc, not '$what'" >&2; exit 2 ;;
+  *) echo "http.sh: fairness, overload, audit, compare, profile, paced or gc, not '$what'" >&2; exit 2 ;;
 esac

@@ -9,6 +9,7 @@ import dev.signet.spi.SignetException;
 import dev.signet.spi.SignetException.Code;
 import io.helidon.common.buffers.DataReader;
 import io.helidon.common.media.type.MediaTypes;
+import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpMediaType;
 import io.helidon.webserver.CloseConnectionException;
@@ -51,8 +52,8 @@ final class RequestBodies {
         if (type.isEmpty() || !type.get().test(MediaTypes.APPLICATION_JSON)) {
             throw new SignetException(Code.UNSUPPORTED_MEDIA_TYPE, "the request body must be application/json");
         }
-        long length = req.headers().contains(HeaderNames.CONTENT_LENGTH)
-                ? req.headers().get(HeaderNames.CONTENT_LENGTH).get(long.class) : -1;
+        // Parsed directly (Helidon's own reading of the length): get(long.class) looks a mapper up per request.
+        long length = req.headers().contentLength().orElse(-1);
         if (length > maxBytes) {
             throw tooLarge(maxBytes);
         }
@@ -202,13 +203,22 @@ final class RequestBodies {
      *                         meant is unknowable, so neither is used
      */
     static String bearer(ServerRequest req) {
+        Optional<Header> header = req.headers().find(HeaderNames.AUTHORIZATION);
+        if (header.isEmpty()) {
+            return null;
+        }
+        // The usual case, one header without a comma, without values()'s stream and tokenizer (same answer).
+        if (header.get().valueCount() == 1 && header.get().get().indexOf(',') < 0) {
+            return bearerOf(header.get().get());
+        }
         List<String> values = req.headers().values(HeaderNames.AUTHORIZATION);
         if (values.size() > 1) {
             throw new SignetException(Code.MALFORMED, "send one Authorization header, not " + values.size());
         }
-        return values.stream().findFirst()
-                .filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7))
-                .map(h -> h.substring(7).strip())
-                .orElse(null);
+        return values.isEmpty() ? null : bearerOf(values.get(0));
+    }
+
+    private static String bearerOf(String value) {
+        return value.regionMatches(true, 0, "Bearer ", 0, 7) ? value.substring(7).strip() : null;
     }
 }

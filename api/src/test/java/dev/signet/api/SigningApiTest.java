@@ -176,6 +176,13 @@ class SigningApiTest {
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString(request("a", "https://alpha.example", 60, "repo:alpha/x", "read")))
                 .build();
         assertProblem(signet.send(twice), 400, "one Authorization header");
+        // folded into one header line (a comma-separated list): still two credentials
+        java.net.http.HttpRequest folded = java.net.http.HttpRequest.newBuilder(java.net.URI.create(signet.base() + "/v1/tokens"))
+                .header("Authorization", "Bearer " + ALPHA + ", Bearer " + ALPHA)
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(request("a", "https://alpha.example", 60, "repo:alpha/x", "read")))
+                .build();
+        assertProblem(signet.send(folded), 400, "one Authorization header");
         HttpResponse<String> admin = signet.get(signet.adminBase() + "/v1/keys", "Authorization", "Bearer " + TestDaemon.ADMIN,
                 "Authorization", "Bearer " + TestDaemon.ADMIN);
         assertProblem(admin, 400, "one Authorization header");
