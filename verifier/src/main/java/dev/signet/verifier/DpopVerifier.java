@@ -3,6 +3,8 @@ package dev.signet.verifier;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.util.Base64URL;
 
@@ -25,6 +27,7 @@ import java.util.Map;
 public final class DpopVerifier {
 
     public static final String TYPE = "dpop+jwt";
+    private static final JOSEObjectType DPOP_JWT = new JOSEObjectType(TYPE);
 
     private final Clock clock;
     private final Duration window;
@@ -71,7 +74,7 @@ public final class DpopVerifier {
         if (claims == null) {
             throw new Rejected("dpop_invalid", "the DPoP proof's payload is not a JSON object");
         }
-        if (!new JOSEObjectType(TYPE).equals(jws.getHeader().getType())) {
+        if (!DPOP_JWT.equals(jws.getHeader().getType())) {
             throw new Rejected("dpop_invalid", "a DPoP proof has typ " + TYPE);
         }
         JWK jwk = jws.getHeader().getJWK();
@@ -114,6 +117,15 @@ public final class DpopVerifier {
 
     /** The RFC 7638 SHA-256 thumbprint of a public JWK. */
     public static String thumbprint(JWK jwk) {
+        if (jwk instanceof ECKey ec && Curve.P_256.equals(ec.getCurve()) && base64url(ec.getX().toString())
+                && base64url(ec.getY().toString())) {
+            // The members Nimbus would serialise, in its order, written directly: its generic map-to-JSON was most
+            // of a proof's thumbprint. Only base64url coordinates, which JSON never escapes; anything else goes
+            // through Nimbus below.
+            String members = "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"" + ec.getX() + "\",\"y\":\""
+                    + ec.getY() + "\"}";
+            return Base64URL.encode(sha256(members.getBytes(StandardCharsets.US_ASCII))).toString();
+        }
         try {
             return jwk.computeThumbprint("SHA-256").toString();
         } catch (JOSEException e) {
@@ -121,20 +133,44 @@ public final class DpopVerifier {
         }
     }
 
-    /** {@code ath}: base64url of the SHA-256 of the token's ASCII text (RFC 9449 §4.2). */
-    public static String ath(String token) {
+    private static boolean base64url(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) {
+                return false;
+            }
+        }
+        return !text.isEmpty();
+    }
+
+    private static byte[] sha256(byte[] data) {
         try {
-            return Base64URL.encode(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.US_ASCII)))
-                    .toString();
+            return MessageDigest.getInstance("SHA-256").digest(data);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    private static boolean sameTarget(String htu, String uri) {
+    /** {@code ath}: base64url of the SHA-256 of the token's ASCII text (RFC 9449 §4.2). */
+    public static String ath(String token) {
+        return Base64URL.encode(sha256(token.getBytes(StandardCharsets.US_ASCII))).toString();
+    }
+
+    /** The last endpoint {@link #sameTarget} parsed: a daemon checks every proof against the same one. */
+    private volatile Endpoint endpoint = new Endpoint("", URI.create(""));
+
+    private record Endpoint(String text, URI uri) {
+    }
+
+    private boolean sameTarget(String htu, String uri) {
         try {
             URI a = URI.create(htu);
-            URI b = URI.create(uri);
+            Endpoint e = endpoint;
+            if (!e.text().equals(uri)) {
+                e = new Endpoint(uri, URI.create(uri));
+                endpoint = e;
+            }
+            URI b = e.uri();
             return a.getScheme() != null && a.getScheme().equalsIgnoreCase(b.getScheme())
                     && a.getRawAuthority() != null && a.getRawAuthority().equalsIgnoreCase(b.getRawAuthority())
                     && java.util.Objects.equals(emptyToSlash(a.getRawPath()), emptyToSlash(b.getRawPath()));

@@ -28,6 +28,7 @@ import java.util.Set;
 public final class TokenVerifier {
 
     public static final String TYPE = "at+jwt";
+    private static final JOSEObjectType AT_JWT = new JOSEObjectType(TYPE);
     public static final String DETAIL_TYPE = "signet_resource";
     /** The deepest chain an issuer signs (signet_depth); deeper tokens are refused outright. */
     public static final int MAX_DEPTH = 5;
@@ -121,7 +122,7 @@ public final class TokenVerifier {
         if (!Signatures.canonical(token, jwt)) {
             throw new Rejected("malformed", "not a compact JWS in canonical base64url (no whitespace, padding or stray bits)");
         }
-        if (!new JOSEObjectType(TYPE).equals(jwt.getHeader().getType())) {
+        if (!AT_JWT.equals(jwt.getHeader().getType())) {
             throw new Rejected("wrong_typ", "an access token has typ " + TYPE);
         }
         String kid = jwt.getHeader().getKeyID();

@@ -40,6 +40,22 @@ class DpopVerifierTest {
     }
 
     @Test
+    void theThumbprintIsNimbusRfc7638ForEveryKey() throws Exception {
+        for (int i = 0; i < 50; i++) {
+            ECKey key = new ECKeyGenerator(Curve.P_256).generate().toPublicJWK();
+            assertEquals(key.computeThumbprint("SHA-256").toString(), DpopVerifier.thumbprint(key));
+        }
+        // Coordinates spelled with padding take Nimbus' own path, whose answer they keep.
+        ECKey key = new ECKeyGenerator(Curve.P_256).generate().toPublicJWK();
+        ECKey padded = ECKey.parse(key.toJSONString().replace("\"x\":\"" + key.getX(), "\"x\":\"" + key.getX() + "="));
+        assertEquals(padded.computeThumbprint("SHA-256").toString(), DpopVerifier.thumbprint(padded));
+        ECKey other = new ECKeyGenerator(Curve.P_384).generate().toPublicJWK();
+        assertEquals(other.computeThumbprint("SHA-256").toString(), DpopVerifier.thumbprint(other));
+        com.nimbusds.jose.jwk.RSAKey rsa = new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(2048).generate().toPublicJWK();
+        assertEquals(rsa.computeThumbprint("SHA-256").toString(), DpopVerifier.thumbprint(rsa));
+    }
+
+    @Test
     void aFullReplayCacheFailsClosed() {
         Instant now = Instant.ofEpochSecond(VectorWriter.NOW);
         ReplayCache cache = new ReplayCache(Clock.fixed(now, ZoneOffset.UTC), 2);
