@@ -62,8 +62,14 @@ echo "== daemon: signet dev --mode delegated${*:+ $*} (issuer $issuer); $(grep -
 
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 jit() { # the daemon's JIT compiler threads' utime+stime
-  for t in /proc/"$pid"/task/*; do grep -q '^C[12] Compi' "$t/comm" 2>/dev/null && sed 's/.*) //' "$t/stat" | awk '{print $12 + $13}'; done \
-    | awk '{s += $1} END {print s + 0}'
+  local t c s=0
+  for t in /proc/"$pid"/task/*; do
+    c="$(cat "$t/comm" 2>/dev/null)" || continue
+    case "$c" in "C1 Compi"*|"C2 Compi"*)
+      s=$(( s + $(sed 's/.*) //' "$t/stat" 2>/dev/null | awk '{print $12 + $13} END {if (NR == 0) print 0}') )) ;;
+    esac
+  done
+  echo "$s"
 }
 # The requests stream through one FIFO per wrk thread from ExchangeRequests, each dated when it is made, so none
 # is older than the pipe holds (a few seconds) however loaded the machine: pre-made files outlasted the proofs'
