@@ -2,7 +2,7 @@
 # http.sh: HTTP scenarios against `signet dev --mode delegated` (ES256 subkeys, software master), one command each:
 #   ops/bin/bench fairness [SECONDS]  saturation with 32 keep-alive connections (h2load --h1 -t2 -c32): per-connection
 #                                     req/s (slowest / mean), p50/p99/max from h2load's per-request log; then paced
-#                                     at half that rate (p50/p99/max)
+#                                     at half that rate (p50/p99/max): h2load --rps, then evenly spaced (see paced)
 #   ops/bin/bench overload [SECONDS]  paced at twice the saturation rate over 256 connections: how many are refused
 #                                     (503 overloaded), how fast, and the accepted requests' p50/p99/max
 #   ops/bin/bench audit [SECONDS] [ROUNDS]  audit.durability none and sync side by side (sync with the default
@@ -18,7 +18,8 @@
 #   ops/bin/bench profile [SECONDS]  where the latency goes at saturation (32 connections) and paced at half of it: a
 #                                     JFR recording of each phase (profile settings, lock, park, pinning and
 #                                     safepoint events from 1 ms) summarised with `jfr view` (hot methods, contention,
-#                                     pinned virtual threads, GC pauses, safepoints, allocation), the daemon's
+#                                     pinned virtual threads, GC pauses, safepoints, allocation; CPU time by layer of
+#                                     the request, ops/bench/cpu-layers.py), the daemon's
 #                                     run-queue wait (/proc schedstat: runnable, no core) against its CPU time, and
 #                                     h2load's p50/p99/max, stop-the-world time (-Xlog:safepoint); recordings kept
 #                                     in SIGNET_BENCH_KEEP (default /tmp); SIGNET_BENCH_JAVA_OPTS adds JVM options
@@ -30,9 +31,11 @@
 #                                     built with gcc, 32 connections), and the same even pacing against GET JWKS: the
 #                                     generator's and loopback's own floor. Each line shows how bunched the sends
 #                                     were (most in one millisecond against the mean). Needs gcc
-#   ops/bin/bench gc [SECONDS] [ROUNDS]  the same daemon under G1 (default), generational ZGC and Parallel GC, side by
-#                                     side, interleaved h2load saturation rounds (32 connections): req/s, p50/p99/max,
-#                                     and the stop-the-world time in the round (safepoints: count, total, max)
+#   ops/bin/bench gc [SECONDS] [ROUNDS] [OPTIONS ...]  the same daemon under G1 (default), generational ZGC and
+#                                     Parallel GC (or one daemon per OPTIONS word: JVM options, commas for spaces), side
+#                                     by side, interleaved h2load saturation rounds (32 connections): req/s, daemon CPU
+#                                     per token, p50/p99/max, and the stop-the-world time in the round (safepoints:
+#                                     count, total, max)
 # SIGNET_BENCH_RELEASE=DIR measures an unpacked release instead of this checkout's build; SIGNET_BENCH_WARMUP=S
 # changes the warm-up. Daemons get a 30 s warm-up of the same load first (the JIT needs it). Load generators share the cores with the
 # daemon; compare figures of one run, not across machines. Needs h2load (nghttp2-client) and wrk.
@@ -109,7 +112,10 @@ case "$what" in
       echo "   latency: $(lat "$work/sat.log")"
       half=$(( rps / 2 / 32 )); [ "$half" -ge 1 ] || half=1
       h2 0 "$secs" 32 "$work/half.log" --rps="$half" >/dev/null
-      echo "== audit $audit, paced at half saturation (32 connections x $half req/s): $(lat "$work/half.log")"
+      echo "== audit $audit, paced at half saturation (32 connections x $half req/s): $(lat "$work/half.log"); $(bursts "$work/half.log")"
+      even 0 $(( half * 32 )) "$secs" "$work/even.log" /v1/tokens "$work/body.json" "Authorization: Bearer $token" \
+        'Content-Type: application/json' >/dev/null
+      echo "   the same rate evenly spaced (ops/bench/paced.c, see paced): $(lat "$work/even.log"); $(bursts "$work/even.log")"
       kill "$pid_0"; wait "$pid_0" 2>/dev/null || true
     done
     ;;
@@ -215,7 +221,8 @@ PY
     jbin="$(dirname "$(readlink -f "/proc/$pid_0/exe")")"
     "$jbin/jfr" configure --input profile --output "$keep/latency.jfc" jdk.JavaMonitorEnter#threshold=1ms \
       jdk.JavaMonitorWait#threshold=1ms jdk.ThreadPark#threshold=1ms jdk.VirtualThreadPinned#threshold=1ms \
-      jdk.SafepointBegin#enabled=true jdk.ObjectAllocationSample#throttle=300/s >/dev/null
+      jdk.SafepointBegin#enabled=true jdk.ObjectAllocationSample#throttle=300/s jdk.CPUTimeSample#enabled=true \
+      jdk.CPUTimeSample#throttle=1ms >/dev/null
     h2 0 "$warm" 32 "$work/warm.log" >/dev/null
     # run-queue wait: the daemon's threads runnable while no core ran them (schedstat field 2, ns)
     rq() { cat /proc/"$pid_0"/task/*/schedstat 2>/dev/null | awk '{w += $2; r += $1} END {printf "%.0f %.0f\n", r, w}'; }
@@ -228,6 +235,7 @@ PY
       echo "== $name: $(lat "$work/$name.log"); per request: daemon CPU $(( (r1 - r0) / 1000 / (n > 0 ? n : 1) )) us," \
         "run-queue wait $(( (w1 - w0) / 1000 / (n > 0 ? n : 1) )) us (summed over threads); $keep/$name.jfr"
       echo "   stop-the-world: $(pauses "$keep/gc.log" "$l")"
+      echo "-- CPU by layer (ops/bench/cpu-layers.py)"; python3 "$root/ops/bench/cpu-layers.py" "$keep/$name.jfr" "$jbin/jfr"
       for v in hot-methods contention-by-site pinned-threads gc-pauses allocation-by-site; do
         echo "-- jfr view $v"; "$jbin/jfr" view --width 160 "$v" "$keep/$name.jfr" 2>&1 | sed -n '4,16p'
       done
@@ -259,19 +267,24 @@ PY
     done
     ;;
   gc)
-    secs="${1:-10}"; rounds="${2:-2}"; build_release; names=(G1 ZGC Parallel); i=0
-    for opt in -XX:+UseG1GC -XX:+UseZGC -XX:+UseParallelGC; do
-      SIGNET_AOT=off SIGNET_JAVA_OPTS="$opt -Xlog:safepoint:file=$work/gc$i.log:uptime" \
+    # gc [SECONDS] [ROUNDS] [OPTIONS ...]: each OPTIONS word is one daemon's JVM options, commas for spaces
+    # (default: -XX:+UseG1GC -XX:+UseZGC -XX:+UseParallelGC)
+    secs="${1:-10}"; rounds="${2:-2}"; shift $(( $# < 2 ? $# : 2 )); build_release
+    opts=("$@"); [ "${#opts[@]}" -gt 0 ] || opts=(-XX:+UseG1GC -XX:+UseZGC -XX:+UseParallelGC); i=0
+    for opt in "${opts[@]}"; do
+      SIGNET_AOT=off SIGNET_JAVA_OPTS="${opt//,/ } -Xlog:safepoint:file=$work/gc$i.log:uptime" \
         start_daemon $i "$launcher" signet.audit.durability=none
       i=$((i + 1))
     done
-    for i in 0 1 2; do h2 $i "$warm" 32 "$work/warm.log" >/dev/null; done
+    n=${#opts[@]}
+    for i in $(seq 0 $((n - 1))); do h2 $i "$warm" 32 "$work/warm.log" >/dev/null; done
     for r in $(seq "$rounds"); do
-      for i in 0 1 2; do
-        l=$(( $(wc -l <"$work/gc$i.log") + 1 ))
+      for i in $(seq 0 $((n - 1))); do
+        l=$(( $(wc -l <"$work/gc$i.log") + 1 )); p=$(eval echo "\$pid_$i"); c0=$(cpu_of "$p")
         rm -f "$work/gc.log"; h2 $i "$secs" 32 "$work/gc.log" >"$work/gc.out"   # h2load appends to its log
+        c1=$(cpu_of "$p"); ok=$(awk -F'\t' '$2 == 201' "$work/gc.log" | wc -l)
         rps=$(awk '/^finished in/ {for (k = 1; k <= NF; k++) if ($k ~ /req\/s,?$/) {v=$(k-1); gsub(",", "", v); print int(v)}}' "$work/gc.out" | head -1)
-        echo "== round $r ${names[$i]}: $rps req/s, $(lat "$work/gc.log"); stop-the-world: $(pauses "$work/gc$i.log" "$l")"
+        echo "== round $r ${opts[$i]}: $rps req/s, $(awk -v c=$((c1 - c0)) -v hz="$hz" -v n="$ok" 'BEGIN{printf "%.1f", c/hz*1e6/(n > 0 ? n : 1)}') us daemon CPU per token, $(lat "$work/gc.log"); stop-the-world: $(pauses "$work/gc$i.log" "$l")"
       done
     done
     ;;
