@@ -90,8 +90,7 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AuditLog.class.getName());
     private static final Duration RETRY_AFTER = Duration.ofSeconds(2);
     private static final int MAX_BATCH = 4096;
-    /** Group commit: how long one gathering step waits for more records, and all steps of one group at most. */
-    private static final long GATHER_STEP_NANOS = 100_000;
+    /** Group commit: how long the writer waits at most for a group to fill (and at most one fsync's time). */
     private static final long GATHER_MAX_NANOS = 1_000_000;
 
     /**
@@ -121,6 +120,12 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     private Instant lastCheckpoint;
     private String checkpointKid;
     private int lastGroup;
+    private long lastForceNanos;
+    /** Receipts the writer has taken off the queue (writer-owned), and receipts ever queued (by requests). */
+    private long taken;
+    private final java.util.concurrent.atomic.AtomicLong queued = new java.util.concurrent.atomic.AtomicLong();
+    /** While the writer gathers: the count of {@link #queued} at which the request that reaches it wakes it. */
+    private volatile long wakeAt = Long.MAX_VALUE;
     private final MessageDigest sha256 = sha256();
     /** The writer's group being framed, reused: records are assembled as bytes, never as strings. */
     private static final int GROUP_BUFFER = 64 << 10;
@@ -232,6 +237,10 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
         if (!queue.offer(new Pending(types, tails, done))) {
             throw new SignetException(SignetException.Code.UNAVAILABLE, "the audit log is overloaded",
                     RETRY_AFTER, null);
+        }
+        if (queued.incrementAndGet() >= wakeAt) {
+            wakeAt = Long.MAX_VALUE;
+            java.util.concurrent.locks.LockSupport.unpark(writer);
         }
         if (options.durability() == Durability.ASYNC) {
             return () -> {
@@ -397,7 +406,7 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
             batch.clear();
             if (first != null) {
                 batch.add(first);
-                queue.drainTo(batch, MAX_BATCH - 1);
+                taken += 1 + queue.drainTo(batch, MAX_BATCH - 1);
                 gather(batch);
             }
             boolean stop = batch.remove(STOP);
@@ -413,7 +422,7 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
             }
             if (stop) {
                 List<Pending> rest = new ArrayList<>();
-                queue.drainTo(rest);
+                taken += queue.drainTo(rest);
                 if (!rest.isEmpty()) {
                     write(rest);
                 }
@@ -423,27 +432,29 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     }
 
     /**
-     * Group commit sized by what is arriving. An fsync costs the writer tens of microseconds of CPU, several
-     * times a record's own work, and on a fast disk concurrent requests otherwise share it only two or three at a
-     * time. So while records arrive faster than one per fsync (the last group held more than one receipt), the writer
-     * waits in short steps for more, as long as each step brings some and for at most a millisecond. A lone
-     * request (the last group was one record) is not delayed, nor is a group once a step brings nothing: its
-     * requesters are all waiting. Parking, rather than a timed poll, keeps arrivals from waking the writer.
+     * Group commit sized by who is waiting. An fsync costs the kernel about 100 microseconds of CPU, many times a
+     * record's own work, so records should share it; but a request parked on a group is not running, and in a
+     * closed loop every wait shows in throughput. So the writer waits only for as many receipts as the last group
+     * held (the requests it just answered, coming back), no longer than the last fsync took (so a group at most
+     * about doubles the wait its records had anyway) nor a millisecond, and it is woken once, by the request that
+     * completes the count, rather than polling. A lone request (the last group held one receipt) is not delayed.
      */
     private void gather(List<Pending> batch) {
         if (options.durability() != Durability.SYNC || lastGroup < 2) {
             return;
         }
-        long deadline = System.nanoTime() + GATHER_MAX_NANOS;
-        while (batch.size() < MAX_BATCH && batch.getLast() != STOP) {
+        long deadline = System.nanoTime() + Math.min(GATHER_MAX_NANOS, lastForceNanos);
+        while (batch.size() < Math.min(lastGroup, MAX_BATCH) && batch.getLast() != STOP) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 return;
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(Math.min(GATHER_STEP_NANOS, left));
-            if (queue.drainTo(batch, MAX_BATCH - batch.size()) == 0) {
-                return;
+            wakeAt = taken + lastGroup - batch.size();
+            if (queued.get() < wakeAt) {
+                java.util.concurrent.locks.LockSupport.parkNanos(left);
             }
+            wakeAt = Long.MAX_VALUE;
+            taken += queue.drainTo(batch, MAX_BATCH - batch.size());
         }
     }
 
@@ -467,7 +478,9 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
         endGroup();
         try {
             sink.write(ByteBuffer.wrap(buf, 0, pos));
+            long forcing = System.nanoTime();
             sink.force();
+            lastForceNanos = System.nanoTime() - forcing;
             durableSize += pos;
             sinceCheckpoint += records;
             lastGroup = batch.size();
@@ -475,7 +488,7 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "audit log writes again after: " + failure);
                 failure = null;
             }
-            batch.forEach(p -> p.done().complete(null));
+            complete(batch, null);
         } catch (IOException | RuntimeException e) {
             nextSeq = seqBefore;
             prev = prevBefore;
@@ -488,8 +501,29 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
             failure = "write to " + options.dir() + " failed: " + e.getMessage();
             LOG.log(System.Logger.Level.ERROR, "audit log: " + failure + "; signing is refused until it writes again");
             SignetException refusal = unavailable(failure);
-            batch.forEach(p -> p.done().completeExceptionally(refusal));
+            complete(batch, refusal);
         }
+    }
+
+    /**
+     * Answers a group's receipts from a virtual thread, not from the writer: the requests waiting on them are
+     * virtual threads, and waking them from a carrier queues them there (one wake-up of the carriers per group)
+     * where waking them from the platform writer woke a parked carrier, a context switch, for nearly every one.
+     */
+    private void complete(List<Pending> group, SignetException refusal) {
+        if (options.durability() == Durability.ASYNC && refusal == null) {
+            return; // nobody waits on these
+        }
+        Pending[] receipts = group.toArray(new Pending[0]);
+        Thread.ofVirtual().start(() -> {
+            for (Pending p : receipts) {
+                if (refusal == null) {
+                    p.done().complete(null);
+                } else {
+                    p.done().completeExceptionally(refusal);
+                }
+            }
+        });
     }
 
     /** Writes one record at once (checkpoints, segment starts); throws on failure. */

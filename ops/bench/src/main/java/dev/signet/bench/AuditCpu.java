@@ -83,6 +83,7 @@ public final class AuditCpu {
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         long cpu0 = os.getProcessCpuTime();
         long writer0 = writerCpu();
+        long writerUser0 = writerUser();
         long ctx0 = contextSwitches();
         long writes0 = writeSyscalls();
         long t0 = System.nanoTime();
@@ -133,8 +134,9 @@ public final class AuditCpu {
         }
         double n = records.sum();
         double elapsed = (System.nanoTime() - t0) / 1e9;
-        return String.format("%8.0f records/s  %6.1f us CPU/record (writer %5.1f)  %5.2f ctxsw/record  %5.3f writes/record",
+        return String.format("%8.0f records/s  %6.1f us CPU/record (writer %5.1f, of it user %5.1f)  %5.2f ctxsw/record  %5.3f writes/record",
                 n / elapsed, (os.getProcessCpuTime() - cpu0) / 1e3 / n, (writerCpu() - writer0) / 1e3 / n,
+                (writerUser() - writerUser0) / 1e3 / n,
                 (contextSwitches() - ctx0) / n, (writeSyscalls() - writes0) / n);
     }
 
@@ -143,6 +145,16 @@ public final class AuditCpu {
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             if (t.getName().equals("signet-audit-writer")) {
                 return mx.getThreadCpuTime(t.threadId());
+            }
+        }
+        return 0;
+    }
+
+    private static long writerUser() {
+        var mx = ManagementFactory.getThreadMXBean();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals("signet-audit-writer")) {
+                return mx.getThreadUserTime(t.threadId());
             }
         }
         return 0;
