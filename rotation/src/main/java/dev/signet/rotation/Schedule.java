@@ -16,7 +16,7 @@ public record Schedule(RotationPolicy policy) {
      * schedule. {@link RotationPolicy} keeps the period at least two leads.
      */
     public Instant prepareSuccessorAt(Instant retires) {
-        return retires.minus(policy.prepublishLead().multipliedBy(2));
+        return retires.minus(RotationPolicy.times(policy.prepublishLead(), 2));
     }
 
     /** When a key first published at {@code published} has been in every verifier's cache for the lead. */

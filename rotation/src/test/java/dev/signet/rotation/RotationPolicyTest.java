@@ -52,4 +52,19 @@ class RotationPolicyTest {
         assertThrows(IllegalArgumentException.class, () -> RotationPolicy.builder()
                 .rotationPeriod(Duration.ofMinutes(119)).build());
     }
+
+    @Test
+    void durationsAreMultipliedAndDividedAsTheJdkDoes() {
+        for (Duration d : new Duration[]{Duration.ofHours(1), Duration.ofSeconds(7, 3), Duration.ofNanos(5),
+                Duration.ofSeconds(-3), Duration.ofSeconds(-1, 500_000_001), Duration.ofDays(3650).plusNanos(999_999_999),
+                Duration.ofSeconds(Long.MAX_VALUE / 2, 999_999_999), Duration.ZERO}) {
+            for (int n : new int[]{1, 2, 3, 4, 7}) {
+                assertEquals(d.dividedBy(n), RotationPolicy.dividedBy(d, n), d + " / " + n);
+                if (d.abs().getSeconds() < Long.MAX_VALUE / 8) {
+                    assertEquals(d.multipliedBy(n), RotationPolicy.times(d, n), d + " * " + n);
+                }
+            }
+        }
+        assertThrows(ArithmeticException.class, () -> RotationPolicy.times(Duration.ofSeconds(Long.MAX_VALUE / 2 + 1), 2));
+    }
 }

@@ -1,17 +1,24 @@
 package dev.signet.spi;
 
+import org.bouncycastle.asn1.ASN1GeneralizedTime;
 import org.bouncycastle.asn1.ASN1Integer;
+import org.bouncycastle.asn1.ASN1UTCTime;
+import org.bouncycastle.asn1.DERNull;
 import org.bouncycastle.asn1.DERSequence;
+import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.asn1.x509.Time;
 import org.bouncycastle.operator.DefaultSignatureAlgorithmIdentifierFinder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
 
 import java.io.ByteArrayOutputStream;
@@ -24,7 +31,8 @@ import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 
 /** X.509 certificates built with BouncyCastle and signed by whichever provider holds the private key. */
 public final class Certificates {
@@ -40,8 +48,8 @@ public final class Certificates {
      */
     public static X509Certificate selfSigned(SigningKey key, String commonName, Instant notBefore, Duration validity) {
         X500Name name = new X500Name("CN=" + commonName);
-        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, new BigInteger(127, RANDOM),
-                Date.from(notBefore), Date.from(notBefore.plus(validity)), name, key.publicKey());
+        X509v3CertificateBuilder builder = new X509v3CertificateBuilder(name, new BigInteger(127, RANDOM),
+                time(notBefore), time(notBefore.plus(validity)), name, subjectPublicKeyInfo(key.publicKey()));
         try {
             return new JcaX509CertificateConverter().getCertificate(builder.build(new BackendContentSigner(key)));
         } catch (CertificateException | RuntimeException e) {
@@ -60,9 +68,9 @@ public final class Certificates {
     public static X509Certificate issue(PublicKey subjectKey, String subjectName, SigningKey issuer, String issuerName,
                                         Instant notBefore, Instant notAfter, boolean ca) {
         try {
-            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(new X500Name(issuerName),
-                    new BigInteger(127, RANDOM), Date.from(notBefore), Date.from(notAfter), new X500Name(subjectName),
-                    subjectKey);
+            X509v3CertificateBuilder builder = new X509v3CertificateBuilder(new X500Name(issuerName),
+                    new BigInteger(127, RANDOM), time(notBefore), time(notAfter), new X500Name(subjectName),
+                    subjectPublicKeyInfo(subjectKey));
             // RFC 5280 §4.2.1.1-2: strict validators (openssl -x509_strict, pyca/cryptography) require both key
             // identifiers; the subkey's AKI equals its master's SKI, both SHA-1 of the master's public key (method 1).
             JcaX509ExtensionUtils ids = new JcaX509ExtensionUtils();
@@ -78,6 +86,31 @@ public final class Certificates {
         }
     }
 
+    /**
+     * An X.509 validity time (RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050), to the second.
+     * Written out here because BouncyCastle's {@code Time(Date)} formats through {@code SimpleDateFormat}, whose
+     * first use (calendar and locale providers) cost a daemon's first key more than the rest of its certificate.
+     */
+    static Time time(Instant instant) {
+        LocalDateTime t = LocalDateTime.ofEpochSecond(instant.getEpochSecond(), 0, ZoneOffset.UTC);
+        boolean utcTime = t.getYear() >= 1950 && t.getYear() < 2050;
+        StringBuilder text = new StringBuilder(15);
+        for (int field : new int[]{utcTime ? t.getYear() % 100 : t.getYear(), t.getMonthValue(), t.getDayOfMonth(),
+                t.getHour(), t.getMinute(), t.getSecond()}) {
+            text.append(field < 10 ? "0" : "").append(field);
+        }
+        byte[] content = text.append('Z').toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] der = new byte[content.length + 2];
+        der[0] = (byte) (utcTime ? 0x17 : 0x18); // UTCTime, GeneralizedTime
+        der[1] = (byte) content.length;
+        System.arraycopy(content, 0, der, 2, content.length);
+        return new Time(utcTime ? ASN1UTCTime.getInstance(der) : ASN1GeneralizedTime.getInstance(der));
+    }
+
+    private static SubjectPublicKeyInfo subjectPublicKeyInfo(PublicKey key) {
+        return SubjectPublicKeyInfo.getInstance(key.getEncoded());
+    }
+
     /** Signs TBS certificates with a {@link SigningKey}, wherever its private part lives. */
     private static final class BackendContentSigner implements ContentSigner {
         private final SigningKey key;
@@ -89,8 +122,13 @@ public final class Certificates {
 
         @Override
         public AlgorithmIdentifier getAlgorithmIdentifier() {
-            return new DefaultSignatureAlgorithmIdentifierFinder().find(
-                    key.algorithm() == SigningAlgorithm.PS256 ? "SHA256withRSAandMGF1" : x509SignatureName(key.algorithm()));
+            // The finder's tables of every algorithm are built on first use; the three fixed ones need none of it.
+            return switch (key.algorithm()) {
+                case ES256 -> new AlgorithmIdentifier(X9ObjectIdentifiers.ecdsa_with_SHA256);
+                case EdDSA -> new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519);
+                case RS256 -> new AlgorithmIdentifier(PKCSObjectIdentifiers.sha256WithRSAEncryption, DERNull.INSTANCE);
+                case PS256 -> new DefaultSignatureAlgorithmIdentifierFinder().find("SHA256withRSAandMGF1");
+            };
         }
 
         @Override
@@ -115,14 +153,5 @@ public final class Certificates {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** X.509 wants DER ECDSA signatures, unlike JWS. RSA keys sign certificates with PKCS#1 v1.5 either way. */
-    static String x509SignatureName(SigningAlgorithm algorithm) {
-        return switch (algorithm) {
-            case ES256 -> "SHA256withECDSA";
-            case EdDSA -> "Ed25519";
-            case PS256, RS256 -> "SHA256withRSA";
-        };
     }
 }

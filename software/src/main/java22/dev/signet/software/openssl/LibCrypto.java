@@ -52,38 +52,78 @@ final class LibCrypto {
         LIBRARY = name;
     }
 
+    /** Every function Signet calls: their presence is checked when the library is opened, each bound at first use. */
+    private static final String[] FUNCTIONS = {"OpenSSL_version_num", "OpenSSL_version", "CRYPTO_free", "ERR_get_error",
+        "ERR_error_string_n", "ERR_clear_error", "EVP_PKEY_CTX_new_from_name", "EVP_PKEY_keygen_init",
+        "EVP_PKEY_CTX_set_group_name", "EVP_PKEY_generate", "EVP_PKEY_CTX_free", "EVP_PKEY_free", "i2d_PUBKEY",
+        "d2i_AutoPrivateKey", "EVP_sha256", "EVP_MD_CTX_new", "EVP_MD_CTX_free", "EVP_DigestSignInit", "EVP_DigestSign",
+        "d2i_PUBKEY", "EVP_DigestVerifyInit", "EVP_DigestVerify", "EVP_PKEY2PKCS8", "i2d_PKCS8_PRIV_KEY_INFO",
+        "PKCS8_PRIV_KEY_INFO_free", "CRYPTO_clear_free"};
+
+    static {
+        for (String function : FUNCTIONS) {
+            if (LOOKUP.find(function).isEmpty()) {
+                throw new IllegalStateException(LIBRARY + " has no " + function + " (OpenSSL 3 is required)");
+            }
+        }
+    }
+
     private static final MethodHandle OPENSSL_VERSION_NUM = bind("OpenSSL_version_num", FunctionDescriptor.of(JAVA_LONG));
     private static final MethodHandle OPENSSL_VERSION = bind("OpenSSL_version", FunctionDescriptor.of(ADDRESS, JAVA_INT));
-    private static final MethodHandle CRYPTO_FREE = bind("CRYPTO_free", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, JAVA_INT));
-    private static final MethodHandle ERR_GET_ERROR = bind("ERR_get_error", FunctionDescriptor.of(JAVA_LONG));
-    private static final MethodHandle ERR_ERROR_STRING_N = bind("ERR_error_string_n",
-            FunctionDescriptor.ofVoid(JAVA_LONG, ADDRESS, JAVA_LONG));
-    private static final MethodHandle ERR_CLEAR_ERROR = bind("ERR_clear_error", FunctionDescriptor.ofVoid());
 
-    private static final MethodHandle EVP_PKEY_CTX_NEW_FROM_NAME = bind("EVP_PKEY_CTX_new_from_name",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle EVP_PKEY_KEYGEN_INIT = bind("EVP_PKEY_keygen_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle EVP_PKEY_CTX_SET_GROUP_NAME = bind("EVP_PKEY_CTX_set_group_name",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle EVP_PKEY_GENERATE = bind("EVP_PKEY_generate", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle EVP_PKEY_CTX_FREE = bind("EVP_PKEY_CTX_free", FunctionDescriptor.ofVoid(ADDRESS));
-    private static final MethodHandle EVP_PKEY_FREE = bind("EVP_PKEY_free", FunctionDescriptor.ofVoid(ADDRESS));
-    private static final MethodHandle I2D_PUBKEY = bind("i2d_PUBKEY", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle D2I_AUTOPRIVATEKEY = bind("d2i_AutoPrivateKey",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+    // Binding a function generates code for its call; a daemon's start needs a few of them, so each group is bound
+    // when first used (the holder classes below), not when the library is opened.
 
-    private static final MethodHandle EVP_SHA256 = bind("EVP_sha256", FunctionDescriptor.of(ADDRESS));
-    private static final MethodHandle EVP_MD_CTX_NEW = bind("EVP_MD_CTX_new", FunctionDescriptor.of(ADDRESS));
-    private static final MethodHandle EVP_MD_CTX_FREE = bind("EVP_MD_CTX_free", FunctionDescriptor.ofVoid(ADDRESS));
-    private static final MethodHandle EVP_DIGESTSIGNINIT = bind("EVP_DigestSignInit",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle EVP_DIGESTSIGN = bind("EVP_DigestSign",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
-    private static final MethodHandle D2I_PUBKEY = bind("d2i_PUBKEY", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
-    private static final MethodHandle EVP_DIGESTVERIFYINIT = bind("EVP_DigestVerifyInit",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle EVP_DIGESTVERIFY = bind("EVP_DigestVerify",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG));
+    /** Key generation and the public key's export. */
+    private static final class Keygen {
+        static final MethodHandle EVP_PKEY_CTX_NEW_FROM_NAME = bind("EVP_PKEY_CTX_new_from_name",
+                FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+        static final MethodHandle EVP_PKEY_KEYGEN_INIT = bind("EVP_PKEY_keygen_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        static final MethodHandle EVP_PKEY_CTX_SET_GROUP_NAME = bind("EVP_PKEY_CTX_set_group_name",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        static final MethodHandle EVP_PKEY_GENERATE = bind("EVP_PKEY_generate", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        static final MethodHandle EVP_PKEY_CTX_FREE = bind("EVP_PKEY_CTX_free", FunctionDescriptor.ofVoid(ADDRESS));
+        static final MethodHandle I2D_PUBKEY = bind("i2d_PUBKEY", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        static final MethodHandle CRYPTO_FREE = bind("CRYPTO_free", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, JAVA_INT));
+    }
+
+    /** Reading a stored private key. */
+    private static final class Load {
+        static final MethodHandle D2I_AUTOPRIVATEKEY = bind("d2i_AutoPrivateKey",
+                FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+    }
+
+    private static final class Free {
+        static final MethodHandle EVP_PKEY_FREE = bind("EVP_PKEY_free", FunctionDescriptor.ofVoid(ADDRESS));
+    }
+
+    /** Signing, and the digest contexts verification shares. */
+    private static final class Sign {
+        static final MethodHandle EVP_SHA256 = bind("EVP_sha256", FunctionDescriptor.of(ADDRESS));
+        static final MethodHandle EVP_MD_CTX_NEW = bind("EVP_MD_CTX_new", FunctionDescriptor.of(ADDRESS));
+        static final MethodHandle EVP_MD_CTX_FREE = bind("EVP_MD_CTX_free", FunctionDescriptor.ofVoid(ADDRESS));
+        static final MethodHandle EVP_DIGESTSIGNINIT = bind("EVP_DigestSignInit",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+        static final MethodHandle EVP_DIGESTSIGN = bind("EVP_DigestSign",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+    }
+
+    /** Verification (token exchange), which a daemon's start never does. */
+    private static final class Verify {
+        static final MethodHandle D2I_PUBKEY = bind("d2i_PUBKEY", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+        static final MethodHandle EVP_DIGESTVERIFYINIT = bind("EVP_DigestVerifyInit",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+        static final MethodHandle EVP_DIGESTVERIFY = bind("EVP_DigestVerify",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG));
+    }
+
+    /** The error queue, read when a call failed (and cleared after a signature that does not verify). */
+    private static final class Errors {
+        static final MethodHandle ERR_GET_ERROR = bind("ERR_get_error", FunctionDescriptor.of(JAVA_LONG));
+        static final MethodHandle ERR_ERROR_STRING_N = bind("ERR_error_string_n",
+                FunctionDescriptor.ofVoid(JAVA_LONG, ADDRESS, JAVA_LONG));
+        static final MethodHandle ERR_CLEAR_ERROR = bind("ERR_clear_error", FunctionDescriptor.ofVoid());
+    }
 
     private LibCrypto() {
     }
@@ -116,25 +156,25 @@ final class LibCrypto {
     /** A new EVP_PKEY of the named type ("EC", "ED25519"), on the named group for EC; the caller frees it. */
     static MemorySegment generate(String type, String group) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment ctx = (MemorySegment) EVP_PKEY_CTX_NEW_FROM_NAME.invokeExact(MemorySegment.NULL,
+            MemorySegment ctx = (MemorySegment) Keygen.EVP_PKEY_CTX_NEW_FROM_NAME.invokeExact(MemorySegment.NULL,
                     arena.allocateFrom(type), MemorySegment.NULL);
             if (ctx.equals(MemorySegment.NULL)) {
                 throw failure("EVP_PKEY_CTX_new_from_name(" + type + ")");
             }
             try {
-                if ((int) EVP_PKEY_KEYGEN_INIT.invokeExact(ctx) <= 0) {
+                if ((int) Keygen.EVP_PKEY_KEYGEN_INIT.invokeExact(ctx) <= 0) {
                     throw failure("EVP_PKEY_keygen_init");
                 }
-                if (group != null && (int) EVP_PKEY_CTX_SET_GROUP_NAME.invokeExact(ctx, arena.allocateFrom(group)) <= 0) {
+                if (group != null && (int) Keygen.EVP_PKEY_CTX_SET_GROUP_NAME.invokeExact(ctx, arena.allocateFrom(group)) <= 0) {
                     throw failure("EVP_PKEY_CTX_set_group_name(" + group + ")");
                 }
                 MemorySegment out = arena.allocate(ADDRESS);
-                if ((int) EVP_PKEY_GENERATE.invokeExact(ctx, out) <= 0) {
+                if ((int) Keygen.EVP_PKEY_GENERATE.invokeExact(ctx, out) <= 0) {
                     throw failure("EVP_PKEY_generate(" + type + ")");
                 }
                 return out.get(ADDRESS, 0);
             } finally {
-                EVP_PKEY_CTX_FREE.invokeExact(ctx);
+                Keygen.EVP_PKEY_CTX_FREE.invokeExact(ctx);
             }
         } catch (SignetException e) {
             throw e;
@@ -151,7 +191,7 @@ final class LibCrypto {
                 MemorySegment.copy(der, 0, in, JAVA_BYTE, 0, der.length);
                 MemorySegment cursor = arena.allocate(ADDRESS);
                 cursor.set(ADDRESS, 0, in);
-                MemorySegment pkey = (MemorySegment) D2I_AUTOPRIVATEKEY.invokeExact(MemorySegment.NULL, cursor,
+                MemorySegment pkey = (MemorySegment) Load.D2I_AUTOPRIVATEKEY.invokeExact(MemorySegment.NULL, cursor,
                         (long) der.length);
                 if (pkey.equals(MemorySegment.NULL)) {
                     throw failure("d2i_AutoPrivateKey");
@@ -171,7 +211,7 @@ final class LibCrypto {
     static byte[] publicKeyDer(MemorySegment pkey) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(ADDRESS);
-            int length = (int) I2D_PUBKEY.invokeExact(pkey, out);
+            int length = (int) Keygen.I2D_PUBKEY.invokeExact(pkey, out);
             if (length <= 0) {
                 throw failure("i2d_PUBKEY");
             }
@@ -179,7 +219,7 @@ final class LibCrypto {
             try {
                 return der.toArray(JAVA_BYTE);
             } finally {
-                CRYPTO_FREE.invokeExact(der, FILE, 0);
+                Keygen.CRYPTO_FREE.invokeExact(der, FILE, 0);
             }
         } catch (SignetException e) {
             throw e;
@@ -198,9 +238,9 @@ final class LibCrypto {
             MemorySegment.copy(der, 0, in, JAVA_BYTE, 0, der.length);
             MemorySegment cursor = arena.allocate(ADDRESS);
             cursor.set(ADDRESS, 0, in);
-            MemorySegment pkey = (MemorySegment) D2I_PUBKEY.invokeExact(MemorySegment.NULL, cursor, (long) der.length);
+            MemorySegment pkey = (MemorySegment) Verify.D2I_PUBKEY.invokeExact(MemorySegment.NULL, cursor, (long) der.length);
             if (pkey.equals(MemorySegment.NULL)) {
-                ERR_CLEAR_ERROR.invokeExact();
+                Errors.ERR_CLEAR_ERROR.invokeExact();
             }
             return pkey;
         } catch (Throwable t) {
@@ -218,12 +258,12 @@ final class LibCrypto {
     static boolean digestVerify(MemorySegment ctx, MemorySegment md, MemorySegment pkey, MemorySegment signature,
                                 long signatureLength, MemorySegment input, long inputLength) {
         try {
-            if ((int) EVP_DIGESTVERIFYINIT.invokeExact(ctx, MemorySegment.NULL, md, MemorySegment.NULL, pkey) <= 0) {
+            if ((int) Verify.EVP_DIGESTVERIFYINIT.invokeExact(ctx, MemorySegment.NULL, md, MemorySegment.NULL, pkey) <= 0) {
                 throw failure("EVP_DigestVerifyInit");
             }
-            int result = (int) EVP_DIGESTVERIFY.invokeExact(ctx, signature, signatureLength, input, inputLength);
+            int result = (int) Verify.EVP_DIGESTVERIFY.invokeExact(ctx, signature, signatureLength, input, inputLength);
             if (result != 1) {
-                ERR_CLEAR_ERROR.invokeExact();
+                Errors.ERR_CLEAR_ERROR.invokeExact();
             }
             return result == 1;
         } catch (SignetException e) {
@@ -275,7 +315,7 @@ final class LibCrypto {
 
     static void freeKey(MemorySegment pkey) {
         try {
-            EVP_PKEY_FREE.invokeExact(pkey);
+            Free.EVP_PKEY_FREE.invokeExact(pkey);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -283,7 +323,7 @@ final class LibCrypto {
 
     static MemorySegment sha256() {
         try {
-            return (MemorySegment) EVP_SHA256.invokeExact();
+            return (MemorySegment) Sign.EVP_SHA256.invokeExact();
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -291,7 +331,7 @@ final class LibCrypto {
 
     static MemorySegment newDigestContext() {
         try {
-            MemorySegment ctx = (MemorySegment) EVP_MD_CTX_NEW.invokeExact();
+            MemorySegment ctx = (MemorySegment) Sign.EVP_MD_CTX_NEW.invokeExact();
             if (ctx.equals(MemorySegment.NULL)) {
                 throw failure("EVP_MD_CTX_new");
             }
@@ -305,7 +345,7 @@ final class LibCrypto {
 
     static void freeDigestContext(MemorySegment ctx) {
         try {
-            EVP_MD_CTX_FREE.invokeExact(ctx);
+            Sign.EVP_MD_CTX_FREE.invokeExact(ctx);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -322,11 +362,11 @@ final class LibCrypto {
     static int digestSign(MemorySegment ctx, MemorySegment md, MemorySegment pkey, MemorySegment signature,
                           MemorySegment length, MemorySegment input, long inputLength) {
         try {
-            if ((int) EVP_DIGESTSIGNINIT.invokeExact(ctx, MemorySegment.NULL, md, MemorySegment.NULL, pkey) <= 0) {
+            if ((int) Sign.EVP_DIGESTSIGNINIT.invokeExact(ctx, MemorySegment.NULL, md, MemorySegment.NULL, pkey) <= 0) {
                 throw failure("EVP_DigestSignInit");
             }
             length.set(JAVA_LONG, 0, signature.byteSize());
-            if ((int) EVP_DIGESTSIGN.invokeExact(ctx, signature, length, input, inputLength) <= 0) {
+            if ((int) Sign.EVP_DIGESTSIGN.invokeExact(ctx, signature, length, input, inputLength) <= 0) {
                 throw failure("EVP_DigestSign");
             }
             return (int) length.get(JAVA_LONG, 0);
@@ -343,14 +383,14 @@ final class LibCrypto {
      */
     static SignetException failure(String call) {
         try (Arena arena = Arena.ofConfined()) {
-            long code = (long) ERR_GET_ERROR.invokeExact();
+            long code = (long) Errors.ERR_GET_ERROR.invokeExact();
             String detail = "no error queued";
             if (code != 0) {
                 MemorySegment text = arena.allocate(MemoryLayout.sequenceLayout(256, JAVA_BYTE));
-                ERR_ERROR_STRING_N.invokeExact(code, text, text.byteSize());
+                Errors.ERR_ERROR_STRING_N.invokeExact(code, text, text.byteSize());
                 detail = text.getString(0);
             }
-            ERR_CLEAR_ERROR.invokeExact();
+            Errors.ERR_CLEAR_ERROR.invokeExact();
             return new SignetException(SignetException.Code.INTERNAL, "OpenSSL " + call + " failed: " + detail);
         } catch (Throwable t) {
             return unexpected(t);
