@@ -297,7 +297,7 @@ public final class Exchange {
         JWTClaimsSet claims;
         try {
             jwt = SignedJWT.parse(form.get("actor_token"));
-            claims = jwt.getJWTClaimsSet();
+            claims = Signatures.claims(jwt);
         } catch (ParseException e) {
             throw invalidRequest("actor_token is not a compact JWS with a JSON claims set");
         }

@@ -67,7 +67,7 @@ public final class DpopVerifier {
         Map<String, Object> claims;
         try {
             jws = JWSObject.parse(proof.strip());
-            claims = jws.getPayload().toJSONObject();
+            claims = Signatures.payloadJson(jws);
         } catch (ParseException e) {
             throw new Rejected("dpop_invalid", "the DPoP proof is not a compact JWS with a JSON payload");
         }

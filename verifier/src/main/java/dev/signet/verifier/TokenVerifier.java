@@ -115,7 +115,7 @@ public final class TokenVerifier {
         JWTClaimsSet claims;
         try {
             jwt = SignedJWT.parse(token);
-            claims = jwt.getJWTClaimsSet();
+            claims = Signatures.claims(jwt);
         } catch (ParseException | NullPointerException e) {
             throw new Rejected("malformed", "not a compact JWS with a JSON claims set");
         }
