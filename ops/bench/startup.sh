@@ -9,8 +9,11 @@
 #   'noreplay:R:on::-XX:+UnlockDiagnosticVMOptions -XX:-AOTReplayTraining'.
 # Per run: `bin/signet dev` (software backend, empty data directory: a new issuer) from exec to the first 200 of
 # /observe/health: wall ms, the JVM's CPU ms at that moment, and of that the main thread's and the JIT
-# compilers'; then two `bin/signet keys list` round trips against it (wall and CPU ms, /usr/bin/time); then a
-# restart on the same data directory, timed the same way.
+# compilers'; where the main thread's wall time went (its schedstat): before it existed (the launcher, the JVM's
+# own launcher), on a CPU, runnable but waiting for one (preempted, e.g. by the JIT on 2 cores), and neither
+# (blocked: fsyncs, GC pauses, waits on other threads, and parked once serving until the poll saw it); then two
+# `bin/signet keys list` round trips against it (wall and CPU ms, /usr/bin/time); then a restart on the same data
+# directory, timed the same way.
 # Prints medians per variant. Each variant's start-up cache is made once before the runs and not counted.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -26,6 +29,7 @@ export SIGNET_DEV_MINTER_TOKEN=bench-minter-0123456789abcdef \
 port=18680; admin=19680; tck="$(getconf CLK_TCK)"
 median() { sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "-")}'; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+uptime_cs() { local u; read -r u _ </proc/uptime; u="${u/./}"; echo $(( 10#$u )); }  # since boot, 10 ms ticks as /proc
 cpu_ms() { local s; s="$(cat "$1")"; s="${s##*) }"; set -- $s; echo $(( (${12} + ${13}) * 1000 / tck )); }
 
 # variant i -> label, release, aot, java home (empty: the launcher's own choice), SIGNET_JAVA_OPTS
@@ -39,30 +43,38 @@ envs() { # the environment of variant $1, for env(1); a cache directory each (th
   [ -z "${jo[$1]}" ] || ev+=("SIGNET_JAVA_OPTS=${jo[$1]}")
 }
 for i in "${!label[@]}"; do
-  for f in healthy cpu main jit list listcpu re.healthy re.cpu re.main re.jit; do : >"$work/$i.$f"; done
+  for f in healthy cpu main jit pre runq blocked list listcpu re.healthy re.cpu re.main re.jit re.pre re.runq re.blocked
+  do : >"$work/$i.$f"; done
   envs "$i"; if [ "${aot[$i]}" = on ]; then (cd "$work" && env "${ev[@]}" "${rel[$i]}/bin/signet" cache >/dev/null); fi
 done
 
 start() { # variant $1, figure file prefix $2: starts dev on $work/data, records time to healthy and CPU
-  local i="$1" f="$2" t0 main jit c t
-  envs "$i"; t0=$(now_ms)
+  local i="$1" f="$2" t0 up0 up1 main jit c t mt="" s life oncpu runq
+  envs "$i"; t0=$(now_ms); up0=$(uptime_cs)
   (cd "$work" && exec env "${ev[@]}" "${rel[$i]}/bin/signet" dev --data-dir "$work/data" --port $port \
      --admin-port $admin >"$work/log" 2>&1) & pid=$!
   until curl -sf -o /dev/null "http://127.0.0.1:$admin/observe/health"; do
     kill -0 $pid 2>/dev/null || { cat "$work/log" >&2; exit 1; }
     sleep 0.01
   done
-  echo $(( $(now_ms) - t0 )) >>"$work/$f.healthy"
+  echo $(( $(now_ms) - t0 )) >>"$work/$f.healthy"; up1=$(uptime_cs)
   cpu_ms "/proc/$pid/stat" >>"$work/$f.cpu"
   main=0; jit=0
   for t in /proc/$pid/task/*; do
     c="$(cpu_ms "$t/stat" 2>/dev/null)" || continue
     case "$(cat "$t/comm" 2>/dev/null)" in
-      java) [ "$c" -gt "$main" ] && main=$c ;;
+      java) if [ "$c" -gt "$main" ]; then main=$c; mt=$t; fi ;;
       C1\ Compiler*|C2\ Compiler*) jit=$((jit + c)) ;;
     esac
   done
   echo "$main" >>"$work/$f.main"; echo "$jit" >>"$work/$f.jit"
+  # The main thread's life until healthy (from its creation, 10 ms ticks) split by the scheduler's accounting; the
+  # figures read after healthy (it is parked by then, serving from other threads).
+  s="$(cat "$mt/stat")"; s="${s##*) }"; set -- $s; read -r oncpu runq _ <"$mt/schedstat"
+  life=$(( up1 * 10 - ${20} * 1000 / tck ))
+  echo $(( ${20} * 1000 / tck - up0 * 10 )) >>"$work/$f.pre"
+  echo $(( runq / 1000000 )) >>"$work/$f.runq"
+  echo $(( life - oncpu / 1000000 - runq / 1000000 )) >>"$work/$f.blocked"
 }
 stop() { kill -TERM $pid; wait $pid 2>/dev/null || true; pid=""; }
 
@@ -81,13 +93,14 @@ for n in $(seq "$runs"); do
     stop
   done
 done
-printf '%-10s %-10s %18s %14s %22s %18s %16s\n' variant start "to healthy, ms" "CPU ms" "main / JIT CPU ms" \
-  "keys list, ms" "its CPU ms"
+printf '%-10s %-8s %11s %8s %18s %28s %14s %11s\n' variant start "healthy ms" "CPU ms" "main / JIT CPU ms" \
+  "main: pre / runq / blocked ms" "keys list, ms" "its CPU ms"
 for i in "${!label[@]}"; do
   for f in "$i" "$i.re"; do
-    printf '%-10s %-10s %18s %14s %22s %18s %16s\n' "${label[$i]}" "$([ "$f" = "$i" ] && echo new || echo restart)" \
+    printf '%-10s %-8s %11s %8s %18s %28s %14s %11s\n' "${label[$i]}" "$([ "$f" = "$i" ] && echo new || echo restart)" \
       "$(median <"$work/$f.healthy")" "$(median <"$work/$f.cpu")" \
       "$(median <"$work/$f.main") / $(median <"$work/$f.jit")" \
+      "$(median <"$work/$f.pre") / $(median <"$work/$f.runq") / $(median <"$work/$f.blocked")" \
       "$([ "$f" = "$i" ] && median <"$work/$i.list" || echo)" "$([ "$f" = "$i" ] && median <"$work/$i.listcpu" || echo)"
   done
 done
