@@ -9,7 +9,8 @@
 #                                     admission bounds), wrk rounds interleaved (single-token over 32 and 256
 #                                     connections, batch of 50 over 16): tokens/s, their ratio, daemon CPU and
 #                                     context switches per token; p50/p99 of both paced at half of none's saturation; the disk (mount,
-#                                     device) and its latency for a 512-byte append with fdatasync and O_DSYNC.
+#                                     device), and the latency and system CPU of a 512-byte record made durable by
+#                                     append + fdatasync, O_DSYNC, and the variants of ops/bench/fsync-cost.py.
 #                                     About 4 minutes at the defaults (10 s, 2 rounds)
 #   ops/bin/bench compare REV_A REV_B [SECONDS] [ROUNDS]  two commits' daemons side by side (each built in a worktree
 #                                     under a temporary directory; or an unpacked release directory, used as it is), interleaved single-token wrk rounds: tokens/s and
@@ -143,25 +144,8 @@ case "$what" in
     dev=$(df --output=source "$work" | tail -1 | xargs); blk=$(lsblk -ndo PKNAME "$dev" 2>/dev/null || true)
     echo "== disk of the audit log: $(findmnt -no SOURCE,FSTYPE,OPTIONS -T "$work" | xargs);" \
       "$(lsblk -ndo NAME,SIZE,ROTA,MODEL "/dev/${blk:-${dev#/dev/}}" 2>/dev/null | xargs | sed 's/^/device /') (ROTA 1 = the kernel's rotational flag)"
-    python3 - "$work/data1" <<'PY'
-import os, resource, sys, time
-def probe(flags, sync):
-    p = os.path.join(sys.argv[1], "fsync-probe"); fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_APPEND | flags, 0o600)
-    t = []; r0 = resource.getrusage(resource.RUSAGE_SELF).ru_stime
-    for _ in range(200):
-        s = time.perf_counter(); os.write(fd, b"x" * 511 + b"\n")
-        if sync: os.fdatasync(fd)
-        t.append((time.perf_counter() - s) * 1000)
-    sys_us = (resource.getrusage(resource.RUSAGE_SELF).ru_stime - r0) / 200 * 1e6   # the kernel's CPU per append
-    os.close(fd); os.unlink(p); t.sort()
-    return "p50 %.2f ms, p99 %.2f ms, max %.2f ms, %.0f us system CPU each" % (t[100], t[197], t[-1], sys_us)
-# interleaved, so both see the same load
-a, b = [], []
-for _ in range(2):
-    a.append(probe(0, True)); b.append(probe(os.O_DSYNC, False))
-print("== 512-byte append + fdatasync (200 times, twice): " + " | ".join(a))
-print("== 512-byte O_DSYNC append (200 times, twice):     " + " | ".join(b))
-PY
+    # what making a record durable costs the kernel, per way of writing it (ops/bench/fsync-cost.py)
+    python3 "$root/ops/bench/fsync-cost.py" "$work/data1" 300
     for i in 0 1; do wrk_run $i "$warm" 64 0 >/dev/null; done   # warms the JIT of both
     declare -A sat=()
     for scenario in 0:32 0:256 50:16; do
