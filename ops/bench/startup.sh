@@ -8,10 +8,11 @@
 #   SIGNET_JAVA_OPTS, so such a variant gets a cache of its own, e.g.
 #   'noreplay:R:on::-XX:+UnlockDiagnosticVMOptions -XX:-AOTReplayTraining'.
 # Per run: `bin/signet dev` (software backend, empty data directory: a new issuer) from exec to the first 200 of
-# /observe/health: wall ms, the JVM's CPU ms at that moment, and of that the main thread's and the JIT
-# compilers'; where the main thread's wall time went (its schedstat): before it existed (the launcher, the JVM's
-# own launcher), on a CPU, runnable but waiting for one (preempted, e.g. by the JIT on 2 cores), and neither
-# (blocked: fsyncs, GC pauses, waits on other threads, and parked once serving until the poll saw it); then two
+# /observe/health (polled every 5 ms from this shell, without a process per attempt): wall ms, the JVM's CPU ms at
+# that moment, and of that the main thread's and the JIT compilers'; where the main thread's wall time went (its
+# schedstat): before it existed (the launcher, the JVM's own launcher), on a CPU, runnable but waiting for one
+# (preempted, e.g. by the JIT on 2 cores), and neither (blocked: fsyncs, GC pauses, waits on other threads, and
+# parked once serving until the poll saw it); then two
 # `bin/signet keys list` round trips against it (wall and CPU ms, /usr/bin/time); then a restart on the same data
 # directory, timed the same way.
 # Prints medians per variant. Each variant's start-up cache is made once before the runs and not counted.
@@ -28,8 +29,21 @@ export SIGNET_DEV_MINTER_TOKEN=bench-minter-0123456789abcdef \
        SIGNET_DEV_ADMIN_TOKEN=bench-admin-0123456789abcdef SIGNET_ADMIN_TOKEN=bench-admin-0123456789abcdef
 port=18680; admin=19680; tck="$(getconf CLK_TCK)"
 median() { sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "-")}'; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-uptime_cs() { local u; read -r u _ </proc/uptime; u="${u/./}"; echo $(( 10#$u )); }  # since boot, 10 ms ticks as /proc
+# The poll must not compete with the daemon for the two cores: each curl took 10-27 ms of CPU, each `sleep` and
+# `date` a process of its own, dozens of them per start. These run inside this shell (STARTUP_POLL=curl: as before).
+now_ms() { ms="${EPOCHREALTIME/./}"; ms=$(( ms / 1000 )); }                    # sets ms
+uptime_cs() { read -r cs _ </proc/uptime; cs="${cs/./}"; cs=$(( 10#$cs )); }  # sets cs: since boot, 10 ms ticks
+mkfifo "$work/never"; exec 4<>"$work/never"                                      # read -t on it sleeps in-process
+healthy() { # whether GET /observe/health on the admin socket answers 200
+  local status=""
+  if [ "${STARTUP_POLL:-}" = curl ]; then curl -sf -o /dev/null "http://127.0.0.1:$admin/observe/health"; return; fi
+  { exec 5<>"/dev/tcp/127.0.0.1/$admin"; } 2>/dev/null || return 1
+  printf 'GET /observe/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&5
+  read -r -t 10 status <&5 || true
+  exec 5<&- 5>&-
+  [[ "$status" == "HTTP/1.1 200 "* ]]
+}
+pause() { if [ "${STARTUP_POLL:-}" = curl ]; then sleep 0.01; else read -r -t 0.005 -u 4 || true; fi; }
 cpu_ms() { local s; s="$(cat "$1")"; s="${s##*) }"; set -- $s; echo $(( (${12} + ${13}) * 1000 / tck )); }
 
 # variant i -> label, release, aot, java home (empty: the launcher's own choice), SIGNET_JAVA_OPTS
@@ -50,14 +64,14 @@ done
 
 start() { # variant $1, figure file prefix $2: starts dev on $work/data, records time to healthy and CPU
   local i="$1" f="$2" t0 up0 up1 main jit c t mt="" s life oncpu runq
-  envs "$i"; t0=$(now_ms); up0=$(uptime_cs)
+  envs "$i"; now_ms; t0=$ms; uptime_cs; up0=$cs
   (cd "$work" && exec env "${ev[@]}" "${rel[$i]}/bin/signet" dev --data-dir "$work/data" --port $port \
      --admin-port $admin >"$work/log" 2>&1) & pid=$!
-  until curl -sf -o /dev/null "http://127.0.0.1:$admin/observe/health"; do
+  until healthy; do
     kill -0 $pid 2>/dev/null || { cat "$work/log" >&2; exit 1; }
-    sleep 0.01
+    pause
   done
-  echo $(( $(now_ms) - t0 )) >>"$work/$f.healthy"; up1=$(uptime_cs)
+  now_ms; uptime_cs; up1=$cs; echo $(( ms - t0 )) >>"$work/$f.healthy"
   cpu_ms "/proc/$pid/stat" >>"$work/$f.cpu"
   main=0; jit=0
   for t in /proc/$pid/task/*; do
