@@ -109,6 +109,10 @@ public final class Daemon implements AutoCloseable {
      */
     public static Daemon start(SignetConfig config, Clock clock, boolean initIssuer) {
         MetricsStart.begin(); // overlaps the backend, key ring and audit log below; awaited before anything else meters
+        // Binding OpenSSL (generation and signing for software keys and subkeys, verification for exchange) was a
+        // sixth of the main thread's start; on its own thread it overlaps the replica id, key store and journal.
+        boolean inMemoryKeys = "software".equals(config.backendType()) || config.delegation() != null;
+        Thread.ofPlatform().name("signet-signer-start").daemon().start(() -> InMemorySigning.prepare(inMemoryKeys));
         ReplicaId replica = ReplicaId.resolve(config.replicaId(), config.dataDir());
         LOG.log(System.Logger.Level.INFO, "replica {0} starting for {1}", replica, config.issuer());
         KeyBackend backend = MeteredKeyBackend.wrap(KeyBackends.open(config.backendType(), new BackendSettings(

@@ -146,6 +146,22 @@ public final class InMemorySigning {
     }
 
     /**
+     * Makes the choice and, with {@code keys}, readies the native library's key generation and signing, so that a
+     * daemon can do it on a thread of its own while it opens its key store and journal. Failures are left to the
+     * first real use to report; this only saves it time.
+     */
+    public static void prepare(boolean keys) {
+        try {
+            Choice c = choice();
+            if (keys && c.library != null) {
+                c.library.prepareKeys();
+            }
+        } catch (RuntimeException | LinkageError e) {
+            LOG.log(System.Logger.Level.DEBUG, "in-memory signers not prepared ahead: " + e);
+        }
+    }
+
+    /**
      * ES256 verification through the native library of the choice in effect, or empty when the choice has none
      * ({@code bc}, or libcrypto cannot be used): the caller then verifies with the JDK.
      *

@@ -22,6 +22,10 @@ public interface NativeSigningLibrary {
     /** ES256 verification in this library, public keys cached. */
     P256Verifier p256Verifier();
 
+    /** Readies what generating and signing keys will call (a daemon does it on another thread while it starts). */
+    default void prepareKeys() {
+    }
+
     /** The algorithms this library signs. */
     Set<SigningAlgorithm> algorithms();
 

@@ -52,6 +52,20 @@ class InMemorySigningTest {
         assertEquals(64, key.sign(INPUT).length);
     }
 
+    /** A daemon prepares on a thread of its own while its main thread may already make the first key. */
+    @Test
+    void preparingOnAnotherThreadWhileAKeyIsMadeLeavesBothWorking() throws Exception {
+        Thread preparing = Thread.ofPlatform().start(() -> InMemorySigning.prepare(true));
+        SigningKey key = InMemorySigning.choice().generateStorable(SigningAlgorithm.ES256).key();
+        preparing.join(java.time.Duration.ofSeconds(60));
+        assertTrue(!preparing.isAlive(), "prepare did not finish");
+        InMemorySigning.prepare(true); // again: nothing left to do, nothing thrown
+        Signature v = Signature.getInstance(JcaSigningKey.jcaName(SigningAlgorithm.ES256));
+        v.initVerify(key.publicKey());
+        v.update(INPUT);
+        assertTrue(v.verify(key.sign(INPUT)));
+    }
+
     @Test
     void anUnknownSettingIsRefusedNotIgnored() {
         SignetException e = assertThrows(SignetException.class, () -> InMemorySigning.choose("openssl3"));

@@ -87,6 +87,13 @@ final class LibCrypto {
         static final MethodHandle CRYPTO_FREE = bind("CRYPTO_free", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, JAVA_INT));
     }
 
+    /** Binds what a software backend's first key calls: generation, export and signing. */
+    static void bindKeys() {
+        java.util.Objects.requireNonNull(Keygen.EVP_PKEY_GENERATE);
+        java.util.Objects.requireNonNull(Export.EVP_PKEY2PKCS8);
+        java.util.Objects.requireNonNull(Sign.EVP_DIGESTSIGN);
+    }
+
     /** Reading a stored private key. */
     private static final class Load {
         static final MethodHandle D2I_AUTOPRIVATEKEY = bind("d2i_AutoPrivateKey",

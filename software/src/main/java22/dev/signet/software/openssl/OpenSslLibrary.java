@@ -61,6 +61,11 @@ public final class OpenSslLibrary implements NativeSigningLibrary {
     }
 
     @Override
+    public void prepareKeys() {
+        LibCrypto.bindKeys();
+    }
+
+    @Override
     public P256Verifier p256Verifier() {
         return verifier;
     }
