@@ -12,8 +12,9 @@
 # Every token lives 300 s. Per system: start-up to first token (exec to the first 2xx token response); a few tokens
 # verified against the system's own JWKS with node `jose` (signature, ES256, exp - iat = 300) before anything is
 # measured; warm-up (SIGNET_BENCH_WARMUP seconds, default SECONDS) discarded; saturation, `h2load --h1 -t2 -c32`
-# closed loop; then the same 32 connections paced (`--rps`) at half of that system's own saturation. Latencies
-# are from h2load's per-request log (2xx only), per-connection spread from its per-client req/s.
+# closed loop; then the same 32 connections paced (`--rps`) at half of that system's own saturation, and that rate
+# again with evenly spaced arrivals (ops/bench/paced.c, needs gcc; printed, not in the table). Latencies are from
+# the per-request logs (2xx only), per-connection spread from h2load's per-client req/s.
 # Server CPU is counted twice: the server's processes' own utime+stime from /proc (the node primary and workers, the
 # JVM), and the machine's busy time (/proc/stat) minus the load generator's own CPU (its rusage), which also counts
 # kernel loopback work and anything else running. Fetched once into $XDG_CACHE_HOME/signet-bench (default
@@ -233,6 +234,17 @@ run_system() {
   read -r h50 h99 hmax hn <<<"$(lat "$work/half.log" "$ok")"
   hrate=$(awk -v n="$hn" -v d="$hd" 'BEGIN {printf "%.0f", n / d}')
   echo "   paced at half saturation ($conns x $per req/s): $hrate tokens/s achieved; p50 ${h50} p99 ${h99} max ${hmax} ms"
+  # h2load's --rps sends each 10 ms tick's requests together (BENCHMARKS.md, "p99 at half saturation"): the same
+  # rate again with arrivals evenly spaced (ops/bench/paced.c), printed only
+  if [ -x "$work/paced" ] || gcc -O2 -o "$work/paced" "$root/ops/bench/paced.c"; then
+    local hp="${url#http://}" heads=() k hp_host e50 e99 emax en
+    for ((k = 1; k < ${#hdr[@]}; k += 2)); do heads+=("${hdr[$k]}"); done
+    hp_host="${hp%%/*}"
+    "$work/paced" "${hp_host%%:*}" "${hp_host#*:}" "/${hp#*/}" $(( rps / 2 )) "$secs" "$conns" "$work/even.log" \
+      "$work/body" "${heads[@]}" >/dev/null 2>&1 || true
+    read -r e50 e99 emax en <<<"$(lat "$work/even.log" "$ok")"
+    echo "   the same rate evenly spaced (ops/bench/paced.c): p50 ${e50} p99 ${e99} max ${emax} ms ($en answered $ok)"
+  fi
   local rss; rss=$(rss_mib $pids)
   echo "   RSS (all its processes): $rss MiB"
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$n" "$d" "$proc" "$mach" \
