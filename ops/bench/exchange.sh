@@ -3,7 +3,9 @@
 # against `signet dev --mode delegated` (ES256 subkeys, software master, durable audit unless told otherwise),
 # next to the raw crypto it cannot avoid, measured in the same run (issue 15):
 #   1. JMH ExchangeBench, 1 thread, verification=jdk and =openssl: rawCrypto (three P-256 verifications + one ES256
-#      signature: the yardstick; jdk is the issue's) and exchange (the whole Exchange in process, audit off);
+#      signature: the yardstick; jdk is the issue's) and exchange (the whole Exchange in process, audit off); then
+#      both again per thread CPU-second (ExchangeCpu, openssl), which load does not inflate as it does JMH's
+#      per-wall-clock-second figures;
 #   2. 32 bound parent tokens minted over HTTP; during each phase, requests streamed by ExchangeRequests (a fresh
 #      DPoP proof and actor token each: their jtis are single-use; dated when made) through a FIFO per wrk thread;
 #   3. warm-up phases of 10 s (up to 5) until the JIT compiler threads take under 5% of the daemon's CPU;
@@ -45,6 +47,10 @@ raw=$(score rawCrypto jdk); raw_ossl=$(score rawCrypto openssl)
 echo "   in process: exchange/rawCrypto $(awk -v a="$(score exchange jdk)" -v b="$raw" 'BEGIN{printf "%.2f", a/b}') with the JDK's" \
   "verification, $(awk -v a="$(score exchange openssl)" -v b="$raw_ossl" 'BEGIN{printf "%.2f", a/b}') with OpenSSL's;" \
   "exchange openssl/jdk $(awk -v a="$(score exchange openssl)" -v b="$(score exchange jdk)" 'BEGIN{printf "%.2f", a/b}')"
+echo "== the same per thread CPU-second, interleaved (ExchangeCpu, OpenSSL verification, $((2 * secs)) s, the first half warm-up):"
+cpuline=$("$java" --enable-native-access=ALL-UNNAMED -cp "$cp" dev.signet.bench.ExchangeCpu "$((2 * secs))" 2>/dev/null | grep '^cpu:' || true)
+echo "   $cpuline"
+raw_cpu=$(sed -E 's/.*rawCrypto=([0-9]+).*/\1/' <<<"$cpuline")
 fi
 
 sets=(); for kv in "$@"; do sets+=(--set "$kv"); done
@@ -148,6 +154,9 @@ echo "   $xps exchanges/s; server CPU $cores cores busy -> $per exchanges per se
   "which the JIT compiler threads $jus us)"
 echo "   raw crypto (JMH rawCrypto, 1 thread): JDK verification $raw ops/s -> ratio $(awk -v a="$per" -v b="$raw" 'BEGIN{printf "%.2f", a/b}') (target >= 0.5);" \
   "OpenSSL verification $raw_ossl ops/s -> ratio $(awk -v a="$per" -v b="$raw_ossl" 'BEGIN{printf "%.2f", a/b}')"
+echo "   raw crypto per thread CPU-second (ExchangeCpu, OpenSSL: the ratio a loaded machine can still judge): $raw_cpu/s" \
+  "-> ratio $(awk -v a="$per" -v b="$raw_cpu" 'BEGIN{printf "%.2f", (b > 0 ? a/b : 0)}') (target >= 0.5);" \
+  "without the JIT compiler threads $(awk -v u="$us" -v j="$jus" -v b="$raw_cpu" 'BEGIN{printf "%.2f", (b > 0 && u > j ? 1e6 / (u - j) / b : 0)}')"
 
 # Paced over as many connections as saturation had, each waiting DELAY ms after its answer: few connections (3, as
 # this did before) made the answer's latency part of the pace and reached under half the rate asked for.
