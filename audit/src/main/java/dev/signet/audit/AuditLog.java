@@ -409,7 +409,7 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
                 taken += 1 + queue.drainTo(batch, MAX_BATCH - 1);
                 gather(batch);
             }
-            boolean stop = batch.remove(STOP);
+            boolean stop = batch.removeIf(p -> p == STOP); // identity: a record's equals compares every field
             if (!batch.isEmpty()) {
                 write(batch);
             }

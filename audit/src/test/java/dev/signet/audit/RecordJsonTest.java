@@ -54,6 +54,27 @@ class RecordJsonTest {
         }
     }
 
+    /** Past the BMP and broken UTF-16 too: pairs as 4 bytes, a lone surrogate as '?' (what String.getBytes does). */
+    @Test
+    void surrogatesReadBackAsTheirUtf8() throws Exception {
+        Random random = new Random(14);
+        for (int i = 0; i < 2000; i++) {
+            StringBuilder s = new StringBuilder();
+            for (int n = random.nextInt(12); n > 0; n--) {
+                switch (random.nextInt(4)) {
+                    case 0 -> s.appendCodePoint(0x10000 + random.nextInt(0x100000));
+                    case 1 -> s.append((char) (0xD800 + random.nextInt(0x800)));
+                    case 2 -> s.append((char) (0xE000 + random.nextInt(0x2000)));
+                    default -> s.append((char) random.nextInt(0x800));
+                }
+            }
+            String utf8 = new String(s.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(map("v", utf8), roundTrip(map("v", s.toString())),
+                    () -> "for " + s.chars().mapToObj(Integer::toHexString).toList());
+        }
+    }
+
     static Map<String, Object> map(Object... kv) {
         Map<String, Object> m = new LinkedHashMap<>();
         for (int i = 0; i < kv.length; i += 2) {
