@@ -3,6 +3,7 @@ package dev.signet.audit;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import dev.signet.spi.testing.MutableClock;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -33,6 +34,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AuditVerifierFuzzTest {
 
     static final Path DIR = tempDir();
+
+    @AfterAll
+    static void removeTheFolder() throws IOException {
+        try (var left = Files.list(DIR)) {
+            for (Path p : left.toList()) {
+                Files.delete(p);
+            }
+        }
+        Files.delete(DIR);
+    }
 
     @FuzzTest(maxDuration = "20s")
     void segments(byte[] data) throws IOException {
@@ -173,7 +184,6 @@ class AuditVerifierFuzzTest {
     private static Path tempDir() {
         try {
             Path dir = Files.createTempDirectory("audit-fuzz");
-            dir.toFile().deleteOnExit();
             return dir;
         } catch (IOException e) {
             throw new IllegalStateException(e);
