@@ -196,6 +196,100 @@ class ReleaseInstallTest {
         assertEquals(before, snapshot(install), "the cache is not in the install folder");
     }
 
+    /**
+     * The cache's key is read, not computed from every jar: the release's BUILD-ID, where it is, the JDK's path and
+     * release file. A release unpacked over another, or a JDK updated in place or moved, still gets a cache of its
+     * own. A stand-in JDK whose java only writes the two cache files keeps this fast; the real one makes real caches
+     * in {@link #theStartUpCacheIsMadeOnceInTheUsersCacheDirectory}.
+     */
+    @Test
+    void aChangedReleaseOrJdkGetsACacheOfItsOwn() throws Exception {
+        assertTrue(Files.readString(install.resolve("BUILD-ID")).strip().matches(
+                java.util.regex.Pattern.quote(System.getProperty("signet.version")) + "-\\d{8}T\\d{6}\\.\\d{3}Z"),
+                "the build writes BUILD-ID");
+        Path root = Files.createDirectories(base.resolve("keys"));
+        Path release = Files.createDirectories(root.resolve("release/bin"));
+        Files.copy(install.resolve("bin/signet"), release.resolve("signet"));
+        Path home = release.getParent();
+        Files.createSymbolicLink(home.resolve("lib"), install.resolve("lib"));
+        Files.createSymbolicLink(home.resolve("config"), install.resolve("config"));
+        Files.writeString(home.resolve("BUILD-ID"), "build-one\n");
+        Path jdk = fakeJdk(root.resolve("jdk"), "25.0.9+1");
+        Path cacheDir = root.resolve("cache");
+
+        List<String> first = cacheFor(home, jdk, cacheDir);
+        assertTrue(first.getFirst().contains("making the start-up cache"), first.toString());
+        String made = first.get(1);
+        assertTrue(made.endsWith("-daemon.aot") && Files.isRegularFile(Path.of(made)), first.toString());
+        assertEquals(List.of(made, first.get(2)), cacheFor(home, jdk, cacheDir), "the same release and JDK: the same cache");
+
+        Files.writeString(home.resolve("BUILD-ID"), "build-two\n");        // another release unpacked over this one
+        String otherBuild = made(cacheFor(home, jdk, cacheDir));
+        Files.writeString(jdk.resolve("release"), Files.readString(jdk.resolve("release")).replace("25.0.9+1", "25.0.10+2"));
+        String updatedJdk = made(cacheFor(home, jdk, cacheDir));           // the JDK updated in place
+        Path moved = fakeJdk(root.resolve("jdk-elsewhere"), "25.0.10+2");
+        String movedJdk = made(cacheFor(home, moved, cacheDir));
+        assertEquals(4, java.util.Set.of(made, otherBuild, updatedJdk, movedJdk).size(),
+                List.of(made, otherBuild, updatedJdk, movedJdk).toString());
+
+        // Without a BUILD-ID (a release not made by this build) the key falls back to the jars' sizes and times.
+        Files.delete(home.resolve("BUILD-ID"));
+        Files.delete(home.resolve("lib"));
+        Path lib = Files.createDirectories(home.resolve("lib"));
+        try (Stream<Path> jars = Files.list(install.resolve("lib"))) {
+            for (Path jar : jars.toList()) {
+                Files.createSymbolicLink(lib.resolve(jar.getFileName()), jar);
+            }
+        }
+        Files.writeString(lib.resolve("zz-extra.jar"), "one");
+        String noId = made(cacheFor(home, jdk, cacheDir));
+        assertEquals(List.of(noId), cacheFor(home, jdk, cacheDir).subList(0, 1), "stable without a BUILD-ID");
+        Files.writeString(lib.resolve("zz-extra.jar"), "another");
+        String changedJar = made(cacheFor(home, jdk, cacheDir));
+        assertFalse(noId.equals(changedJar) || noId.equals(updatedJdk), noId + " " + changedJar);
+    }
+
+    /** A JDK {@code bin/signet} accepts (release file, bin/java) whose java only writes the cache files it is asked for. */
+    private static Path fakeJdk(Path dir, String runtimeVersion) throws IOException {
+        Files.createDirectories(dir.resolve("bin"));
+        Files.writeString(dir.resolve("release"), """
+                IMPLEMENTOR="Signet test"
+                JAVA_RUNTIME_VERSION="%s"
+                JAVA_VERSION="25.0.9"
+                MODULES="java.base"
+                """.formatted(runtimeVersion));
+        Path java = dir.resolve("bin/java");
+        Files.writeString(java, """
+                #!/bin/sh
+                for a; do case "$a" in -XX:AOTCacheOutput=*) printf x >"${a#*=}" ;; *-cli.*.tmp) printf x >"$a" ;; esac; done
+                """);
+        assertTrue(java.toFile().setExecutable(true));
+        return dir;
+    }
+
+    /** {@code bin/signet cache} of the release at {@code home} on {@code jdk}: its output lines. */
+    private static List<String> cacheFor(Path home, Path jdk, Path cacheDir) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/signet").toString(), "cache").redirectErrorStream(true);
+        pb.environment().put("PATH", noMaven + ":/usr/bin:/bin");
+        pb.environment().put("JAVA_HOME", jdk.toString());
+        pb.environment().put("SIGNET_CACHE_DIR", cacheDir.toString());
+        pb.environment().remove("SIGNET_JAVA_OPTS");
+        pb.environment().remove("SIGNET_AOT");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        return out.lines().toList();
+    }
+
+    /** The daemon cache a first {@code cache} call made (it says so, then prints the two paths). */
+    private static String made(List<String> lines) {
+        assertEquals(3, lines.size(), lines.toString());
+        assertTrue(lines.getFirst().contains("making the start-up cache"), "a new cache: " + lines);
+        assertTrue(Files.isRegularFile(Path.of(lines.get(1))), lines.toString());
+        return lines.get(1);
+    }
+
     @Test
     void theSystemdUnitPassesSystemdAnalyzeVerify() throws Exception {
         String unit = Files.readString(install.resolve("signet.service"));
