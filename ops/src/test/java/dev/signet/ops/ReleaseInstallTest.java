@@ -229,6 +229,8 @@ class ReleaseInstallTest {
         String updatedJdk = made(cacheFor(home, jdk, cacheDir));           // the JDK updated in place
         Path moved = fakeJdk(root.resolve("jdk-elsewhere"), "25.0.10+2");
         String movedJdk = made(cacheFor(home, moved, cacheDir));
+        // Without JAVA_HOME, java on PATH (found by the shell, no process) is the same JDK: the same cache.
+        assertEquals(movedJdk, cacheFor(home, null, cacheDir, moved.resolve("bin") + ":" + noMaven + ":/usr/bin:/bin").getFirst());
         assertEquals(4, java.util.Set.of(made, otherBuild, updatedJdk, movedJdk).size(),
                 List.of(made, otherBuild, updatedJdk, movedJdk).toString());
 
@@ -269,9 +271,18 @@ class ReleaseInstallTest {
 
     /** {@code bin/signet cache} of the release at {@code home} on {@code jdk}: its output lines. */
     private static List<String> cacheFor(Path home, Path jdk, Path cacheDir) throws Exception {
+        return cacheFor(home, jdk, cacheDir, noMaven + ":/usr/bin:/bin");
+    }
+
+    /** The same with this {@code PATH}, and without {@code JAVA_HOME} if {@code jdk} is null. */
+    private static List<String> cacheFor(Path home, Path jdk, Path cacheDir, String path) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/signet").toString(), "cache").redirectErrorStream(true);
-        pb.environment().put("PATH", noMaven + ":/usr/bin:/bin");
-        pb.environment().put("JAVA_HOME", jdk.toString());
+        pb.environment().put("PATH", path);
+        if (jdk == null) {
+            pb.environment().remove("JAVA_HOME");
+        } else {
+            pb.environment().put("JAVA_HOME", jdk.toString());
+        }
         pb.environment().put("SIGNET_CACHE_DIR", cacheDir.toString());
         pb.environment().remove("SIGNET_JAVA_OPTS");
         pb.environment().remove("SIGNET_AOT");
