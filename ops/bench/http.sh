@@ -96,6 +96,8 @@ even() {
 pauses() { tail -n +"$2" "$1" | sed -nE 's/.*Safepoint "([^"]*)".*Total: ([0-9]+) ns.*/\1 \2/p' \
   | awk '{n++; t += $2; if ($2 > m) {m = $2; w = $1}} END {printf "%d safepoints, %.1f ms total, max %.2f ms (%s)", n, t / 1e6, m / 1e6, w}'; }
 # per-connection spread from h2load's "req/s" line: min max mean
+# the req/s of an h2load run, from its summary ("finished in ..., N req/s, ...")
+sat_rps() { awk '/^finished in/ {for (i = 1; i <= NF; i++) if ($i ~ /req\/s,?$/) {v=$(i-1); gsub(",", "", v); print int(v)}}' "$1" | head -1; }
 spread() { awk '/^req\/s/ {printf "per-connection req/s min=%s max=%s mean=%s -> slowest/mean=%.2f", $3, $4, $5, $3 / $5}' "$1"; }
 # SIGNET_BENCH_RELEASE: an unpacked release to measure instead of this checkout's build
 launcher="${SIGNET_BENCH_RELEASE:-$root/.signet/install/current}/bin/signet"
@@ -108,7 +110,7 @@ case "$what" in
       start_daemon 0 "$launcher" signet.audit.durability=$audit
       h2 0 "$warm" 32 "$work/warm.log" >/dev/null
       h2 0 "$secs" 32 "$work/sat.log" >"$work/sat.out"
-      rps=$(awk '/^finished in/ {for (i = 1; i <= NF; i++) if ($i ~ /req\/s,?$/) {v=$(i-1); gsub(",", "", v); print int(v)}}' "$work/sat.out" | head -1)
+      rps=$(sat_rps "$work/sat.out")
       echo "== audit $audit, saturation, 32 connections (h2load --h1 -t2 -c32 -D $secs): $rps req/s; $(spread "$work/sat.out")"
       echo "   latency: $(lat "$work/sat.log")"
       half=$(( rps / 2 / 32 )); [ "$half" -ge 1 ] || half=1
@@ -125,7 +127,7 @@ case "$what" in
     start_daemon 0 "$launcher" signet.audit.durability=none
     h2 0 "$warm" 32 "$work/warm.log" >/dev/null
     h2 0 "$secs" 32 "$work/sat.log" >"$work/sat.out"
-    rps=$(awk '/^finished in/ {for (i = 1; i <= NF; i++) if ($i ~ /req\/s,?$/) {v=$(i-1); gsub(",", "", v); print int(v)}}' "$work/sat.out" | head -1)
+    rps=$(sat_rps "$work/sat.out")
     echo "== saturation (32 connections): $rps req/s, $(lat "$work/sat.log")"
     per=$(( (2 * rps + 255) / 256 ))
     h2 0 "$secs" 256 "$work/over.log" --rps="$per" >"$work/over.out"
@@ -225,7 +227,7 @@ case "$what" in
       done
     }
     phase saturation
-    rps=$(awk '/^finished in/ {for (i = 1; i <= NF; i++) if ($i ~ /req\/s,?$/) {v=$(i-1); gsub(",", "", v); print int(v)}}' "$work/saturation.out" | head -1)
+    rps=$(sat_rps "$work/saturation.out")
     half=$(( rps / 2 / 32 )); [ "$half" -ge 1 ] || half=1
     echo "== saturation was $rps req/s; next: paced at 32 x $half req/s"
     phase half --rps="$half"
@@ -237,7 +239,7 @@ case "$what" in
       start_daemon 0 "$launcher" signet.audit.durability=$audit
       h2 0 "$warm" 32 "$work/warm.log" >/dev/null
       h2 0 "$secs" 32 "$work/sat.log" >"$work/sat.out"
-      rps=$(awk '/^finished in/ {for (i = 1; i <= NF; i++) if ($i ~ /req\/s,?$/) {v=$(i-1); gsub(",", "", v); print int(v)}}' "$work/sat.out" | head -1)
+      rps=$(sat_rps "$work/sat.out")
       half=$(( rps / 2 )); per=$(( half / 32 )); [ "$per" -ge 1 ] || per=1
       echo "== audit $audit: saturation $rps req/s (32 connections), $(lat "$work/sat.log"); half: $half req/s"
       h2 0 "$secs" 32 "$work/h2.log" --rps="$per" >/dev/null
@@ -267,7 +269,7 @@ case "$what" in
         l=$(( $(wc -l <"$work/gc$i.log") + 1 )); p=$(eval echo "\$pid_$i"); c0=$(cpu_of "$p")
         rm -f "$work/gc.log"; h2 $i "$secs" 32 "$work/gc.log" >"$work/gc.out"   # h2load appends to its log
         c1=$(cpu_of "$p"); ok=$(awk -F'\t' '$2 == 201' "$work/gc.log" | wc -l)
-        rps=$(awk '/^finished in/ {for (k = 1; k <= NF; k++) if ($k ~ /req\/s,?$/) {v=$(k-1); gsub(",", "", v); print int(v)}}' "$work/gc.out" | head -1)
+        rps=$(sat_rps "$work/gc.out")
         echo "== round $r ${opts[$i]}: $rps req/s, $(awk -v c=$((c1 - c0)) -v hz="$hz" -v n="$ok" 'BEGIN{printf "%.1f", c/hz*1e6/(n > 0 ? n : 1)}') us daemon CPU per token, $(lat "$work/gc.log"); stop-the-world: $(pauses "$work/gc$i.log" "$l")"
       done
     done
