@@ -12,8 +12,11 @@
 #   4. wrk (exchange.lua) at saturation, 32 connections: exchanges/s, the daemon's CPU (utime+stime) -> exchanges
 #      per server CPU-second (and how much of it the JIT still took), and its ratio to rawCrypto ops/s of both
 #      yardsticks (target >= 0.5);
-#   5. wrk paced at about half of that rate over the same 32 connections: p50/p99 (target p99 < 5 ms).
-# About 3 minutes at 10 s on an idle machine. Load generator and daemon share the cores: the per-CPU-second figure
+#   5. at about half of that rate: wrk paced over the same 32 connections (each connection waits DELAY ms after its
+#      answer: arrivals follow the answers), then evenly spaced arrivals (ops/bench/paced.c -l, built with gcc: open
+#      loop, latency from each request's due time, requests made before the phase) over 64 connections: p50/p99/max
+#      (target p99 < 5 ms), the generator's send lag; then GET JWKS evenly spaced at the same rate: the floor.
+# About 4 minutes at 10 s on an idle machine. SIGNET_BENCH_JMH=off skips step 1; SIGNET_BENCH_PORT moves the ports. Load generator and daemon share the cores: the per-CPU-second figure
 # and the ratios are what a loaded machine can still compare.
 # ops/bin/bench exchange-profile [SECONDS, default 20] [signet.KEY=VALUE ...]: no JMH and no paced phase; after the
 #   warm-up, one saturation phase with the daemon's CPU per exchange by thread kind (kernel accounting, no profiler),
@@ -32,10 +35,12 @@ source <(sed -n '/^java_major()/,/^}/p;/^find_jdk()/,/^}/p' "$root/ops/bin/signe
 min_java=21; JAVA_HOME="$(find_jdk)"; java="$JAVA_HOME/bin/java"
 (cd "$root" && JAVA_HOME="$JAVA_HOME" ./mvnw -B -q -pl ops/bench -am package -DskipTests >/dev/null)
 cp="$root/ops/bench/target/classes:$root/ops/bench/target/lib/*"
-hz=$(getconf CLK_TCK); port=18520; admin=19520; minter="bench-minter-$RANDOM$RANDOM"; conns=32
+# SIGNET_BENCH_PORT: another port (the admin port is 1000 above it) when another bench runs on this machine
+hz=$(getconf CLK_TCK); port="${SIGNET_BENCH_PORT:-18520}"; admin=$((port + 1000)); minter="bench-minter-$RANDOM$RANDOM"; conns=32
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $("$java" -version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-if [ -z "$profile" ]; then
+raw=0; raw_ossl=0; raw_cpu=0
+if [ -z "$profile" ] && [ "${SIGNET_BENCH_JMH:-on}" != off ]; then   # SIGNET_BENCH_JMH=off: the HTTP phases only
 echo "== raw crypto and in-process exchange (JMH ExchangeBench, 1 thread, same run; verification: who checks ES256)"
 "$java" -cp "$cp" org.openjdk.jmh.Main 'ExchangeBench\.(exchange|rawCrypto)$' -jvmArgsAppend --enable-native-access=ALL-UNNAMED \
   -f 1 -wi 1 -w 3s -i 2 -r "$(( (secs + 1) / 2 ))s" -t 1 -tu s -bm thrpt >"$work/jmh.log" 2>&1 || true
@@ -54,6 +59,9 @@ raw_cpu=$(sed -E 's/.*rawCrypto=([0-9]+).*/\1/' <<<"$cpuline")
 fi
 
 sets=(); for kv in "$@"; do sets+=(--set "$kv"); done
+if curl -s -o /dev/null "http://127.0.0.1:$admin/observe/health" || curl -s -o /dev/null "http://127.0.0.1:$port/"; then
+  echo "bench: port $port or $admin is taken (another bench?); set SIGNET_BENCH_PORT to a free port" >&2; exit 1
+fi
 SIGNET_DEV_MINTER_TOKEN="$minter" SIGNET_DEV_ADMIN_TOKEN="bench-admin-$RANDOM" \
   "$root/.signet/install/current/bin/signet" dev --mode delegated --port $port --admin-port $admin \
   --data-dir "$work/data" "${sets[@]}" >"$work/log" 2>&1 &
@@ -90,6 +98,35 @@ phase() {
   SIGNET_EXCHANGES="$work/req" SIGNET_DELAY_MS="${4:-0}" wrk -t2 -c"$3" -d"$2s" -s "$root/ops/bench/exchange.lua" \
     "http://127.0.0.1:$port" | grep '^wrk:'
   kill "$gen" 2>/dev/null || true; wait "$gen" 2>/dev/null || true; gen=""
+}
+# The evenly spaced phase (ops/bench/paced.c, -l): RATE x SECONDS requests made before it into a file (two threads),
+# so the generator signs nothing while the load runs (the proofs' 60 s window allows it: making them takes
+# seconds), sent over $even_conns connections, enough that a connection is free when its next request is due; then
+# the floor, GET JWKS at the same rate. Prints p50/p99/max, the send lag and how bunched the sends were.
+even_conns=64
+[ -x "$work/paced" ] || gcc -O2 -o "$work/paced" "$root/ops/bench/paced.c"
+# lat LOG STATUS: count p50 p99 max (ms) of the answers with STATUS, and how many others
+even_lat() { awk -v want="$2" -F'\t' '$2 == want {print $3 / 1000; next} {o++} END {print "others", o + 0}' "$1" | sort -n \
+  | awk '/^others/ {o = $2; next} {a[++n] = $1} END {if (n == 0) {printf "n=0 (other statuses %d)", o; exit}
+      printf "n=%d p50=%.2fms p99=%.2fms max=%.1fms (other statuses %d)", n, a[int(n*0.5)+1], a[int(n*0.99)+1], a[n], o}'; }
+even_bursts() { awk -F'\t' 'NR == 1 {b0 = int($1 / 1000)} {ms = int(($1 + $4) / 1000) - b0; n[ms]++; if (ms < lo) lo = ms; if (ms > hi) hi = ms; t++}
+  END {m = t / (hi - lo + 1); for (k in n) {if (n[k] > x) x = n[k]; if (n[k] > 4 * m) e += n[k]}
+       printf "most sends in 1 ms %d (mean %.1f)", x, m}' "$1"; }
+even_exchanges() { # RATE SECONDS [LABEL]
+  local rate="$1" s="$2" n=$(( $1 * $2 )) t0 made out
+  t0=$(date +%s%N)
+  "$java" --enable-native-access=ALL-UNNAMED -cp "$cp" dev.signet.bench.ExchangeRequests stream "$issuer" \
+    "$work/parents" "$work/even" 2 "$n" 2>>"$work/requests.log"
+  cat "$work/even.0" "$work/even.1" >"$work/even.req"; rm -f "$work/even.0" "$work/even.1"
+  made=$(( ($(date +%s%N) - t0) / 1000000 ))
+  out=$("$work/paced" -l "$work/even.req" DPoP 127.0.0.1 $port /v1/token-exchange "$rate" "$s" $even_conns \
+    "$work/even.log" 'Content-Type: application/x-www-form-urlencoded' || true)
+  echo "== evenly spaced${3:+ ($3)} (ops/bench/paced.c, $rate/s, $even_conns connections, $s s; the $n requests made in $made ms before):" \
+    "$(even_lat "$work/even.log" 200) (target p99 < 5 ms)"
+  echo "   ${out#paced: }; $(even_bursts "$work/even.log")"
+  out=$("$work/paced" 127.0.0.1 $port /.well-known/jwks.json "$rate" "$s" $even_conns "$work/floor.log" || true)
+  echo "   the floor, GET JWKS evenly spaced at the same rate: $(even_lat "$work/floor.log" 200); send lag ${out#*send lag }"
+  rm -f "$work/even.req"
 }
 rate_of() { sed -E 's/.*requests\/s=([0-9]+).*/\1/' <<<"$1"; }
 ok_of() { sed -E 's/.*requests=([0-9]+) non2xx=([0-9]+).*/\1 - \2/' <<<"$1"; }
@@ -152,16 +189,19 @@ jus=$(awk -v n="$n" -v d=$((j1 - j0)) -v hz="$hz" 'BEGIN{printf "%.0f", d/hz*1e6
 echo "== saturation ($conns connections, $secs s): $sat"
 echo "   $xps exchanges/s; server CPU $cores cores busy -> $per exchanges per server CPU-second ($us us each, of" \
   "which the JIT compiler threads $jus us)"
-echo "   raw crypto (JMH rawCrypto, 1 thread): JDK verification $raw ops/s -> ratio $(awk -v a="$per" -v b="$raw" 'BEGIN{printf "%.2f", a/b}') (target >= 0.5);" \
+[ "$raw" -gt 0 ] && echo "   raw crypto (JMH rawCrypto, 1 thread): JDK verification $raw ops/s -> ratio $(awk -v a="$per" -v b="$raw" 'BEGIN{printf "%.2f", a/b}') (target >= 0.5);" \
   "OpenSSL verification $raw_ossl ops/s -> ratio $(awk -v a="$per" -v b="$raw_ossl" 'BEGIN{printf "%.2f", a/b}')"
-echo "   raw crypto per thread CPU-second (ExchangeCpu, OpenSSL: the ratio a loaded machine can still judge): $raw_cpu/s" \
+[ "${raw_cpu:-0}" -gt 0 ] && echo "   raw crypto per thread CPU-second (ExchangeCpu, OpenSSL: the ratio a loaded machine can still judge): $raw_cpu/s" \
   "-> ratio $(awk -v a="$per" -v b="$raw_cpu" 'BEGIN{printf "%.2f", (b > 0 ? a/b : 0)}') (target >= 0.5);" \
   "without the JIT compiler threads $(awk -v u="$us" -v j="$jus" -v b="$raw_cpu" 'BEGIN{printf "%.2f", (b > 0 && u > j ? 1e6 / (u - j) / b : 0)}')"
 
-# Paced over as many connections as saturation had, each waiting DELAY ms after its answer: few connections (3, as
-# this did before) made the answer's latency part of the pace and reached under half the rate asked for.
+# wrk paced over as many connections as saturation had, each waiting DELAY ms after its answer (a connection's
+# next request waits for its answer, so a slow answer delays the arrivals behind it: coordinated omission). Kept
+# beside the evenly spaced figure below to compare the two generators.
 half=$(( xps / 2 )); [ "$half" -ge 1 ] || half=1
 delay=$(( conns * 1000 / half )); [ "$delay" -ge 1 ] || delay=1
 lat=$(phase half "$secs" $conns $delay)
-echo "== paced at about half saturation ($half/s target, $conns connections, ${delay} ms apart each): $lat (target p99 < 5 ms)"
+echo "== wrk paced at about half saturation ($half/s target, $conns connections, ${delay} ms apart each): $lat"
+# Evenly spaced at the same rate (ops/bench/paced.c): request k due at start + k / rate, latency from the due time.
+even_exchanges "$half" "$secs"
 echo "== daemon RSS after the run: $(awk '/VmRSS/{print $2/1024 " MiB"}' "/proc/$pid/status")"

@@ -40,9 +40,12 @@ import java.util.concurrent.Future;
  *
  * <pre>
  * parents URL MINTER_CREDENTIAL COUNT FILE   mints COUNT bound parent tokens (a holder key each): FILE
- * stream ISSUER PARENTS_FILE PREFIX FILES    writes requests, round robin over the parents, to the FIFOs
+ * stream ISSUER PARENTS_FILE PREFIX FILES [COUNT]
+ *                                            writes requests, round robin over the parents, to the FIFOs
  *                                            PREFIX.0 .. PREFIX.(FILES-1) (one per wrk thread) until their readers
- *                                            close them
+ *                                            close them, or COUNT of them in all to files of those names (made just
+ *                                            before a phase of {@code ops/bench/paced.c}, so that its generator
+ *                                            signs nothing while the load runs)
  * </pre>
  */
 public final class ExchangeRequests {
@@ -56,7 +59,8 @@ public final class ExchangeRequests {
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
             case "parents" -> parents(args[1], args[2], Integer.parseInt(args[3]), Path.of(args[4]));
-            case "stream" -> stream(args[1], Path.of(args[2]), args[3], Integer.parseInt(args[4]));
+            case "stream" -> stream(args[1], Path.of(args[2]), args[3], Integer.parseInt(args[4]),
+                    args.length > 5 ? Long.parseLong(args[5]) : Long.MAX_VALUE);
             default -> throw new IllegalArgumentException("parents or stream, not " + args[0]);
         }
     }
@@ -96,7 +100,7 @@ public final class ExchangeRequests {
         }
     }
 
-    static void stream(String issuer, Path parentsFile, String prefix, int files) throws Exception {
+    static void stream(String issuer, Path parentsFile, String prefix, int files, long count) throws Exception {
         List<Signer> holders = new ArrayList<>();
         List<String> parents = new ArrayList<>();
         List<String> aths = new ArrayList<>();
@@ -121,7 +125,7 @@ public final class ExchangeRequests {
                 done.add(pool.submit(() -> {
                     // A small buffer: what waits in it and in the pipe is what ages before wrk sends it.
                     try (Writer w = new OutputStreamWriter(new FileOutputStream(prefix + "." + file), StandardCharsets.US_ASCII)) {
-                        for (long i = file; ; i += files) {
+                        for (long i = file; i < count; i += files) {
                             long iat = System.currentTimeMillis() / 1000;
                             int p = (int) (i % parents.size());
                             String actor = children.get((int) (i % children.size())).sign("JWT", "{\"sub\":\"sub-agent-"
@@ -138,6 +142,7 @@ public final class ExchangeRequests {
                     } catch (IOException e) {
                         return null; // wrk closed its end: the phase is over
                     }
+                    return null;
                 }));
             }
             for (Future<?> d : done) {
