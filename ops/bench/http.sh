@@ -11,7 +11,9 @@
 #                                     context switches per token; p50/p99 of both paced at half of none's saturation; the disk (mount,
 #                                     device), and the latency and system CPU of a 512-byte record made durable by
 #                                     append + fdatasync, O_DSYNC, and the variants of ops/bench/fsync-cost.py.
-#                                     About 4 minutes at the defaults (10 s, 2 rounds)
+#                                     About 4 minutes at the defaults (10 s, 2 rounds). SIGNET_BENCH_AUDIT_BASELINE=DIR
+#                                     adds a third daemon, sync, from that unpacked release (e.g. this one with
+#                                     main's signet-audit jar): an A/B of two builds' durable trails in the same rounds
 #   ops/bin/bench compare REV_A REV_B [SECONDS] [ROUNDS]  two commits' daemons side by side (each built in a worktree
 #                                     under a temporary directory; or an unpacked release directory, used as it is), interleaved single-token wrk rounds: tokens/s and
 #                                     daemon CPU microseconds per token (utime+stime from /proc), for bisecting; the
@@ -143,33 +145,37 @@ case "$what" in
     # so that 256 connections queue instead of being refused and its throughput is not understated.
     start_daemon 0 "$launcher" signet.audit.durability=none signet.http.max-in-flight=1024
     start_daemon 1 "$launcher"   # sync, default admission
+    daemons="0 1"; name() { case $1 in 0) echo none ;; 1) echo sync ;; 2) echo sync-baseline ;; esac; }
+    if [ -n "${SIGNET_BENCH_AUDIT_BASELINE:-}" ]; then
+      start_daemon 2 "$SIGNET_BENCH_AUDIT_BASELINE/bin/signet"; daemons="0 1 2"
+    fi
     dev=$(df --output=source "$work" | tail -1 | xargs); blk=$(lsblk -ndo PKNAME "$dev" 2>/dev/null || true)
     echo "== disk of the audit log: $(findmnt -no SOURCE,FSTYPE,OPTIONS -T "$work" | xargs);" \
       "$(lsblk -ndo NAME,SIZE,ROTA,MODEL "/dev/${blk:-${dev#/dev/}}" 2>/dev/null | xargs | sed 's/^/device /') (ROTA 1 = the kernel's rotational flag)"
     # what making a record durable costs the kernel, per way of writing it (ops/bench/fsync-cost.py)
     python3 "$root/ops/bench/fsync-cost.py" "$work/data1" 300
-    for i in 0 1; do wrk_run $i "$warm" 64 0 >/dev/null; done   # warms the JIT of both
+    for i in $daemons; do wrk_run $i "$warm" 64 0 >/dev/null; done   # warms the JIT of each
     declare -A sat=()
     for scenario in 0:32 0:256 50:16; do
       b=${scenario%:*}; c=${scenario#*:}
       for r in $(seq "$rounds"); do
         line=""
-        for i in 0 1; do
+        for i in $daemons; do
           p=$(eval echo "\$pid_$i"); c0=$(cpu_of "$p"); x0=$(ctx_of "$p"); out=$(wrk_run $i "$secs" "$c" "$b"); c1=$(cpu_of "$p"); x1=$(ctx_of "$p")
           n=$(sed -E 's/.*requests=([0-9]+) non2xx=([0-9]+).*/\1 - \2/' <<<"$out"); n=$(( n ))
           t=$(( n * (b > 0 ? b : 1) / secs ))
           eval "t$i=$t"; [ "$b" != 0 ] || [ "$t" -le "${sat[$i]:-0}" ] || sat[$i]=$t
-          line+=" $([ $i = 0 ] && echo none || echo sync) $t tokens/s, $(awk -v c=$((c1 - c0)) -v hz="$hz" -v n=$(( n * (b > 0 ? b : 1) )) 'BEGIN{printf "%.0f", c/hz*1e6/n}') us CPU/token, $(awk -v x=$((x1 - x0)) -v n=$(( n * (b > 0 ? b : 1) )) 'BEGIN{printf "%.2f", x/n}') context switches/token ($(sed -E 's/.*(non2xx=[0-9]+).*(p50=[^ ]+ p99=[^ ]+).*/\1 \2/' <<<"$out"));"
+          line+=" $(name $i) $t tokens/s, $(awk -v c=$((c1 - c0)) -v hz="$hz" -v n=$(( n * (b > 0 ? b : 1) )) 'BEGIN{printf "%.0f", c/hz*1e6/n}') us CPU/token, $(awk -v x=$((x1 - x0)) -v n=$(( n * (b > 0 ? b : 1) )) 'BEGIN{printf "%.2f", x/n}') context switches/token ($(sed -E 's/.*(non2xx=[0-9]+).*(p50=[^ ]+ p99=[^ ]+).*/\1 \2/' <<<"$out"));"
         done
-        echo "== $([ "$b" = 0 ] && echo single-token || echo "batch of $b"), $c connections, round $r:$line sync/none=$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.2f", a/b}')"
+        echo "== $([ "$b" = 0 ] && echo single-token || echo "batch of $b"), $c connections, round $r:$line sync/none=$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.2f", a/b}')$([ -z "${t2:-}" ] || awk -v a="$t2" -v b="$t0" 'BEGIN{printf " sync-baseline/none=%.2f", a/b}')"
       done
     done
     # p99 at half saturation: the same offered rate (half of none's best single-token rate) to both, open loop
     # per connection (h2load --rps), 64 connections
     half=$(( ${sat[0]} / 2 / 64 )); [ "$half" -ge 1 ] || half=1
-    for i in 0 1; do
+    for i in $daemons; do
       h2 $i "$secs" 64 "$work/half$i.log" --rps="$half" >/dev/null
-      echo "== $([ $i = 0 ] && echo none || echo sync), paced at half of none's saturation (64 connections x $half req/s = $((64 * half)) offered): $(lat "$work/half$i.log")"
+      echo "== $(name $i), paced at half of none's saturation (64 connections x $half req/s = $((64 * half)) offered): $(lat "$work/half$i.log")"
     done
     ;;
   compare)

@@ -90,8 +90,6 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AuditLog.class.getName());
     private static final Duration RETRY_AFTER = Duration.ofSeconds(2);
     private static final int MAX_BATCH = 4096;
-    /** Group commit: how long the writer waits at most for a group to fill (and at most one fsync's time). */
-    private static final long GATHER_MAX_NANOS = 1_000_000;
 
     /**
      * One receipt's records (one, or a batch request's), written in one group and completed together. A record's
@@ -119,8 +117,7 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     private long sinceCheckpoint;
     private Instant lastCheckpoint;
     private String checkpointKid;
-    private int lastGroup;
-    private long lastForceNanos;
+    private final GroupCommit groupCommit = new GroupCommit();
     /** Receipts the writer has taken off the queue (writer-owned), and receipts ever queued (by requests). */
     private long taken;
     private final java.util.concurrent.atomic.AtomicLong queued = new java.util.concurrent.atomic.AtomicLong();
@@ -432,29 +429,33 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     }
 
     /**
-     * Group commit sized by who is waiting. An fsync costs the kernel about 100 microseconds of CPU, many times a
-     * record's own work, so records should share it; but a request parked on a group is not running, and in a
-     * closed loop every wait shows in throughput. So the writer waits only for as many receipts as the last group
-     * held (the requests it just answered, coming back), no longer than the last fsync took (so a group at most
-     * about doubles the wait its records had anyway) nor a millisecond, and it is woken once, by the request that
-     * completes the count, rather than polling. A lone request (the last group held one receipt) is not delayed.
+     * Group commit sized by what is arriving ({@link GroupCommit}): the writer waits for the receipts the recent
+     * arrival rate brings in a window, woken once by the request that completes the count, or at each step to see
+     * whether any arrived (none: stop, the others are all waiting already), or at the window's end.
      */
     private void gather(List<Pending> batch) {
-        if (options.durability() != Durability.SYNC || lastGroup < 2) {
+        if (options.durability() != Durability.SYNC) {
             return;
         }
-        long deadline = System.nanoTime() + Math.min(GATHER_MAX_NANOS, lastForceNanos);
-        while (batch.size() < Math.min(lastGroup, MAX_BATCH) && batch.getLast() != STOP) {
+        long start = System.nanoTime();
+        int target = Math.min(groupCommit.open(start, queued.get()), MAX_BATCH);
+        long deadline = start + GroupCommit.WINDOW_NANOS;
+        long step = groupCommit.step();
+        while (batch.size() < target && batch.getLast() != STOP) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 return;
             }
-            wakeAt = taken + lastGroup - batch.size();
+            wakeAt = taken + target - batch.size();
             if (queued.get() < wakeAt) {
-                java.util.concurrent.locks.LockSupport.parkNanos(left);
+                java.util.concurrent.locks.LockSupport.parkNanos(Math.min(left, step));
             }
             wakeAt = Long.MAX_VALUE;
-            taken += queue.drainTo(batch, MAX_BATCH - batch.size());
+            int arrived = queue.drainTo(batch, MAX_BATCH - batch.size());
+            taken += arrived;
+            if (arrived == 0) {
+                return;
+            }
         }
     }
 
@@ -478,12 +479,10 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
         endGroup();
         try {
             sink.write(ByteBuffer.wrap(buf, 0, pos));
-            long forcing = System.nanoTime();
             sink.force();
-            lastForceNanos = System.nanoTime() - forcing;
             durableSize += pos;
             sinceCheckpoint += records;
-            lastGroup = batch.size();
+            groupCommit.written(batch.size());
             if (failure != null) {
                 LOG.log(System.Logger.Level.WARNING, "audit log writes again after: " + failure);
                 failure = null;
