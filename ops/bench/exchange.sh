@@ -22,12 +22,19 @@
 #   warm-up, one saturation phase with the daemon's CPU per exchange by thread kind (kernel accounting, no profiler),
 #   then one under JFR CPU-time sampling summarised by step of the exchange (ops/bench/exchange-profile.awk) and its
 #   allocation by site. The recording stays in ops/bench/target/exchange-profile/.
+# ops/bin/bench exchange-jvm [SECONDS] [ROUNDS, default 2] [OPTIONS ...] (--jvm): one daemon per OPTIONS word
+#   (comma-separated: JVM options, and signet.KEY=VALUE settings; default G1, Serial, generational ZGC), all up at
+#   once and warmed as above, then ROUNDS rounds taking the daemons in turn: saturation (exchanges/s, server CPU and
+#   the GC + VM threads' CPU per exchange) and evenly spaced at half of the first daemon's first saturation, the same
+#   rate for all (p50/p99/max, send lag, stop-the-world time from -Xlog:safepoint). A/B on a loaded machine.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 profile=""; if [ "${1:-}" = --profile ]; then profile=1; shift; fi
+jvmab=""; if [ "${1:-}" = --jvm ]; then jvmab=1; profile=""; shift; fi
 secs="${1:-$([ -n "$profile" ] && echo 20 || echo 10)}"; shift || true
-work="$(mktemp -d)"; pid=""
-trap '[ -z "$pid" ] || kill "$pid" 2>/dev/null || true; [ -z "${gen:-}" ] || kill "$gen" 2>/dev/null || true
+rounds=2; if [ -n "$jvmab" ]; then rounds="${1:-2}"; shift || true; fi
+work="$(mktemp -d)"; pid=""; daemons=()
+trap 'for p in "${daemons[@]}"; do kill "$p" 2>/dev/null || true; done; [ -z "${gen:-}" ] || kill "$gen" 2>/dev/null || true
   wait 2>/dev/null || true; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 "$root/ops/bin/signet" --version >/dev/null   # builds and installs the release when the sources changed
@@ -40,7 +47,7 @@ hz=$(getconf CLK_TCK); port="${SIGNET_BENCH_PORT:-18520}"; admin=$((port + 1000)
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $("$java" -version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 raw=0; raw_ossl=0; raw_cpu=0
-if [ -z "$profile" ] && [ "${SIGNET_BENCH_JMH:-on}" != off ]; then   # SIGNET_BENCH_JMH=off: the HTTP phases only
+if [ -z "$profile$jvmab" ] && [ "${SIGNET_BENCH_JMH:-on}" != off ]; then   # SIGNET_BENCH_JMH=off: the HTTP phases only
 echo "== raw crypto and in-process exchange (JMH ExchangeBench, 1 thread, same run; verification: who checks ES256)"
 "$java" -cp "$cp" org.openjdk.jmh.Main 'ExchangeBench\.(exchange|rawCrypto)$' -jvmArgsAppend --enable-native-access=ALL-UNNAMED \
   -f 1 -wi 1 -w 3s -i 2 -r "$(( (secs + 1) / 2 ))s" -t 1 -tu s -bm thrpt >"$work/jmh.log" 2>&1 || true
@@ -58,21 +65,30 @@ echo "   $cpuline"
 raw_cpu=$(sed -E 's/.*rawCrypto=([0-9]+).*/\1/' <<<"$cpuline")
 fi
 
-sets=(); for kv in "$@"; do sets+=(--set "$kv"); done
-if curl -s -o /dev/null "http://127.0.0.1:$admin/observe/health" || curl -s -o /dev/null "http://127.0.0.1:$port/"; then
-  echo "bench: port $port or $admin is taken (another bench?); set SIGNET_BENCH_PORT to a free port" >&2; exit 1
+# start_daemon INDEX [signet.KEY=VALUE ...]: port base+INDEX (admin 1000 above), JVM options from SIGNET_JAVA_OPTS
+# as the caller sets them; 32 bound parent tokens minted into $work/parents.INDEX; sets pid_INDEX
+start_daemon() {
+  local i="$1" p=$((port + $1)) a=$((admin + $1)) sets=() kv; shift
+  for kv in "$@"; do sets+=(--set "$kv"); done
+  if curl -s -o /dev/null "http://127.0.0.1:$a/observe/health" || curl -s -o /dev/null "http://127.0.0.1:$p/"; then
+    echo "bench: port $p or $a is taken (another bench?); set SIGNET_BENCH_PORT to a free port" >&2; exit 1
+  fi
+  SIGNET_DEV_MINTER_TOKEN="$minter" SIGNET_DEV_ADMIN_TOKEN="bench-admin-$RANDOM" \
+    "$root/.signet/install/current/bin/signet" dev --mode delegated --port $p --admin-port $a \
+    --data-dir "$work/data$i" "${sets[@]}" >"$work/log$i" 2>&1 &
+  daemons+=($!); printf -v "pid_$i" '%s' "$!"
+  until curl -sf -o /dev/null "http://127.0.0.1:$a/observe/health"; do
+    kill -0 "$!" 2>/dev/null || { echo "bench: the daemon died:" >&2; tail -30 "$work/log$i" >&2; exit 1; }
+    sleep 0.1
+  done
+  "$java" -cp "$cp" dev.signet.bench.ExchangeRequests parents "http://127.0.0.1:$p" "$minter" 32 "$work/parents$i"
+}
+# use INDEX: the daemon the functions below measure
+use() { local v="pid_$1"; pid="${!v}"; dport=$((port + $1)); issuer="http://localhost:$dport"; parents="$work/parents$1"; dlog="$work/log$1"; ddata="$work/data$1"; }
+if [ -z "$jvmab" ]; then
+  start_daemon 0 "$@"; use 0
+  echo "== daemon: signet dev --mode delegated${*:+ $*} (issuer $issuer); $(grep -o 'token exchange: .*' "$dlog" | head -1)"
 fi
-SIGNET_DEV_MINTER_TOKEN="$minter" SIGNET_DEV_ADMIN_TOKEN="bench-admin-$RANDOM" \
-  "$root/.signet/install/current/bin/signet" dev --mode delegated --port $port --admin-port $admin \
-  --data-dir "$work/data" "${sets[@]}" >"$work/log" 2>&1 &
-pid=$!
-until curl -sf -o /dev/null "http://127.0.0.1:$admin/observe/health"; do
-  kill -0 "$pid" 2>/dev/null || { echo "bench: the daemon died:" >&2; tail -30 "$work/log" >&2; exit 1; }
-  sleep 0.1
-done
-issuer="http://localhost:$port"
-echo "== daemon: signet dev --mode delegated${*:+ $*} (issuer $issuer); $(grep -o 'token exchange: .*' "$work/log" | head -1)"
-"$java" -cp "$cp" dev.signet.bench.ExchangeRequests parents "http://127.0.0.1:$port" "$minter" 32 "$work/parents"
 
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 jit() { # the daemon's JIT compiler threads' utime+stime
@@ -80,6 +96,16 @@ jit() { # the daemon's JIT compiler threads' utime+stime
   for t in /proc/"$pid"/task/*; do
     c="$(cat "$t/comm" 2>/dev/null)" || continue
     case "$c" in "C1 Compi"*|"C2 Compi"*)
+      s=$(( s + $(sed 's/.*) //' "$t/stat" 2>/dev/null | awk '{print $12 + $13} END {if (NR == 0) print 0}') )) ;;
+    esac
+  done
+  echo "$s"
+}
+gc_cpu() { # the daemon's collector and VM threads' utime+stime (G1, Serial/Parallel, ZGC thread names)
+  local t c s=0
+  for t in /proc/"$pid"/task/*; do
+    c="$(cat "$t/comm" 2>/dev/null)" || continue
+    case "$c" in "GC Thread"*|G1*|Z*|"VM Thread"|"VM Periodic"*)
       s=$(( s + $(sed 's/.*) //' "$t/stat" 2>/dev/null | awk '{print $12 + $13} END {if (NR == 0) print 0}') )) ;;
     esac
   done
@@ -93,10 +119,10 @@ gen=""
 # phase NAME SECONDS CONNECTIONS [DELAY_MS] -> the exchange.lua summary line
 phase() {
   "$java" --enable-native-access=ALL-UNNAMED -cp "$cp" dev.signet.bench.ExchangeRequests stream "$issuer" \
-    "$work/parents" "$work/req" 2 >"$work/requests.log" 2>&1 &
+    "$parents" "$work/req" 2 >"$work/requests.log" 2>&1 &
   gen=$!
   SIGNET_EXCHANGES="$work/req" SIGNET_DELAY_MS="${4:-0}" wrk -t2 -c"$3" -d"$2s" -s "$root/ops/bench/exchange.lua" \
-    "http://127.0.0.1:$port" | grep '^wrk:'
+    "http://127.0.0.1:$dport" | grep '^wrk:'
   kill "$gen" 2>/dev/null || true; wait "$gen" 2>/dev/null || true; gen=""
 }
 # The evenly spaced phase (ops/bench/paced.c, -l): RATE x SECONDS requests made before it into a file (two threads),
@@ -112,40 +138,87 @@ even_lat() { awk -v want="$2" -F'\t' '$2 == want {print $3 / 1000; next} {o++} E
 even_bursts() { awk -F'\t' 'NR == 1 {b0 = int($1 / 1000)} {ms = int(($1 + $4) / 1000) - b0; n[ms]++; if (ms < lo) lo = ms; if (ms > hi) hi = ms; t++}
   END {m = t / (hi - lo + 1); for (k in n) {if (n[k] > x) x = n[k]; if (n[k] > 4 * m) e += n[k]}
        printf "most sends in 1 ms %d (mean %.1f)", x, m}' "$1"; }
-even_exchanges() { # RATE SECONDS [LABEL]
+even_exchanges() { # RATE SECONDS [LABEL [nofloor]]
   local rate="$1" s="$2" n=$(( $1 * $2 )) t0 made out
   t0=$(date +%s%N)
   "$java" --enable-native-access=ALL-UNNAMED -cp "$cp" dev.signet.bench.ExchangeRequests stream "$issuer" \
-    "$work/parents" "$work/even" 2 "$n" 2>>"$work/requests.log"
+    "$parents" "$work/even" 2 "$n" 2>>"$work/requests.log"
   cat "$work/even.0" "$work/even.1" >"$work/even.req"; rm -f "$work/even.0" "$work/even.1"
   made=$(( ($(date +%s%N) - t0) / 1000000 ))
-  out=$("$work/paced" -l "$work/even.req" DPoP 127.0.0.1 $port /v1/token-exchange "$rate" "$s" $even_conns \
+  out=$("$work/paced" -l "$work/even.req" DPoP 127.0.0.1 $dport /v1/token-exchange "$rate" "$s" $even_conns \
     "$work/even.log" 'Content-Type: application/x-www-form-urlencoded' || true)
   echo "== evenly spaced${3:+ ($3)} (ops/bench/paced.c, $rate/s, $even_conns connections, $s s; the $n requests made in $made ms before):" \
     "$(even_lat "$work/even.log" 200) (target p99 < 5 ms)"
   echo "   ${out#paced: }; $(even_bursts "$work/even.log")"
-  out=$("$work/paced" 127.0.0.1 $port /.well-known/jwks.json "$rate" "$s" $even_conns "$work/floor.log" || true)
-  echo "   the floor, GET JWKS evenly spaced at the same rate: $(even_lat "$work/floor.log" 200); send lag ${out#*send lag }"
   rm -f "$work/even.req"
+  [ -z "${4:-}" ] || return 0
+  out=$("$work/paced" 127.0.0.1 $dport /.well-known/jwks.json "$rate" "$s" $even_conns "$work/floor.log" || true)
+  echo "   the floor, GET JWKS evenly spaced at the same rate: $(even_lat "$work/floor.log" 200); send lag ${out#*send lag }"
 }
 rate_of() { sed -E 's/.*requests\/s=([0-9]+).*/\1/' <<<"$1"; }
 ok_of() { sed -E 's/.*requests=([0-9]+) non2xx=([0-9]+).*/\1 - \2/' <<<"$1"; }
 # Warm-up until the JIT has compiled the exchange path: C2 spends several CPU-seconds on it, which a 10 s warm-up on
 # a loaded (or even idle) machine left inside the measured phase (a third of its CPU at load 7). Up to 5 phases of
 # 10 s, until the compiler threads took under 5% of the daemon's CPU in the last one.
-for w in 1 2 3 4 5; do
-  c0=$(cpu); j0=$(jit); out=$(phase warm 10 $conns); c1=$(cpu); j1=$(jit)
-  share=$(awk -v j=$((j1 - j0)) -v c=$((c1 - c0)) 'BEGIN{printf "%.0f", (c > 0 ? 100 * j / c : 100)}')
-  echo "== warm-up $w (10 s, $conns connections): $out; JIT $share% of the daemon's CPU"
-  warm_rate=$(( ($(ok_of "$out")) / 10 ))
-  [ "$warm_rate" -gt 0 ] && [ "$share" -ge 5 ] || break
-done
-if [ "$warm_rate" -le 0 ]; then
-  echo "bench: no exchange succeeded; why the daemon refused them (its audit log):" >&2
-  cat "$work"/data/audit/*/*.jsonl | grep -o '"type":"exchange_refusal".*' | grep -o '"detail":"[^"]*"' | sort | uniq -c \
-    | sort -rn | head -5 >&2 || true
-  exit 1
+warm_up() {
+  local w c0 c1 j0 j1 out share
+  for w in 1 2 3 4 5; do
+    c0=$(cpu); j0=$(jit); out=$(phase warm 10 $conns); c1=$(cpu); j1=$(jit)
+    share=$(awk -v j=$((j1 - j0)) -v c=$((c1 - c0)) 'BEGIN{printf "%.0f", (c > 0 ? 100 * j / c : 100)}')
+    echo "== warm-up $w (10 s, $conns connections): $out; JIT $share% of the daemon's CPU"
+    warm_rate=$(( ($(ok_of "$out")) / 10 ))
+    [ "$warm_rate" -gt 0 ] && [ "$share" -ge 5 ] || break
+  done
+  if [ "$warm_rate" -le 0 ]; then
+    echo "bench: no exchange succeeded; why the daemon refused them (its audit log):" >&2
+    cat "$ddata"/audit/*/*.jsonl | grep -o '"type":"exchange_refusal".*' | grep -o '"detail":"[^"]*"' | sort | uniq -c \
+      | sort -rn | head -5 >&2 || true
+    exit 1
+  fi
+}
+# stop-the-world time since line L of a -Xlog:safepoint file (any collector; reaching + at safepoint)
+pauses() { tail -n +"$2" "$1" | sed -nE 's/.*Safepoint "([^"]*)".*Total: ([0-9]+) ns.*/\1 \2/p' \
+  | awk '{n++; t += $2; if ($2 > m) {m = $2; w = $1}} END {printf "%d safepoints, %.1f ms total, max %.2f ms (%s)", n, t / 1e6, m / 1e6, w}'; }
+
+if [ -n "$jvmab" ]; then
+  # --jvm SECONDS ROUNDS OPTIONS...: one daemon per OPTIONS word (comma-separated items: JVM options, and
+  # signet.KEY=VALUE settings), all up at once, each warmed; then ROUNDS rounds, the daemons in turn: saturation
+  # (exchanges/s, server CPU per exchange) and evenly spaced at half of the first daemon's first saturation, the
+  # same rate for all (p50/p99/max, stop-the-world time in the phase). Without the start-up cache, whose key the
+  # options change.
+  opts=("$@"); [ "${#opts[@]}" -gt 0 ] || opts=(-XX:+UseG1GC -XX:+UseSerialGC -XX:+UseZGC)
+  n=${#opts[@]}
+  for i in $(seq 0 $((n - 1))); do
+    jopts=(); dsets=()
+    IFS=, read -ra items <<<"${opts[$i]}"
+    for it in "${items[@]}"; do case "$it" in signet.*) dsets+=("$it") ;; *) jopts+=("$it") ;; esac; done
+    SIGNET_AOT=off SIGNET_JAVA_OPTS="${jopts[*]} -Xlog:safepoint:file=$work/sp$i.log:uptime" start_daemon "$i" "${dsets[@]}"
+    echo "== daemon $i: ${opts[$i]}"
+  done
+  for i in $(seq 0 $((n - 1))); do use "$i"; echo "-- daemon $i (${opts[$i]}) warming up"; warm_up; done
+  half=""
+  for r in $(seq "$rounds"); do
+    for i in $(seq 0 $((n - 1))); do
+      use "$i"
+      c0=$(cpu); g0=$(gc_cpu); sat=$(phase saturation "$secs" $conns); c1=$(cpu); g1=$(gc_cpu)
+      ok=$(( $(ok_of "$sat") ))
+      [ -n "$half" ] || { half=$(( ok / secs / 2 )); [ "$half" -ge 1 ] || half=1; }
+      echo "== round $r, ${opts[$i]}: saturation $(( ok / secs ))/s, $(awk -v d=$((c1 - c0)) -v hz="$hz" -v n="$ok" \
+        'BEGIN{printf "%.0f", d / hz * 1e6 / (n > 0 ? n : 1)}') us server CPU per exchange, of which GC + VM threads" \
+        "$(awk -v d=$((g1 - g0)) -v hz="$hz" -v n="$ok" 'BEGIN{printf "%.0f", d / hz * 1e6 / (n > 0 ? n : 1)}') us"
+      l=$(( $(wc -l <"$work/sp$i.log") + 1 )); c0=$(cpu); g0=$(gc_cpu)
+      even_exchanges "$half" "$secs" "${opts[$i]}" nofloor
+      c1=$(cpu); g1=$(gc_cpu)
+      echo "   stop-the-world in the evenly spaced phase: $(pauses "$work/sp$i.log" "$l"); server CPU" \
+        "$(awk -v d=$((c1 - c0)) -v hz="$hz" -v n=$((half * secs)) 'BEGIN{printf "%.0f", d / hz * 1e6 / n}') us per exchange, GC + VM threads" \
+        "$(awk -v d=$((g1 - g0)) -v hz="$hz" -v n=$((half * secs)) 'BEGIN{printf "%.0f", d / hz * 1e6 / n}') us"
+    done
+  done
+  exit 0
 fi
+
+use 0
+warm_up
 
 if [ -n "$profile" ]; then
   out="$root/ops/bench/target/exchange-profile"; mkdir -p "$out"
