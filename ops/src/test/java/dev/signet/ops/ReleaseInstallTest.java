@@ -251,6 +251,37 @@ class ReleaseInstallTest {
         assertFalse(noId.equals(changedJar) || noId.equals(updatedJdk), noId + " " + changedJar);
     }
 
+    /**
+     * The daemon runs without the start-up cache's training profiles replayed on JDK 25+ (measured: BENCHMARKS.md,
+     * start-up, sixth round); the CLI keeps its options, and a JDK before 25, which does not know the flag and would
+     * refuse to start, gets none of it.
+     */
+    @Test
+    void theDaemonSkipsTheTrainingReplayOnlyOnAJdkThatHasIt() throws Exception {
+        Path root = Files.createDirectories(base.resolve("replay"));
+        for (String version : List.of("25.0.9", "21.0.5")) {
+            Path jdk = Files.createDirectories(root.resolve("jdk-" + version).resolve("bin"));
+            Files.writeString(jdk.resolveSibling("release"), "JAVA_VERSION=\"" + version + "\"\n");
+            Path java = jdk.resolve("java");
+            Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\" >\"$(dirname \"$0\")/../args-$SIGNET_TEST_VERB\"\n");
+            assertTrue(java.toFile().setExecutable(true));
+            for (String verb : List.of("dev", "keys")) {
+                Process p = command(base, Map.of("JAVA_HOME", jdk.getParent().toString(), "SIGNET_AOT", "off",
+                        "SIGNET_TEST_VERB", verb), verb, "list").redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+                assertEquals(0, p.exitValue(), out);
+            }
+            List<String> dev = Files.readAllLines(jdk.resolveSibling("args-dev"));
+            List<String> cli = Files.readAllLines(jdk.resolveSibling("args-keys"));
+            assertEquals("dev", dev.get(dev.indexOf(Signet.class.getName()) + 1), dev.toString());
+            assertEquals(version.startsWith("25"), dev.contains("-XX:-AOTReplayTraining"), version + ": " + dev);
+            assertEquals(version.startsWith("25"), dev.contains("-XX:+UnlockDiagnosticVMOptions"), version + ": " + dev);
+            assertFalse(cli.contains("-XX:-AOTReplayTraining"), version + ": " + cli);
+            assertTrue(cli.contains("-XX:TieredStopAtLevel=1"), version + ": " + cli);
+        }
+    }
+
     /** A JDK {@code bin/signet} accepts (release file, bin/java) whose java only writes the cache files it is asked for. */
     private static Path fakeJdk(Path dir, String runtimeVersion) throws IOException {
         Files.createDirectories(dir.resolve("bin"));
