@@ -13,6 +13,7 @@ import dev.signet.spi.Jwks;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SigningKey;
 import dev.signet.verifier.Attenuation;
+import dev.signet.verifier.CompactJws;
 import dev.signet.verifier.DpopVerifier;
 import dev.signet.verifier.Rejected;
 import dev.signet.verifier.ProofReplays;
@@ -293,22 +294,41 @@ public final class Exchange {
         if (!JWT_TYPE.equals(form.get("actor_token_type"))) {
             throw invalidRequest("actor_token_type must be " + JWT_TYPE);
         }
-        SignedJWT jwt;
         JWTClaimsSet claims;
-        try {
-            jwt = SignedJWT.parse(form.get("actor_token"));
-            claims = Signatures.claims(jwt);
-        } catch (ParseException e) {
-            throw invalidRequest("actor_token is not a compact JWS with a JSON claims set");
+        JWK jwk = null; // the header key as Nimbus read it, when it did
+        CompactJws plain = CompactJws.parse(form.get("actor_token"));
+        if (plain != null && !plain.hasKey()) {
+            plain = null; // refused below as Nimbus reads it
         }
-        JWK jwk = jwt.getHeader().getJWK();
-        if (jwk == null || jwk.isPrivate()) {
-            throw invalidRequest("actor_token carries the sub-agent's public key as 'jwk' in its header");
-        }
-        try {
-            signatures.check(jwt, jwk, "actor_token");
-        } catch (Rejected e) {
-            throw invalidRequest(e.getMessage());
+        if (plain != null) {
+            // Read directly (CompactJws): the same values and checks as below, without Nimbus' parsers.
+            try {
+                claims = JWTClaimsSet.parse(plain.payload());
+            } catch (ParseException e) {
+                throw invalidRequest("actor_token is not a compact JWS with a JSON claims set");
+            }
+            try {
+                signatures.checkWithHeaderKey(plain, "actor_token");
+            } catch (Rejected e) {
+                throw invalidRequest(e.getMessage());
+            }
+        } else {
+            SignedJWT jwt;
+            try {
+                jwt = SignedJWT.parse(form.get("actor_token"));
+                claims = Signatures.claims(jwt);
+            } catch (ParseException e) {
+                throw invalidRequest("actor_token is not a compact JWS with a JSON claims set");
+            }
+            jwk = jwt.getHeader().getJWK();
+            if (jwk == null || jwk.isPrivate()) {
+                throw invalidRequest("actor_token carries the sub-agent's public key as 'jwk' in its header");
+            }
+            try {
+                signatures.check(jwt, jwk, "actor_token");
+            } catch (Rejected e) {
+                throw invalidRequest(e.getMessage());
+            }
         }
         String sub = claims.getSubject();
         if (sub == null || sub.isBlank() || sub.length() > MAX_STRING) {
@@ -325,7 +345,7 @@ public final class Exchange {
         if (claims.getExpirationTime() != null && !now.isBefore(claims.getExpirationTime().toInstant())) {
             throw invalidRequest("actor_token has expired");
         }
-        String jkt = DpopVerifier.thumbprint(jwk);
+        String jkt = plain != null ? plain.keyThumbprint() : DpopVerifier.thumbprint(jwk);
         String jti = claims.getJWTID();
         if (jti == null || jti.isEmpty() || jti.length() > 256) {
             throw invalidRequest("actor_token needs a jti");
@@ -343,6 +363,9 @@ public final class Exchange {
             list = JSONArrayUtils.parse(json);
         } catch (ParseException e) {
             throw invalidRequest("authorization_details must be a JSON array");
+        }
+        if (list == null) {
+            throw invalidRequest("authorization_details must be a JSON array"); // gson reads "null" as no list at all
         }
         if (list.isEmpty() || list.size() > 64) {
             throw invalidRequest("authorization_details holds 1..64 entries");

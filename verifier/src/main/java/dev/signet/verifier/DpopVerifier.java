@@ -63,26 +63,38 @@ public final class DpopVerifier {
         if (proof == null || proof.isBlank()) {
             throw new Rejected("dpop_required", "a DPoP proof is required: the token is bound to a key (cnf.jkt)");
         }
-        JWSObject jws;
         Map<String, Object> claims;
-        try {
-            jws = JWSObject.parse(proof.strip());
-            claims = Signatures.payloadJson(jws);
-        } catch (ParseException e) {
-            throw new Rejected("dpop_invalid", "the DPoP proof is not a compact JWS with a JSON payload");
+        String jkt;
+        CompactJws plain = CompactJws.parse(proof.strip());
+        if (plain != null && plain.hasKey()) {
+            // Read directly (CompactJws): the same values and, past this point, the same checks as below.
+            claims = plain.payload();
+            if (!DPOP_JWT.equals(plain.type())) {
+                throw new Rejected("dpop_invalid", "a DPoP proof has typ " + TYPE);
+            }
+            signatures.checkWithHeaderKey(plain, "the DPoP proof");
+            jkt = plain.keyThumbprint();
+        } else {
+            JWSObject jws;
+            try {
+                jws = JWSObject.parse(proof.strip());
+                claims = Signatures.payloadJson(jws);
+            } catch (ParseException e) {
+                throw new Rejected("dpop_invalid", "the DPoP proof is not a compact JWS with a JSON payload");
+            }
+            if (claims == null) {
+                throw new Rejected("dpop_invalid", "the DPoP proof's payload is not a JSON object");
+            }
+            if (!DPOP_JWT.equals(jws.getHeader().getType())) {
+                throw new Rejected("dpop_invalid", "a DPoP proof has typ " + TYPE);
+            }
+            JWK jwk = jws.getHeader().getJWK();
+            if (jwk == null || jwk.isPrivate()) {
+                throw new Rejected("dpop_invalid", "a DPoP proof carries the public key that signs it as 'jwk' in its header");
+            }
+            signatures.check(jws, jwk, "the DPoP proof");
+            jkt = thumbprint(jwk);
         }
-        if (claims == null) {
-            throw new Rejected("dpop_invalid", "the DPoP proof's payload is not a JSON object");
-        }
-        if (!DPOP_JWT.equals(jws.getHeader().getType())) {
-            throw new Rejected("dpop_invalid", "a DPoP proof has typ " + TYPE);
-        }
-        JWK jwk = jws.getHeader().getJWK();
-        if (jwk == null || jwk.isPrivate()) {
-            throw new Rejected("dpop_invalid", "a DPoP proof carries the public key that signs it as 'jwk' in its header");
-        }
-        signatures.check(jws, jwk, "the DPoP proof");
-        String jkt = thumbprint(jwk);
         if (expectedJkt != null && !expectedJkt.equals(jkt)) {
             throw new Rejected("dpop_invalid", "the DPoP proof is signed by a key other than the one the token is bound to");
         }
@@ -117,14 +129,9 @@ public final class DpopVerifier {
 
     /** The RFC 7638 SHA-256 thumbprint of a public JWK. */
     public static String thumbprint(JWK jwk) {
-        if (jwk instanceof ECKey ec && Curve.P_256.equals(ec.getCurve()) && base64url(ec.getX().toString())
-                && base64url(ec.getY().toString())) {
-            // The members Nimbus would serialise, in its order, written directly: its generic map-to-JSON was most
-            // of a proof's thumbprint. Only base64url coordinates, which JSON never escapes; anything else goes
-            // through Nimbus below.
-            String members = "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"" + ec.getX() + "\",\"y\":\""
-                    + ec.getY() + "\"}";
-            return Base64URL.encode(sha256(members.getBytes(StandardCharsets.US_ASCII))).toString();
+        if (jwk instanceof ECKey ec && Curve.P_256.equals(ec.getCurve()) && Signatures.base64url(ec.getX().toString())
+                && Signatures.base64url(ec.getY().toString())) {
+            return thumbprintP256(ec.getX().toString(), ec.getY().toString());
         }
         try {
             return jwk.computeThumbprint("SHA-256").toString();
@@ -133,14 +140,13 @@ public final class DpopVerifier {
         }
     }
 
-    private static boolean base64url(String text) {
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) {
-                return false;
-            }
-        }
-        return !text.isEmpty();
+    /**
+     * The thumbprint of a P-256 key with base64url coordinates: the members Nimbus would serialise, in its order,
+     * written directly (its generic map-to-JSON was most of a proof's thumbprint); JSON never escapes base64url.
+     */
+    static String thumbprintP256(String x, String y) {
+        String members = "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"" + x + "\",\"y\":\"" + y + "\"}";
+        return Base64URL.encode(sha256(members.getBytes(StandardCharsets.US_ASCII))).toString();
     }
 
     private static byte[] sha256(byte[] data) {

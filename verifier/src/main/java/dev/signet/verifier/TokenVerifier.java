@@ -1,6 +1,7 @@
 package dev.signet.verifier;
 
 import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
@@ -111,29 +112,41 @@ public final class TokenVerifier {
      *                  {@code not_yet_valid} or {@code bad_claims}
      */
     public VerifiedToken verify(String token) {
-        SignedJWT jwt;
+        // Read directly when it has the plain shape Signet writes (CompactJws: the same values), else by Nimbus.
+        CompactJws plain = CompactJws.parse(token);
+        SignedJWT jwt = null;
         JWTClaimsSet claims;
         try {
-            jwt = SignedJWT.parse(token);
-            claims = Signatures.claims(jwt);
+            if (plain != null) {
+                claims = JWTClaimsSet.parse(plain.payload());
+            } else {
+                jwt = SignedJWT.parse(token);
+                claims = Signatures.claims(jwt);
+            }
         } catch (ParseException | NullPointerException e) {
             throw new Rejected("malformed", "not a compact JWS with a JSON claims set");
         }
-        if (!Signatures.canonical(token, jwt)) {
+        if (plain != null ? !plain.canonicalSignature() : !Signatures.canonical(token, jwt)) {
             throw new Rejected("malformed", "not a compact JWS in canonical base64url (no whitespace, padding or stray bits)");
         }
-        if (!AT_JWT.equals(jwt.getHeader().getType())) {
+        JOSEObjectType type = plain != null ? plain.type() : jwt.getHeader().getType();
+        if (!AT_JWT.equals(type)) {
             throw new Rejected("wrong_typ", "an access token has typ " + TYPE);
         }
-        String kid = jwt.getHeader().getKeyID();
-        if (!Signatures.ALGORITHMS.contains(jwt.getHeader().getAlgorithm())) {
-            throw new Rejected("unsupported_alg", "the token is signed with " + jwt.getHeader().getAlgorithm());
+        String kid = plain != null ? plain.keyId() : jwt.getHeader().getKeyID();
+        JWSAlgorithm alg = plain != null ? plain.algorithm() : jwt.getHeader().getAlgorithm();
+        if (!Signatures.ALGORITHMS.contains(alg)) {
+            throw new Rejected("unsupported_alg", "the token is signed with " + alg);
         }
         JWK key = kid == null ? null : keys.key(kid);
         if (key == null) {
             throw new Rejected("unknown_kid", "the issuer publishes no key with this token's kid");
         }
-        signatures.check(jwt, key, "the token");
+        if (plain != null) {
+            signatures.check(plain, key, "the token");
+        } else {
+            signatures.check(jwt, key, "the token");
+        }
         if (!issuer.equals(claims.getIssuer())) {
             throw new Rejected("wrong_issuer", "the token's iss is not " + issuer);
         }
