@@ -148,9 +148,16 @@ public final class Exchange {
         known.put("client_id", parent.clientId());
         known.put("parent_jti", parent.jti());
         known.put("depth", parent.depth() + 1);
-        Minter minter = minters.all().stream().filter(m -> m.name().equals(parent.clientId())).findFirst()
-                .orElseThrow(() -> new ExchangeException(ExchangeException.INVALID_GRANT,
-                        "the subject_token's minter is no longer configured"));
+        Minter minter = null;
+        for (Minter m : minters.all()) {
+            if (m.name().equals(parent.clientId())) {
+                minter = m;
+                break;
+            }
+        }
+        if (minter == null) {
+            throw new ExchangeException(ExchangeException.INVALID_GRANT, "the subject_token's minter is no longer configured");
+        }
         MinterPolicy.Delegation delegation = minter.policy().delegation();
         if (!delegation.enabled()) {
             throw new ExchangeException(ExchangeException.INVALID_GRANT, "the minter's policy does not allow delegation");

@@ -149,12 +149,25 @@ public final class DpopVerifier {
         return Base64URL.encode(sha256(members.getBytes(StandardCharsets.US_ASCII))).toString();
     }
 
-    private static byte[] sha256(byte[] data) {
+    /** Cloned per use: getInstance looks the provider up each time, three times per exchange. */
+    private static final MessageDigest SHA256 = sha256Instance();
+
+    private static MessageDigest sha256Instance() {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(data);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static byte[] sha256(byte[] data) {
+        MessageDigest digest;
+        try {
+            digest = (MessageDigest) SHA256.clone();
+        } catch (CloneNotSupportedException e) {
+            digest = sha256Instance();
+        }
+        return digest.digest(data);
     }
 
     /** {@code ath}: base64url of the SHA-256 of the token's ASCII text (RFC 9449 §4.2). */
@@ -166,12 +179,19 @@ public final class DpopVerifier {
     private volatile Endpoint endpoint = new Endpoint("", URI.create(""));
 
     private record Endpoint(String text, URI uri) {
+        /** Whether an htu spelled as this endpoint is its target: it has a scheme and an authority. */
+        boolean valid() {
+            return uri.getScheme() != null && uri.getRawAuthority() != null;
+        }
     }
 
     private boolean sameTarget(String htu, String uri) {
+        Endpoint e = endpoint;
+        if (htu.equals(uri) && e.text().equals(uri)) {
+            return e.valid(); // the usual proof names the endpoint exactly as it is addressed: no parse
+        }
         try {
             URI a = URI.create(htu);
-            Endpoint e = endpoint;
             if (!e.text().equals(uri)) {
                 e = new Endpoint(uri, URI.create(uri));
                 endpoint = e;
@@ -180,7 +200,7 @@ public final class DpopVerifier {
             return a.getScheme() != null && a.getScheme().equalsIgnoreCase(b.getScheme())
                     && a.getRawAuthority() != null && a.getRawAuthority().equalsIgnoreCase(b.getRawAuthority())
                     && java.util.Objects.equals(emptyToSlash(a.getRawPath()), emptyToSlash(b.getRawPath()));
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException bad) {
             return false;
         }
     }
