@@ -28,6 +28,7 @@ import java.util.Optional;
 final class TokenExchangeService implements HttpService {
 
     static final String PATH = "/v1/token-exchange";
+    private static final io.helidon.http.HeaderName DPOP = HeaderNames.create("DPoP");
 
     private final Exchange exchange;
     private final String endpoint;
@@ -51,7 +52,7 @@ final class TokenExchangeService implements HttpService {
         Exchange.Result result;
         try {
             Map<String, String> form = form(req);
-            result = exchange.exchange(form, req.headers().first(HeaderNames.create("DPoP")).orElse(null), endpoint);
+            result = exchange.exchange(form, req.headers().first(DPOP).orElse(null), endpoint);
         } catch (ExchangeException e) {
             error(res, Status.BAD_REQUEST_400, e.error(), e.getMessage());
             return;

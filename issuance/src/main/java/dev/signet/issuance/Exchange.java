@@ -15,6 +15,7 @@ import dev.signet.spi.SigningKey;
 import dev.signet.verifier.Attenuation;
 import dev.signet.verifier.CompactJws;
 import dev.signet.verifier.DpopVerifier;
+import dev.signet.verifier.PlainJson;
 import dev.signet.verifier.Rejected;
 import dev.signet.verifier.ProofReplays;
 import dev.signet.verifier.ReplayCache;
@@ -365,11 +366,13 @@ public final class Exchange {
 
     /** {@code authorization_details} as RFC 9396 JSON, in the shape Signet puts in tokens. */
     static List<ScopeItem> details(String json) {
-        List<Object> list;
-        try {
-            list = JSONArrayUtils.parse(json);
-        } catch (ParseException e) {
-            throw invalidRequest("authorization_details must be a JSON array");
+        List<Object> list = PlainJson.array(json); // Nimbus' reading where this one declines: the same values
+        if (list == null) {
+            try {
+                list = JSONArrayUtils.parse(json);
+            } catch (ParseException e) {
+                throw invalidRequest("authorization_details must be a JSON array");
+            }
         }
         if (list == null) {
             throw invalidRequest("authorization_details must be a JSON array"); // gson reads "null" as no list at all

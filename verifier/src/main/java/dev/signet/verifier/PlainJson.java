@@ -13,7 +13,7 @@ import java.util.Map;
  * null) and is left to Nimbus, whose lenient gson accepts a superset and refuses the rest: so whatever this reads,
  * Nimbus reads to equal values, and whatever it does not, Nimbus decides as before.
  */
-final class PlainJson {
+public final class PlainJson {
 
     static final int MAX_DEPTH = 32;
     /** Nimbus refuses longer headers (JWSHeader's limit); longer ones are left to it. */
@@ -29,7 +29,7 @@ final class PlainJson {
     }
 
     /** The object {@code text} holds, or null when it is not one in the plain subset. */
-    static Map<String, Object> object(String text) {
+    public static Map<String, Object> object(String text) {
         PlainJson p = new PlainJson(text);
         try {
             p.space();
@@ -41,6 +41,25 @@ final class PlainJson {
             return o != null && p.at == text.length() ? o : null;
         } catch (IndexOutOfBoundsException e) {
             return null; // the text ended inside a value
+        }
+    }
+
+    /**
+     * The array {@code text} holds, or null when it is not one in the plain subset: what Nimbus'
+     * {@code JSONArrayUtils.parse} reads it to, for text this reads.
+     */
+    public static List<Object> array(String text) {
+        PlainJson p = new PlainJson(text);
+        try {
+            p.space();
+            if (p.peek() != '[') {
+                return null;
+            }
+            List<Object> a = p.array(1);
+            p.space();
+            return a != null && p.at == text.length() ? a : null;
+        } catch (IndexOutOfBoundsException e) {
+            return null;
         }
     }
 

@@ -117,7 +117,7 @@ class CompactJwsTest {
         String[] pieces = {"{", "}", "[", "]", ",", ":", "\"", "\\", " ", "\n", "1", "-", "0", ".", "e", "true", "null",
                 "x", "\"a\"", "\"alg\"", "\"ES256\"", "\u00e9", "\u0001", "'", "/", "#", "=", ";"};
         List<String> seeds = List.of(PROOF_HEADER, TOKEN_HEADER, CLAIMS);
-        for (int i = 0; i < 10_000; i++) {
+        for (int i = 0; i < 5_000; i++) {
             StringBuilder b = new StringBuilder(seeds.get(random.nextInt(seeds.size())));
             for (int m = 1 + random.nextInt(3); m > 0; m--) {
                 int at = random.nextInt(b.length() + 1);
@@ -232,6 +232,44 @@ class CompactJwsTest {
             return s.verify(signature);
         } catch (java.security.GeneralSecurityException | com.nimbusds.jose.JOSEException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** Arrays (an exchange's authorization_details) read as Nimbus' JSONArrayUtils reads them, or left to it. */
+    @Test
+    void arraysAgreeWithNimbus() throws Exception {
+        String details = "[{\"type\":\"signet_resource\",\"identifier\":\"repo:acme/widgets\",\"actions\":[\"read\",\"write\"]}]";
+        assertEquals(com.nimbusds.jose.util.JSONArrayUtils.parse(details), PlainJson.array(details));
+        for (String text : List.of("null", "[]", " [ 1 , \"a\" ] ", "[1,]", "[01]", "[1.5]", "[{\"a\":1,\"a\":2}]", "[\"\\u0041\"]",
+                "{}", "[", "[]]", "[truex]", "[null]")) {
+            agreesAsArray(text);
+        }
+        assertNull(PlainJson.array("null"));
+        Random random = new Random(15);
+        String[] pieces = {"{", "}", "[", "]", ",", ":", "\"", "\\", " ", "1", "-", ".", "true", "null", "x", "'"};
+        for (int i = 0; i < 5_000; i++) {
+            StringBuilder b = new StringBuilder(details);
+            for (int m = 1 + random.nextInt(3); m > 0; m--) {
+                int at = random.nextInt(b.length() + 1);
+                if (random.nextBoolean()) {
+                    b.insert(at, pieces[random.nextInt(pieces.length)]);
+                } else {
+                    b.delete(at, Math.min(b.length(), at + 1 + random.nextInt(4)));
+                }
+            }
+            agreesAsArray(b.toString());
+        }
+    }
+
+    static void agreesAsArray(String json) {
+        List<Object> plain = PlainJson.array(json);
+        if (plain == null) {
+            return;
+        }
+        try {
+            assertEquals(com.nimbusds.jose.util.JSONArrayUtils.parse(json), plain, json);
+        } catch (ParseException e) {
+            fail("read directly but Nimbus refuses it: " + json);
         }
     }
 
