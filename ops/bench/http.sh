@@ -12,8 +12,8 @@
 #                                     device), and the latency and system CPU of a 512-byte record made durable by
 #                                     append + fdatasync, O_DSYNC, and the variants of ops/bench/fsync-cost.py.
 #                                     About 4 minutes at the defaults (10 s, 2 rounds). SIGNET_BENCH_AUDIT_BASELINE=DIR
-#                                     adds a third daemon, sync, from that unpacked release (e.g. this one with
-#                                     main's signet-audit jar): an A/B of two builds' durable trails in the same rounds
+#                                     or =COMMIT adds a third daemon, sync, from that unpacked release or that commit's
+#                                     (built in a worktree): an A/B of two builds' durable trails in the same rounds
 #   ops/bin/bench compare REV_A REV_B [SECONDS] [ROUNDS]  two commits' daemons side by side (each built in a worktree
 #                                     under a temporary directory; or an unpacked release directory, used as it is), interleaved single-token wrk rounds: tokens/s and
 #                                     daemon CPU microseconds per token (utime+stime from /proc), for bisecting; the
@@ -67,6 +67,9 @@ start_daemon() {
   done
 }
 cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# audit groups made durable so far (one fdatasync each; 0 without the trail or before the metric existed)
+groups_of() { curl -sf -H 'Accept: text/plain' "http://127.0.0.1:$((19500 + $1))/observe/metrics" 2>/dev/null \
+  | awk '/^signet_audit_groups[{ ]/ {v = $NF} END {printf "%d", v}'; }
 # context switches (voluntary + involuntary) of all the process's threads: wake-ups and hand-offs
 ctx_of() { { cat /proc/"$1"/task/*/status 2>/dev/null || true; } | awk '/ctxt_switches/ {n += $2} END {print n + 0}'; }
 url() { echo "http://127.0.0.1:$((18500 + $1))"; }
@@ -147,7 +150,12 @@ case "$what" in
     start_daemon 1 "$launcher"   # sync, default admission
     daemons="0 1"; name() { case $1 in 0) echo none ;; 1) echo sync ;; 2) echo sync-baseline ;; esac; }
     if [ -n "${SIGNET_BENCH_AUDIT_BASELINE:-}" ]; then
-      start_daemon 2 "$SIGNET_BENCH_AUDIT_BASELINE/bin/signet"; daemons="0 1 2"
+      base="$SIGNET_BENCH_AUDIT_BASELINE"
+      if [ ! -x "$base/bin/signet" ]; then   # a commit: its release, built in a worktree (as compare does)
+        git -C "$root" worktree add -q --detach "$work/wt2" "$base"
+        (cd "$work/wt2" && ./ops/bin/signet --version >/dev/null); base="$work/wt2/.signet/install/current"
+      fi
+      start_daemon 2 "$base/bin/signet"; daemons="0 1 2"
     fi
     dev=$(df --output=source "$work" | tail -1 | xargs); blk=$(lsblk -ndo PKNAME "$dev" 2>/dev/null || true)
     echo "== disk of the audit log: $(findmnt -no SOURCE,FSTYPE,OPTIONS -T "$work" | xargs);" \
@@ -161,11 +169,11 @@ case "$what" in
       for r in $(seq "$rounds"); do
         line=""
         for i in $daemons; do
-          p=$(eval echo "\$pid_$i"); c0=$(cpu_of "$p"); x0=$(ctx_of "$p"); out=$(wrk_run $i "$secs" "$c" "$b"); c1=$(cpu_of "$p"); x1=$(ctx_of "$p")
+          p=$(eval echo "\$pid_$i"); c0=$(cpu_of "$p"); x0=$(ctx_of "$p"); g0=$(groups_of $i); out=$(wrk_run $i "$secs" "$c" "$b"); c1=$(cpu_of "$p"); x1=$(ctx_of "$p"); g1=$(groups_of $i)
           n=$(sed -E 's/.*requests=([0-9]+) non2xx=([0-9]+).*/\1 - \2/' <<<"$out"); n=$(( n ))
           t=$(( n * (b > 0 ? b : 1) / secs ))
           eval "t$i=$t"; [ "$b" != 0 ] || [ "$t" -le "${sat[$i]:-0}" ] || sat[$i]=$t
-          line+=" $(name $i) $t tokens/s, $(awk -v c=$((c1 - c0)) -v hz="$hz" -v n=$(( n * (b > 0 ? b : 1) )) 'BEGIN{printf "%.0f", c/hz*1e6/n}') us CPU/token, $(awk -v x=$((x1 - x0)) -v n=$(( n * (b > 0 ? b : 1) )) 'BEGIN{printf "%.2f", x/n}') context switches/token ($(sed -E 's/.*(non2xx=[0-9]+).*(p50=[^ ]+ p99=[^ ]+).*/\1 \2/' <<<"$out"));"
+          line+=" $(name $i) $t tokens/s, $(awk -v c=$((c1 - c0)) -v hz="$hz" -v n=$(( n * (b > 0 ? b : 1) )) 'BEGIN{printf "%.0f", c/hz*1e6/n}') us CPU/token, $(awk -v x=$((x1 - x0)) -v n=$(( n * (b > 0 ? b : 1) )) 'BEGIN{printf "%.2f", x/n}') context switches/token, $([ $((g1 - g0)) -le 0 ] || awk -v g=$((g1 - g0)) -v n="$n" 'BEGIN{printf "%.1f requests per fdatasync, ", n/g}')($(sed -E 's/.*(non2xx=[0-9]+).*(p50=[^ ]+ p99=[^ ]+).*/\1 \2/' <<<"$out"));"
         done
         echo "== $([ "$b" = 0 ] && echo single-token || echo "batch of $b"), $c connections, round $r:$line sync/none=$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.2f", a/b}')$([ -z "${t2:-}" ] || awk -v a="$t2" -v b="$t0" 'BEGIN{printf " sync-baseline/none=%.2f", a/b}')"
       done

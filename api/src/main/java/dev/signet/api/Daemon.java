@@ -164,6 +164,9 @@ public final class Daemon implements AutoCloseable {
             // The audit log's files and fsyncs above overlapped the registry's start too; the server needs it.
             MetricsStart.await();
             replicaMetrics(replica, masters);
+            if (audit != null) {
+                auditMetrics(audit);
+            }
             return new Daemon(backend, journal, ring, scheduler, audit, transitionWatch, SignetServer.start(config,
                     replica, backend, store, ring, masters, trail, clock));
         } catch (RuntimeException e) {
@@ -218,6 +221,13 @@ public final class Daemon implements AutoCloseable {
         registry.getOrCreate(io.helidon.metrics.api.Gauge.builder("signet.journal.version",
                         () -> masters.keySet().version())
                 .description("The key journal version this replica serves").tags(tags));
+    }
+
+    /** How many requests share an fdatasync: tokens issued over this. */
+    private static void auditMetrics(AuditLog audit) {
+        io.helidon.metrics.api.Metrics.globalRegistry().getOrCreate(io.helidon.metrics.api.Gauge.builder(
+                        "signet.audit.groups", audit::groupsWritten)
+                .description("Groups of requests' audit records made durable, one fdatasync each"));
     }
 
     public AuditLog audit() {

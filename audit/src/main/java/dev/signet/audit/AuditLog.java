@@ -118,7 +118,9 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     private Instant lastCheckpoint;
     private String checkpointKid;
     private final GroupCommit groupCommit = new GroupCommit();
-    /** Receipts the writer has taken off the queue (writer-owned), and receipts ever queued (by requests). */
+    /** Groups of receipts written and made durable, one fdatasync each (written by the writer alone). */
+    private volatile long groupsWritten;
+    /** Records the writer has taken off the queue (writer-owned), and records ever queued (by requests). */
     private long taken;
     private final java.util.concurrent.atomic.AtomicLong queued = new java.util.concurrent.atomic.AtomicLong();
     /** While the writer gathers: the count of {@link #queued} at which the request that reaches it wakes it. */
@@ -235,7 +237,7 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
             throw new SignetException(SignetException.Code.UNAVAILABLE, "the audit log is overloaded",
                     RETRY_AFTER, null);
         }
-        if (queued.incrementAndGet() >= wakeAt) {
+        if (queued.addAndGet(types.length) >= wakeAt) {
             wakeAt = Long.MAX_VALUE;
             java.util.concurrent.locks.LockSupport.unpark(writer);
         }
@@ -275,6 +277,14 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     @Override
     public void countRateLimited(String minter) {
         rateLimited.computeIfAbsent(minter, k -> new java.util.concurrent.atomic.LongAdder()).increment();
+    }
+
+    /**
+     * Groups of requests' records made durable so far, one fdatasync each: records (or tokens) over groups is how
+     * many shared an fdatasync.
+     */
+    public long groupsWritten() {
+        return groupsWritten;
     }
 
     @Override
@@ -403,7 +413,8 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
             batch.clear();
             if (first != null) {
                 batch.add(first);
-                taken += 1 + queue.drainTo(batch, MAX_BATCH - 1);
+                queue.drainTo(batch, MAX_BATCH - 1);
+                taken += records(batch, 0);
                 gather(batch);
             }
             boolean stop = batch.removeIf(p -> p == STOP); // identity: a record's equals compares every field
@@ -419,7 +430,8 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
             }
             if (stop) {
                 List<Pending> rest = new ArrayList<>();
-                taken += queue.drainTo(rest);
+                queue.drainTo(rest);
+                taken += records(rest, 0);
                 if (!rest.isEmpty()) {
                     write(rest);
                 }
@@ -429,7 +441,7 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     }
 
     /**
-     * Group commit sized by what is arriving ({@link GroupCommit}): the writer waits for the receipts the recent
+     * Group commit sized by what is arriving ({@link GroupCommit}): the writer waits for the records the recent
      * arrival rate brings in a window, woken once by the request that completes the count, or at each step to see
      * whether any arrived (none: stop, the others are all waiting already), or at the window's end.
      */
@@ -438,25 +450,37 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
             return;
         }
         long start = System.nanoTime();
-        int target = Math.min(groupCommit.open(start, queued.get()), MAX_BATCH);
+        int target = groupCommit.open(start, queued.get());
         long deadline = start + GroupCommit.WINDOW_NANOS;
         long step = groupCommit.step();
-        while (batch.size() < target && batch.getLast() != STOP) {
+        int group = records(batch, 0);
+        while (group < target && batch.size() < MAX_BATCH && batch.getLast() != STOP) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 return;
             }
-            wakeAt = taken + target - batch.size();
+            wakeAt = taken + target - group;
             if (queued.get() < wakeAt) {
                 java.util.concurrent.locks.LockSupport.parkNanos(Math.min(left, step));
             }
             wakeAt = Long.MAX_VALUE;
-            int arrived = queue.drainTo(batch, MAX_BATCH - batch.size());
-            taken += arrived;
-            if (arrived == 0) {
+            int from = batch.size();
+            queue.drainTo(batch, MAX_BATCH - from);
+            if (batch.size() == from) {
                 return;
             }
+            int more = records(batch, from);
+            taken += more;
+            group += more;
         }
+    }
+
+    private static int records(List<Pending> batch, int from) {
+        int n = 0;
+        for (int i = from; i < batch.size(); i++) {
+            n += batch.get(i).types().length;
+        }
+        return n;
     }
 
     private long pollMillis() {
@@ -482,7 +506,8 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
             sink.force();
             durableSize += pos;
             sinceCheckpoint += records;
-            groupCommit.written(batch.size());
+            groupCommit.written(records);
+            groupsWritten++;
             if (failure != null) {
                 LOG.log(System.Logger.Level.WARNING, "audit log writes again after: " + failure);
                 failure = null;

@@ -437,6 +437,7 @@ class AuditLogTest {
             first.await();
             waiting.forEach(AuditTrail.Receipt::await);
             assertEquals(3, forces.get(), "opening checkpoint, the first record, then all 100 in one fsync");
+            assertEquals(2, log.groupsWritten(), "two groups of requests: the first record, then the 100");
         }
         assertTrue(verify().ok());
     }

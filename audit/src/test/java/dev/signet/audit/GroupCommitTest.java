@@ -10,7 +10,7 @@ class GroupCommitTest {
 
     static final long US = 1_000;
 
-    /** Opens groups every {@code gapNanos}, each after {@code perGroup} more receipts; returns the last target. */
+    /** Opens groups every {@code gapNanos}, each after {@code perGroup} more records; returns the last target. */
     static int steady(GroupCommit g, long[] now, long[] queued, long gapNanos, int perGroup, int groups) {
         int target = 0;
         for (int i = 0; i < groups; i++) {
@@ -27,6 +27,7 @@ class GroupCommitTest {
         assertTrue(g.open(0, 1) <= 1, "the first group has no arrival rate to go by");
         assertTrue(g.open(2_000_000_000L, 2) <= 1, "one request after two idle seconds");
         assertTrue(g.open(2_500_000_000L, 3) <= 1, "and the next, half a second later");
+        assertTrue(g.open(3_000_000_000L, 13) <= 10, "a batch request of ten records waits for no other");
     }
 
     @Test
@@ -34,7 +35,7 @@ class GroupCommitTest {
         GroupCommit g = new GroupCommit();
         long[] now = {0};
         long[] queued = {0};
-        // one receipt every 50 us (20 000/s), groups opening every 250 us
+        // one record every 50 us (20 000/s), groups opening every 250 us
         assertEquals(GroupCommit.WINDOW_NANOS / (50 * US), steady(g, now, queued, 250 * US, 5, 20));
         // one every 200 us (5 000/s)
         assertEquals(GroupCommit.WINDOW_NANOS / (200 * US), steady(g, now, queued, 1_000 * US, 5, 20));
@@ -45,7 +46,7 @@ class GroupCommitTest {
         GroupCommit g = new GroupCommit();
         long[] now = {0};
         long[] queued = {0};
-        assertEquals(GroupCommit.MAX_RECEIPTS, steady(g, now, queued, 100 * US, 50, 20), "one every 2 us");
+        assertEquals(GroupCommit.MAX_RECORDS, steady(g, now, queued, 100 * US, 50, 20), "one every 2 us");
     }
 
     @Test
@@ -54,7 +55,7 @@ class GroupCommitTest {
         long[] now = {0};
         long[] queued = {0};
         assertTrue(steady(g, now, queued, 250 * US, 5, 20) > 1);
-        g.written(GroupCommit.MAX_RECEIPTS);
+        g.written(GroupCommit.MAX_RECORDS);
         now[0] += 100_000 * US; // 100 ms without a request
         queued[0] += 1;
         assertTrue(g.open(now[0], queued[0]) <= 1, "the request after the pause is not held for company");
@@ -65,7 +66,7 @@ class GroupCommitTest {
         GroupCommit g = new GroupCommit();
         long[] now = {0};
         long[] queued = {0};
-        // 20 receipts per group every 4 ms (a slow fdatasync): 5 per millisecond on average, but they come back at once
+        // 20 records per group every 4 ms (a slow fdatasync): 5 per millisecond on average, but they come back at once
         assertEquals(5, steady(g, now, queued, 4_000 * US, 20, 20));
         g.written(20);
         now[0] += 4_000 * US;
