@@ -27,7 +27,10 @@ import java.util.Optional;
 /** A running Signet: backend, key ring and server, opened in that order and closed in reverse. */
 public final class Daemon implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(Daemon.class.getName());
+    /** Not a static field: {@link #prepareSigner} initialises this class before the command line sets up logging. */
+    private static System.Logger log() {
+        return System.getLogger(Daemon.class.getName());
+    }
 
     private final KeyBackend backend;
     private final Journal journal;
@@ -109,12 +112,9 @@ public final class Daemon implements AutoCloseable {
      */
     public static Daemon start(SignetConfig config, Clock clock, boolean initIssuer) {
         MetricsStart.begin(); // overlaps the backend, key ring and audit log below; awaited before anything else meters
-        // Binding OpenSSL (generation and signing for software keys and subkeys, verification for exchange) was a
-        // sixth of the main thread's start; on its own thread it overlaps the replica id, key store and journal.
-        boolean inMemoryKeys = "software".equals(config.backendType()) || config.delegation() != null;
-        Thread.ofPlatform().name("signet-signer-start").daemon().start(() -> InMemorySigning.prepare(inMemoryKeys));
+        prepareSigner("software".equals(config.backendType()) || config.delegation() != null);
         ReplicaId replica = ReplicaId.resolve(config.replicaId(), config.dataDir());
-        LOG.log(System.Logger.Level.INFO, "replica {0} starting for {1}", replica, config.issuer());
+        log().log(System.Logger.Level.INFO, "replica {0} starting for {1}", replica, config.issuer());
         KeyBackend backend = MeteredKeyBackend.wrap(KeyBackends.open(config.backendType(), new BackendSettings(
                 config.backendValues(), config.dataDir(), config.issuer(), clock, System::getenv)));
         RotationScheduler scheduler = null;
@@ -143,7 +143,7 @@ public final class Daemon implements AutoCloseable {
             store.subscribe(ring::tick);
             AuditTrail trail = AuditTrail.NONE;
             if (config.audit() == null) {
-                LOG.log(System.Logger.Level.WARNING, "signet.audit.durability is none: NOTHING IS AUDITED;"
+                log().log(System.Logger.Level.WARNING, "signet.audit.durability is none: NOTHING IS AUDITED;"
                         + " this setting exists to measure what the audit trail costs, not for service");
             } else {
                 trail = audit = openAudit(config, replica, backend, masters, clock);
@@ -184,6 +184,24 @@ public final class Daemon implements AutoCloseable {
             }
             backend.close();
             throw e;
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean SIGNER_STARTED =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Starts binding OpenSSL (generation and signing for software keys and subkeys, verification for exchange) on a
+     * thread of its own, once per process. It was a sixth of the main thread's start, and a new issuer's first key
+     * waited for it; a command line that will start a daemon calls this before it sets up logging and reads its
+     * configuration, so it is done by the time the first key needs it. {@link #start} calls it too.
+     *
+     * @param inMemoryKeys whether keys will be made or loaded in this process (software backend, delegated subkeys),
+     *                     not only verified
+     */
+    public static void prepareSigner(boolean inMemoryKeys) {
+        if (SIGNER_STARTED.compareAndSet(false, true)) {
+            Thread.ofPlatform().name("signet-signer-start").daemon().start(() -> InMemorySigning.prepare(inMemoryKeys));
         }
     }
 

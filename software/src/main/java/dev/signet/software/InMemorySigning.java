@@ -41,13 +41,13 @@ public final class InMemorySigning {
     public static final String ENV = "SIGNET_INMEMORY_SIGNER";
     public static final String PROPERTY = "signet.inmemory.signer";
 
-    private static final System.Logger LOG = System.getLogger(InMemorySigning.class.getName());
     /** Compiled for Java 22 from src/main/java22; never referenced statically. */
     private static final String OPENSSL_CLASS = "dev.signet.software.openssl.OpenSslLibrary";
     /** Where OpenSSL measured faster than BouncyCastle on one core (BENCHMARKS.md). */
     private static final Set<SigningAlgorithm> OPENSSL_FASTER = EnumSet.of(SigningAlgorithm.ES256);
 
     private static volatile Choice inEffect;
+    private static volatile boolean announced;
 
     private InMemorySigning() {
     }
@@ -132,15 +132,29 @@ public final class InMemorySigning {
      */
     public static Choice choice() {
         Choice c = inEffect;
-        if (c == null) {
+        if (c == null || !announced) {
             synchronized (InMemorySigning.class) {
-                c = inEffect;
-                if (c == null) {
-                    c = choose(System.getProperty(PROPERTY, System.getenv(ENV)));
-                    LOG.log(System.Logger.Level.INFO, "in-memory signers: " + c.describe());
-                    inEffect = c;
+                c = made();
+                if (!announced) {
+                    log().log(System.Logger.Level.INFO, "in-memory signers: " + c.describe());
+                    announced = true;
                 }
             }
+        }
+        return c;
+    }
+
+    /** Looked up when used, not at class initialisation: {@link #prepare} may run before logging is set up. */
+    private static System.Logger log() {
+        return System.getLogger(InMemorySigning.class.getName());
+    }
+
+    /** The choice, made now if it was not; logged by {@link #choice()}, as {@link #prepare} may run before logging is set up. */
+    private static synchronized Choice made() {
+        Choice c = inEffect;
+        if (c == null) {
+            c = choose(System.getProperty(PROPERTY, System.getenv(ENV)));
+            inEffect = c;
         }
         return c;
     }
@@ -152,12 +166,12 @@ public final class InMemorySigning {
      */
     public static void prepare(boolean keys) {
         try {
-            Choice c = choice();
+            Choice c = made();
             if (keys && c.library != null) {
                 c.library.prepareKeys();
             }
         } catch (RuntimeException | LinkageError e) {
-            LOG.log(System.Logger.Level.DEBUG, "in-memory signers not prepared ahead: " + e);
+            log().log(System.Logger.Level.DEBUG, "in-memory signers not prepared ahead: " + e);
         }
     }
 

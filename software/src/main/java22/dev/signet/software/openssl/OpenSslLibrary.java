@@ -60,9 +60,19 @@ public final class OpenSslLibrary implements NativeSigningLibrary {
         return description;
     }
 
+    /**
+     * Binds the calls, then makes, exports, reloads and signs with a throwaway ES256 key: a call's first use links
+     * and spins classes of its own, as does the JDK's first reading of an EC key, and a daemon's first key (made or
+     * loaded) would otherwise do all of that on its main thread.
+     */
     @Override
     public void prepareKeys() {
         LibCrypto.bindKeys();
+        Generated throwaway = generateStorable(SigningAlgorithm.ES256);
+        byte[] probe = {0};
+        throwaway.key().sign(probe);
+        load(throwaway.key().id(), SigningAlgorithm.ES256, throwaway.pair().getPublic(), throwaway.pair().getPrivate())
+                .sign(probe);
     }
 
     @Override
