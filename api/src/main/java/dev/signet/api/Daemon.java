@@ -27,7 +27,7 @@ import java.util.Optional;
 /** A running Signet: backend, key ring and server, opened in that order and closed in reverse. */
 public final class Daemon implements AutoCloseable {
 
-    /** Not a static field: {@link #prepareSigner} initialises this class before the command line sets up logging. */
+    /** Not a static field: {@link #beginStart} initialises this class before the command line sets up logging. */
     private static System.Logger log() {
         return System.getLogger(Daemon.class.getName());
     }
@@ -111,8 +111,7 @@ public final class Daemon implements AutoCloseable {
      *         existed, unless {@code initIssuer}; INTERNAL when the journal is damaged
      */
     public static Daemon start(SignetConfig config, Clock clock, boolean initIssuer) {
-        MetricsStart.begin(); // overlaps the backend, key ring and audit log below; awaited before anything else meters
-        prepareSigner("software".equals(config.backendType()) || config.delegation() != null);
+        beginStart("software".equals(config.backendType()) || config.delegation() != null);
         ReplicaId replica = ReplicaId.resolve(config.replicaId(), config.dataDir());
         log().log(System.Logger.Level.INFO, "replica {0} starting for {1}", replica, config.issuer());
         KeyBackend backend = MeteredKeyBackend.wrap(KeyBackends.open(config.backendType(), new BackendSettings(
@@ -191,15 +190,18 @@ public final class Daemon implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
-     * Starts binding OpenSSL (generation and signing for software keys and subkeys, verification for exchange) on a
-     * thread of its own, once per process. It was a sixth of the main thread's start, and a new issuer's first key
-     * waited for it; a command line that will start a daemon calls this before it sets up logging and reads its
-     * configuration, so it is done by the time the first key needs it. {@link #start} calls it too.
+     * Starts, each on a thread of its own and once per process, what a daemon's start would otherwise wait for:
+     * Helidon's meter registry (awaited before anything else meters) and binding OpenSSL (generation and signing
+     * for software keys and subkeys, verification for exchange), with a throwaway key through every call a first
+     * key makes. A command line that will start a daemon calls this before it sets up logging and reads its
+     * configuration (a fifth of the main thread's way to healthy), so both are done by the time they are needed;
+     * {@link #start} calls it too.
      *
      * @param inMemoryKeys whether keys will be made or loaded in this process (software backend, delegated subkeys),
      *                     not only verified
      */
-    public static void prepareSigner(boolean inMemoryKeys) {
+    public static void beginStart(boolean inMemoryKeys) {
+        MetricsStart.begin();
         if (SIGNER_STARTED.compareAndSet(false, true)) {
             Thread.ofPlatform().name("signet-signer-start").daemon().start(() -> InMemorySigning.prepare(inMemoryKeys));
         }

@@ -8,7 +8,7 @@ import java.util.concurrent.CompletionException;
 /**
  * Helidon's global meter registry, started on its own thread. Starting it (service registry, global config,
  * Micrometer, the JVM meters) took about a third of the daemon's main-thread CPU before healthy; it now overlaps
- * opening the key ring and the audit log. Meters wanted before it is up record through {@link #whenReady()} and
+ * the rest of the start, from logging set-up on ({@link Daemon#beginStart}). Meters wanted before it is up record through {@link #whenReady()} and
  * count from the start.
  */
 final class MetricsStart {

@@ -65,9 +65,8 @@ public final class Signet {
         Deque<String> rest = new ArrayDeque<>(Arrays.asList(args));
         String command = rest.isEmpty() ? "help" : rest.pop();
         if (command.equals("serve") || command.equals("dev") || command.equals("aot-training")) {
-            // Before logging and configuration (a fifth of the main thread's way to healthy), so a new issuer's first
-            // key finds OpenSSL bound; which keys the configuration wants is not known yet, so key making too.
-            Daemon.prepareSigner(true);
+            // Before logging and configuration; which keys the configuration wants is not known yet, so key making too.
+            Daemon.beginStart(true);
             LogConfig.configureRuntime(); // the daemon's logging; CLI verbs print only their answer
         }
         try {
