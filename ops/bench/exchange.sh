@@ -15,7 +15,9 @@
 #   5. at about half of that rate: wrk paced over the same 32 connections (each connection waits DELAY ms after its
 #      answer: arrivals follow the answers), then evenly spaced arrivals (ops/bench/paced.c -l, built with gcc: open
 #      loop, latency from each request's due time, requests made before the phase) over 64 connections: p50/p99/max
-#      (target p99 < 5 ms), the generator's send lag; then GET JWKS evenly spaced at the same rate: the floor.
+#      (target p99 < 5 ms), the generator's send lag, the daemon's stop-the-world pauses in the phase (safepoint
+#      logging switched on with jcmd VM.log) and how many of the slowest 1% overlapped one; then GET JWKS evenly
+#      spaced at the same rate: the floor.
 # About 4 minutes at 10 s on an idle machine. SIGNET_BENCH_JMH=off skips step 1; SIGNET_BENCH_PORT moves the ports. Load generator and daemon share the cores: the per-CPU-second figure
 # and the ratios are what a loaded machine can still compare.
 # ops/bin/bench exchange-profile [SECONDS, default 20] [signet.KEY=VALUE ...]: no JMH and no paced phase; after the
@@ -26,7 +28,8 @@
 #   (comma-separated: JVM options, and signet.KEY=VALUE settings; default G1, Serial, generational ZGC), all up at
 #   once and warmed as above, then ROUNDS rounds taking the daemons in turn: saturation (exchanges/s, server CPU and
 #   the GC + VM threads' CPU per exchange) and evenly spaced at half of the first daemon's first saturation, the same
-#   rate for all (p50/p99/max, send lag, stop-the-world time from -Xlog:safepoint). A/B on a loaded machine.
+#   rate for all (p50/p99/max, send lag, stop-the-world pauses from -Xlog:safepoint and how many of the slowest 1%
+#   overlapped one). A/B on a loaded machine.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 profile=""; if [ "${1:-}" = --profile ]; then profile=1; shift; fi
@@ -138,6 +141,22 @@ even_lat() { awk -v want="$2" -F'\t' '$2 == want {print $3 / 1000; next} {o++} E
 even_bursts() { awk -F'\t' 'NR == 1 {b0 = int($1 / 1000)} {ms = int(($1 + $4) / 1000) - b0; n[ms]++; if (ms < lo) lo = ms; if (ms > hi) hi = ms; t++}
   END {m = t / (hi - lo + 1); for (k in n) {if (n[k] > x) x = n[k]; if (n[k] > 4 * m) e += n[k]}
        printf "most sends in 1 ms %d (mean %.1f)", x, m}' "$1"; }
+# stw_overlap EVENLOG SAFEPOINTLOG: the stop-the-world pauses (-Xlog:safepoint with timemillis: each line logged as
+# the pause ends, with its Total) inside the phase, and how many of the slowest 1% of requests overlapped one: whether
+# the collector (or another safepoint) makes the p99
+stw_overlap() {
+  [ -s "$2" ] || { echo "no safepoint log"; return 0; }
+  local cut
+  cut=$(awk -F'\t' '$2 == 200 {print $3}' "$1" | sort -n | awk '{a[NR] = $1} END {k = int(NR / 100); if (k < 1) k = 1; print (NR ? a[NR - k + 1] : 0)}')
+  awk -F'\t' -v cut="$cut" 'FNR == NR { if (match($0, /Total: [0-9]+ ns/) && substr($0, 1, 1) == "[") {
+        t = substr($0, RSTART + 7, RLENGTH - 10) / 1000; e = substr($0, 2, index($0, "ms]") - 2) * 1000
+        n++; pe[n] = e; ps[n] = e - t; pt[n] = t }; next }
+    $2 == 200 { if (!k || $1 < lo) lo = $1; if ($1 + $3 > hi) hi = $1 + $3; k++
+      if ($3 >= cut) { slow++; for (i = 1; i <= n; i++) if (ps[i] <= $1 + $3 && pe[i] >= $1) { hit++; break } } }
+    END { for (i = 1; i <= n; i++) if (pe[i] >= lo && ps[i] <= hi) { c++; tt += pt[i]; if (pt[i] > m) m = pt[i] }
+      printf "stop-the-world in the phase: %d pauses, %.1f ms in all, longest %.2f ms; of the slowest 1%% (%d, >= %.2f ms) %d overlapped one",
+        c, tt / 1000, m / 1000, slow, cut / 1000, hit + 0 }' "$2" "$1"
+}
 even_exchanges() { # RATE SECONDS [LABEL [nofloor]]
   local rate="$1" s="$2" n=$(( $1 * $2 )) t0 made out
   t0=$(date +%s%N)
@@ -150,6 +169,7 @@ even_exchanges() { # RATE SECONDS [LABEL [nofloor]]
   echo "== evenly spaced${3:+ ($3)} (ops/bench/paced.c, $rate/s, $even_conns connections, $s s; the $n requests made in $made ms before):" \
     "$(even_lat "$work/even.log" 200) (target p99 < 5 ms)"
   echo "   ${out#paced: }; $(even_bursts "$work/even.log")"
+  [ -z "${stw_log:-}" ] || echo "   $(stw_overlap "$work/even.log" "$stw_log")"
   rm -f "$work/even.req"
   [ -z "${4:-}" ] || return 0
   out=$("$work/paced" 127.0.0.1 $dport /.well-known/jwks.json "$rate" "$s" $even_conns "$work/floor.log" || true)
@@ -176,9 +196,6 @@ warm_up() {
     exit 1
   fi
 }
-# stop-the-world time since line L of a -Xlog:safepoint file (any collector; reaching + at safepoint)
-pauses() { tail -n +"$2" "$1" | sed -nE 's/.*Safepoint "([^"]*)".*Total: ([0-9]+) ns.*/\1 \2/p' \
-  | awk '{n++; t += $2; if ($2 > m) {m = $2; w = $1}} END {printf "%d safepoints, %.1f ms total, max %.2f ms (%s)", n, t / 1e6, m / 1e6, w}'; }
 
 if [ -n "$jvmab" ]; then
   # --jvm SECONDS ROUNDS OPTIONS...: one daemon per OPTIONS word (comma-separated items: JVM options, and
@@ -192,7 +209,7 @@ if [ -n "$jvmab" ]; then
     jopts=(); dsets=()
     IFS=, read -ra items <<<"${opts[$i]}"
     for it in "${items[@]}"; do case "$it" in signet.*) dsets+=("$it") ;; *) jopts+=("$it") ;; esac; done
-    SIGNET_AOT=off SIGNET_JAVA_OPTS="${jopts[*]} -Xlog:safepoint:file=$work/sp$i.log:uptime" start_daemon "$i" "${dsets[@]}"
+    SIGNET_AOT=off SIGNET_JAVA_OPTS="${jopts[*]} -Xlog:safepoint:file=$work/sp$i.log:timemillis" start_daemon "$i" "${dsets[@]}"
     echo "== daemon $i: ${opts[$i]}"
   done
   for i in $(seq 0 $((n - 1))); do use "$i"; echo "-- daemon $i (${opts[$i]}) warming up"; warm_up; done
@@ -206,10 +223,10 @@ if [ -n "$jvmab" ]; then
       echo "== round $r, ${opts[$i]}: saturation $(( ok / secs ))/s, $(awk -v d=$((c1 - c0)) -v hz="$hz" -v n="$ok" \
         'BEGIN{printf "%.0f", d / hz * 1e6 / (n > 0 ? n : 1)}') us server CPU per exchange, of which GC + VM threads" \
         "$(awk -v d=$((g1 - g0)) -v hz="$hz" -v n="$ok" 'BEGIN{printf "%.0f", d / hz * 1e6 / (n > 0 ? n : 1)}') us"
-      l=$(( $(wc -l <"$work/sp$i.log") + 1 )); c0=$(cpu); g0=$(gc_cpu)
-      even_exchanges "$half" "$secs" "${opts[$i]}" nofloor
+      c0=$(cpu); g0=$(gc_cpu)
+      stw_log="$work/sp$i.log" even_exchanges "$half" "$secs" "${opts[$i]}" nofloor
       c1=$(cpu); g1=$(gc_cpu)
-      echo "   stop-the-world in the evenly spaced phase: $(pauses "$work/sp$i.log" "$l"); server CPU" \
+      echo "   in the evenly spaced phase: server CPU" \
         "$(awk -v d=$((c1 - c0)) -v hz="$hz" -v n=$((half * secs)) 'BEGIN{printf "%.0f", d / hz * 1e6 / n}') us per exchange, GC + VM threads" \
         "$(awk -v d=$((g1 - g0)) -v hz="$hz" -v n=$((half * secs)) 'BEGIN{printf "%.0f", d / hz * 1e6 / n}') us"
     done
@@ -275,6 +292,9 @@ half=$(( xps / 2 )); [ "$half" -ge 1 ] || half=1
 delay=$(( conns * 1000 / half )); [ "$delay" -ge 1 ] || delay=1
 lat=$(phase half "$secs" $conns $delay)
 echo "== wrk paced at about half saturation ($half/s target, $conns connections, ${delay} ms apart each): $lat"
-# Evenly spaced at the same rate (ops/bench/paced.c): request k due at start + k / rate, latency from the due time.
-even_exchanges "$half" "$secs"
+# Evenly spaced at the same rate (ops/bench/paced.c): request k due at start + k / rate, latency from the due time;
+# safepoint logging switched on in the running daemon (jcmd VM.log) to tell whether its pauses make the p99.
+jhome="$(dirname "$(dirname "$(readlink -f "/proc/$pid/exe")")")"
+"$jhome/bin/jcmd" "$pid" VM.log output="$work/stw.log" what=safepoint=info decorators=timemillis >/dev/null 2>&1 || true
+stw_log="$work/stw.log" even_exchanges "$half" "$secs"
 echo "== daemon RSS after the run: $(awk '/VmRSS/{print $2/1024 " MiB"}' "/proc/$pid/status")"
