@@ -147,6 +147,8 @@ class DevModeProcessTest {
         stop(dev);
         assertTrue(dev.lines().stream().anyMatch(l -> l.contains("shutting down")), "exit " + dev.process().exitValue() + " " + dev.lines());
         assertFalse(String.join("\n", dev.lines()).contains("Exception"), "clean shutdown: " + dev.lines());
+        // Prepared on a thread started before logging is set up, the signer choice is still logged, once, at first use.
+        assertEquals(1, dev.lines().stream().filter(l -> l.startsWith("INFO: in-memory signers: ")).count(), dev.lines().toString());
         Path written = dataDir.resolve("dev-credentials");
         assertFalse(Files.exists(written) && Files.readString(written).contains(MINTER),
                 "credentials fixed by the environment are not written to disk");
