@@ -2,7 +2,8 @@
 # exchange-ab.sh (ops/bin/bench exchange-ab [SECONDS] [ROUNDS] LABEL:RELEASE_DIR[:signet.KEY=VALUE,...] ...): server
 # CPU per token exchange over HTTP of two or more daemons side by side, e.g. two releases, or one release with and
 # without a setting. Each variant is its own `signet dev --mode delegated` (as `bench exchange` starts it), all
-# running at once; every variant is warmed up (4 phases of 10 s, the JIT settled) and then measured in turn, round
+# running at once; every variant is warmed up (SIGNET_BENCH_WARMUPS phases of 10 s, default 4: the JIT settled on an
+# idle machine; give more on a loaded one) and then measured in turn, round
 # by round (A B A B ...), so a machine whose load drifts treats them alike. Per phase: wrk over 32 connections at
 # saturation with freshly made requests (ExchangeRequests, as `bench exchange`), the daemon's utime+stime per
 # successful exchange. Prints each round's microseconds per exchange and, per variant, the median over the rounds
@@ -55,8 +56,9 @@ phase() {
   kill "$gen" 2>/dev/null || true; wait "$gen" 2>/dev/null || true; gen=""
   echo "$(sed -E 's/.*requests=([0-9]+) non2xx=([0-9]+).*/\1 - \2/' <<<"$out" | bc) $((c1 - c0))"
 }
-for w in 1 2 3 4; do for i in "${!label[@]}"; do phase "$i" 10 >/dev/null; done; done
-echo "== warmed up (4 x 10 s each); $rounds rounds of $secs s per variant, server CPU microseconds per exchange:"
+warmups="${SIGNET_BENCH_WARMUPS:-4}"
+for ((w = 0; w < warmups; w++)); do for i in "${!label[@]}"; do phase "$i" 10 >/dev/null; done; done
+echo "== warmed up ($warmups x 10 s each); $rounds rounds of $secs s per variant, server CPU microseconds per exchange:"
 for i in "${!label[@]}"; do : >"$work/us.$i"; : >"$work/ratio.$i"; done
 for ((r = 1; r <= rounds; r++)); do
   line="   round $r, load $(cut -d' ' -f1 /proc/loadavg):"
