@@ -4,6 +4,7 @@ import com.nimbusds.jose.JWSObject;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SigningKey;
+import dev.signet.spi.StateFiles;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -303,6 +304,7 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
         Path dir = options.dir();
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            StateFiles.syncDirectory(dir.toAbsolutePath().getParent());
         }
         List<Path> segments = Segments.list(dir);
         nextSeq = 1;

@@ -1,5 +1,7 @@
 package dev.signet.audit;
 
+import dev.signet.spi.StateFiles;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -53,10 +55,15 @@ final class Segments {
         Sink open(Path file) throws IOException;
     }
 
-    /** Files created 0600 whatever the umask; appended at the end. */
+    /**
+     * Files created 0600 whatever the umask, their directory entry made durable before any record is written (the
+     * records' fdatasync does not cover it: a segment could vanish with its acknowledged records in a power loss);
+     * appended at the end.
+     */
     static final Opener FILES = file -> {
         if (!Files.exists(file)) {
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            StateFiles.syncDirectory(file.toAbsolutePath().getParent());
         }
         FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE);
         ch.position(ch.size());

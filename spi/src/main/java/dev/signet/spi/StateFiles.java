@@ -111,10 +111,11 @@ public final class StateFiles {
     }
 
     /**
-     * The rename or link is the commit; syncing the directory makes it survive power loss. Some platforms cannot
-     * open a directory for sync, and the file is already in place, so this must not fail the write.
+     * Makes a rename, link or new file in {@code dir} survive power loss (the file's own fsync does not cover its
+     * directory entry). Some platforms cannot open a directory for sync, and the entry is already in place, so this
+     * never fails the caller's write.
      */
-    private static void syncDirectory(Path dir) {
+    public static void syncDirectory(Path dir) {
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);
         } catch (IOException e) {
