@@ -323,7 +323,7 @@ public final class Exchange {
         } else {
             SignedJWT jwt;
             try {
-                jwt = SignedJWT.parse(form.get("actor_token"));
+                jwt = Signatures.parseJwt(form.get("actor_token"));
                 claims = Signatures.claims(jwt);
             } catch (ParseException e) {
                 throw invalidRequest("actor_token is not a compact JWS with a JSON claims set");

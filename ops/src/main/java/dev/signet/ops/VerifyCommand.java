@@ -8,6 +8,7 @@ import dev.signet.verifier.Decision;
 import dev.signet.verifier.DpopVerifier;
 import dev.signet.verifier.JwksCache;
 import dev.signet.verifier.Rejected;
+import dev.signet.verifier.Signatures;
 import dev.signet.verifier.ReplayCache;
 import dev.signet.verifier.StatusListCache;
 import dev.signet.verifier.TokenVerifier;
@@ -180,7 +181,7 @@ final class VerifyCommand {
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("element", i);
             try {
-                JWSObject jws = JWSObject.parse(parts.get(i));
+                JWSObject jws = Signatures.parseJws(parts.get(i));
                 e.put("typ", jws.getHeader().getType() == null ? null : jws.getHeader().getType().getType());
                 e.put("alg", jws.getHeader().getAlgorithm().getName());
                 if (jws.getHeader().getKeyID() != null) {
@@ -212,7 +213,7 @@ final class VerifyCommand {
 
     private static Map<String, Object> payload(String jws) {
         try {
-            Map<String, Object> p = JWSObject.parse(jws).getPayload().toJSONObject();
+            Map<String, Object> p = Signatures.parseJws(jws).getPayload().toJSONObject();
             return p == null ? Map.of() : p;
         } catch (ParseException e) {
             return Map.of();

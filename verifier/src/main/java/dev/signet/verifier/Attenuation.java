@@ -182,7 +182,7 @@ public final class Attenuation {
 
     static JWTClaimsSet claims(String element) {
         try {
-            JWTClaimsSet claims = SignedJWT.parse(element).getJWTClaimsSet();
+            JWTClaimsSet claims = Signatures.parseJwt(element).getJWTClaimsSet();
             if (claims == null || claims.getExpirationTime() == null) {
                 throw new Rejected("malformed", "every element of a chain is a JWS with exp");
             }

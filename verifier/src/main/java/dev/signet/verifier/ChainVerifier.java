@@ -107,7 +107,7 @@ public final class ChainVerifier {
             SignedJWT jws;
             JWTClaimsSet c;
             try {
-                jws = SignedJWT.parse(parts.get(i));
+                jws = Signatures.parseJwt(parts.get(i));
                 c = jws.getJWTClaimsSet();
             } catch (ParseException e) {
                 throw new Rejected("malformed", where + " is not a compact JWS with a JSON claims set");

@@ -77,7 +77,7 @@ public final class DpopVerifier {
         } else {
             JWSObject jws;
             try {
-                jws = JWSObject.parse(proof.strip());
+                jws = Signatures.parseJws(proof.strip());
                 claims = Signatures.payloadJson(jws);
             } catch (ParseException e) {
                 throw new Rejected("dpop_invalid", "the DPoP proof is not a compact JWS with a JSON payload");

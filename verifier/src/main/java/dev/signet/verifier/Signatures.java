@@ -67,6 +67,28 @@ public final class Signatures {
     }
 
     /**
+     * Nimbus's {@code JWSObject.parse}, but a refusal is always a {@link ParseException}: Nimbus throws a
+     * NullPointerException for some malformed headers (one that is JSON {@code null}, or starts with it), which
+     * callers must treat as the malformed input it is, never as a server error.
+     */
+    public static JWSObject parseJws(String text) throws ParseException {
+        try {
+            return JWSObject.parse(text);
+        } catch (RuntimeException e) {
+            throw new ParseException("not a compact JWS: " + e.getClass().getSimpleName(), 0);
+        }
+    }
+
+    /** {@link #parseJws} for a JWT: Nimbus's {@code SignedJWT.parse}, every refusal a {@link ParseException}. */
+    public static SignedJWT parseJwt(String text) throws ParseException {
+        try {
+            return SignedJWT.parse(text);
+        } catch (RuntimeException e) {
+            throw new ParseException("not a compact JWS: " + e.getClass().getSimpleName(), 0);
+        }
+    }
+
+    /**
      * The JWS payload as a JSON object, or null when it is not one: {@code jws.getPayload().toJSONObject()} of a
      * parsed JWS, decoded by {@link #decode}.
      */

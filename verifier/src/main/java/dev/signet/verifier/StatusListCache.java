@@ -177,7 +177,7 @@ public final class StatusListCache {
             return null;
         }
         try {
-            SignedJWT jwt = SignedJWT.parse(r.body().strip());
+            SignedJWT jwt = Signatures.parseJwt(r.body().strip());
             if (!new JOSEObjectType(TYPE).equals(jwt.getHeader().getType())) {
                 return null;
             }

@@ -120,10 +120,10 @@ public final class TokenVerifier {
             if (plain != null) {
                 claims = JWTClaimsSet.parse(plain.payload());
             } else {
-                jwt = SignedJWT.parse(token);
+                jwt = Signatures.parseJwt(token);
                 claims = Signatures.claims(jwt);
             }
-        } catch (ParseException | NullPointerException e) {
+        } catch (ParseException e) {
             throw new Rejected("malformed", "not a compact JWS with a JSON claims set");
         }
         if (plain != null ? !plain.canonicalSignature() : !Signatures.canonical(token, jwt)) {
