@@ -172,10 +172,9 @@ class PostgresFailuresProcessTest {
                         return false;
                     }
                 }, "a replica cut off from the journal goes on signing");
-                List<String> since;
-                synchronized (b.process().lines()) {
-                    since = List.copyOf(b.process().lines().subList(logged, b.process().lines().size()));
-                }
+                // A snapshot first: a sub-list of the reader's copy-on-write list breaks when the reader adds.
+                List<String> all = List.copyOf(b.process().lines());
+                List<String> since = all.subList(logged, all.size());
                 assertTrue(since.stream().anyMatch(l -> l.contains("not re-read")),
                         "the operator log says why signing stopped: " + since);
             } finally {
