@@ -6,7 +6,11 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import dev.signet.verifier.testing.SeededCases;
+
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -50,16 +54,50 @@ class ReplayCacheTest {
     }
 
     @Test
-    void expiredIdsAreSweptLongBeforeTheCacheIsFull() {
-        ReplayCache cache = new ReplayCache(clock, 1_000_000);
-        for (int i = 0; i < 3000; i++) {
-            assertTrue(cache.firstUse("old-" + i, clock.now.plusSeconds(1)));
+    void expiredIdsAreDroppedLongBeforeTheCacheIsFull() {
+        // 1 000 ids a second, each remembered for a second: at most 2 000 are live at once.
+        ReplayCache cache = new ReplayCache(clock, 20_000);
+        int most = 0;
+        for (int i = 0; i < 100_000; i++) {
+            if (i % 1000 == 0) {
+                clock.now = clock.now.plusSeconds(1);
+            }
+            assertTrue(cache.firstUse("id-" + i, clock.now.plusSeconds(1)), "refused " + i);
+            most = Math.max(most, cache.size());
         }
-        clock.now = clock.now.plusSeconds(2);
-        for (int i = 0; i < 1100; i++) {
-            assertTrue(cache.firstUse("new-" + i, clock.now.plusSeconds(1)));
-        }
-        assertEquals(1100, cache.size(), "the 3000 expired ids were swept once as many ids were added as it held");
+        // A stripe is rebuilt when half full into a table at most a quarter full, so it holds at most about four
+        // times the ids live at its last rebuild: well under 10 000 here, where keeping expired ids would reach 20 000.
+        assertTrue(most <= 10_000, "held " + most + " ids, expired ones kept too long");
+    }
+
+    @Test
+    void agreesWithAMapOfExpiries() {
+        SeededCases.forAll(200, 0x5eed_cafeL, r -> {
+            int capacity = 1 + r.nextInt(12);
+            ReplayCache cache = new ReplayCache(clock, capacity);
+            Map<String, Instant> model = new HashMap<>();
+            for (int step = 0; step < 300; step++) {
+                if (r.nextInt(8) == 0) { // whole seconds: a full cache sweeps at most once a second
+                    clock.now = clock.now.plusSeconds(1 + r.nextInt(3));
+                }
+                String id = "jti-" + r.nextInt(20);
+                Instant expires = clock.now.plusSeconds(r.nextInt(6) - 1);
+                Instant now = clock.now;
+                model.values().removeIf(e -> !e.isAfter(now));
+                boolean expected;
+                if (model.containsKey(id)) {
+                    expected = false;
+                } else if (!expires.isAfter(now)) {
+                    expected = true;
+                } else if (model.size() < capacity) {
+                    model.put(id, expires);
+                    expected = true;
+                } else {
+                    expected = false;
+                }
+                assertEquals(expected, cache.firstUse(id, expires), "step " + step + ": " + id + " with " + model);
+            }
+        });
     }
 
     @Test
