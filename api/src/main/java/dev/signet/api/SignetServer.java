@@ -35,6 +35,8 @@ public final class SignetServer implements AutoCloseable {
 
     public static final String ADMIN_SOCKET = "admin";
     private static final System.Logger LOG = System.getLogger(SignetServer.class.getName());
+    /** The longest the audit trail holds a durable group open while the cores are busy with other requests. */
+    private static final java.time.Duration AUDIT_GROUP_WINDOW = java.time.Duration.ofMillis(2);
 
     private final WebServer server;
     private final ReadDeadlines deadlines;
@@ -196,7 +198,10 @@ public final class SignetServer implements AutoCloseable {
                               java.util.function.Function<io.helidon.webserver.http.ServerRequest,
                                       dev.signet.issuance.PeerIdentity> peers,
                               dev.signet.verifier.ProofReplays replays) {
-        Admission admission = new Admission(config.http().maxInFlight(), config.http().maxParked());
+        int cores = Runtime.getRuntime().availableProcessors();
+        Admission admission = new Admission(config.http().maxInFlight(), config.http().maxParked(), cores,
+                audit::coresFree);
+        audit.gatherWhileBusy(admission::inFlight, cores, AUDIT_GROUP_WINDOW);
         // Admission before the access log: an overloaded refusal is counted, not logged (see Problems.overloaded).
         r.addFilter(RequestId::filter)
                 .addFilter((chain, req, res) -> {
