@@ -6,7 +6,7 @@
 # idle machine; give more on a loaded one) and then measured in turn, round
 # by round (A B A B ...), so a machine whose load drifts treats them alike. Per phase: wrk over 32 connections at
 # saturation with freshly made requests (ExchangeRequests, as `bench exchange`), the daemon's utime+stime per
-# successful exchange. Prints each round's microseconds per exchange and, per variant, the median over the rounds
+# successful exchange (and how much of it was system time, and the context switches of all its threads per exchange). Prints each round's microseconds per exchange and, per variant, the median over the rounds
 # and the median of the rounds' ratios to the first variant (< 1: cheaper). Default variant: current:<this
 # checkout's release>; the release of another commit: `git worktree add /tmp/w COMMIT && /tmp/w/ops/bin/signet
 # --version` then /tmp/w/.signet/install/current. About (80 + 2 x ROUNDS x SECONDS) s per variant.
@@ -43,18 +43,22 @@ for v in "${variants[@]}"; do
   echo "== $l: $(readlink -f "$r")${s:+ ($s)}; $(grep -o 'token exchange: .*' "$work/log.$i" | head -1)"
 done
 mkfifo "$work/req.0" "$work/req.1"
-# phase I SECONDS -> "EXCHANGES CPU_TICKS" of variant I at saturation
+# switches PID: context switches of all the daemon's threads so far
+switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {n += $2} END {print n + 0}'; }
+# phase I SECONDS -> "EXCHANGES CPU_TICKS SYSTEM_TICKS CONTEXT_SWITCHES" of variant I at saturation
 phase() {
-  local c0 c1 out
+  local c0 c1 s0 s1 x0 x1 out
   "$java" --enable-native-access=ALL-UNNAMED -cp "$cp" dev.signet.bench.ExchangeRequests stream \
     "http://localhost:${port[$1]}" "$work/parents.$1" "$work/req" 2 >"$work/requests.log" 2>&1 &
   gen=$!
-  c0=$(awk '{print $14 + $15}' "/proc/${pids[$1]}/stat")
+  c0=$(awk '{print $14 + $15}' "/proc/${pids[$1]}/stat"); s0=$(awk '{print $15}' "/proc/${pids[$1]}/stat")
+  x0=$(switches "${pids[$1]}")
   out=$(SIGNET_EXCHANGES="$work/req" wrk -t2 -c$conns -d"$2s" -s "$root/ops/bench/exchange.lua" \
     "http://127.0.0.1:${port[$1]}" | grep '^wrk:')
-  c1=$(awk '{print $14 + $15}' "/proc/${pids[$1]}/stat")
+  c1=$(awk '{print $14 + $15}' "/proc/${pids[$1]}/stat"); s1=$(awk '{print $15}' "/proc/${pids[$1]}/stat")
+  x1=$(switches "${pids[$1]}")
   kill "$gen" 2>/dev/null || true; wait "$gen" 2>/dev/null || true; gen=""
-  echo "$(sed -E 's/.*requests=([0-9]+) non2xx=([0-9]+).*/\1 - \2/' <<<"$out" | bc) $((c1 - c0))"
+  echo "$(sed -E 's/.*requests=([0-9]+) non2xx=([0-9]+).*/\1 - \2/' <<<"$out" | bc) $((c1 - c0)) $((s1 - s0)) $((x1 - x0))"
 }
 warmups="${SIGNET_BENCH_WARMUPS:-4}"
 for ((w = 0; w < warmups; w++)); do for i in "${!label[@]}"; do phase "$i" 10 >/dev/null; done; done
@@ -63,11 +67,13 @@ for i in "${!label[@]}"; do : >"$work/us.$i"; : >"$work/ratio.$i"; done
 for ((r = 1; r <= rounds; r++)); do
   line="   round $r, load $(cut -d' ' -f1 /proc/loadavg):"
   for i in "${!label[@]}"; do
-    read -r n t < <(phase "$i" "$secs")
+    read -r n t st x < <(phase "$i" "$secs")
     us=$(awk -v n="$n" -v t="$t" -v hz="$hz" 'BEGIN{printf "%.0f", (n > 0 ? t / hz * 1e6 / n : 0)}')
+    detail=$(awk -v n="$n" -v st="$st" -v x="$x" -v hz="$hz" \
+      'BEGIN{printf "system %.0f us, %.2f context switches", (n > 0 ? st / hz * 1e6 / n : 0), (n > 0 ? x / n : 0)}')
     echo "$us" >>"$work/us.$i"; [ "$i" -eq 0 ] && first=$us
     awk -v a="$us" -v b="$first" 'BEGIN{printf "%.3f\n", a / b}' >>"$work/ratio.$i"
-    line+=" ${label[$i]} $us us ($((n / secs))/s)"
+    line+=" ${label[$i]} $us us ($((n / secs))/s; $detail)"
   done
   echo "$line"
 done
