@@ -28,31 +28,16 @@ final class Admission {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger parked = new AtomicInteger();
 
-    private final int cores;
-    private final Runnable coresFree;
-
     /**
      * @param maxInFlight how many signing requests may be served at once; at least 1
      * @param maxParked   how many more may wait for durability at once, holding no place; at least 0
      */
     Admission(int maxInFlight, int maxParked) {
-        this(maxInFlight, maxParked, 0, () -> {
-        });
-    }
-
-    /**
-     * @param cores     the cores requests share
-     * @param coresFree run when a request leaves (or parks) and fewer than {@code cores} are left in flight: the
-     *                  audit trail writes the group it held open while they were busy
-     */
-    Admission(int maxInFlight, int maxParked, int cores, Runnable coresFree) {
         if (maxInFlight < 1 || maxParked < 0) {
             throw new IllegalArgumentException("max in flight must be at least 1 and max parked at least 0");
         }
         this.maxInFlight = maxInFlight;
         this.maxParked = maxParked;
-        this.cores = cores;
-        this.coresFree = coresFree;
     }
 
     /** Takes a place; false (and nothing taken) when all {@code maxInFlight} are taken. */
@@ -65,9 +50,7 @@ final class Admission {
     }
 
     void exit() {
-        if (inFlight.decrementAndGet() < cores) {
-            coresFree.run();
-        }
+        inFlight.decrementAndGet();
     }
 
     int inFlight() {

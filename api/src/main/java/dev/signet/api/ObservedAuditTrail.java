@@ -77,14 +77,4 @@ final class ObservedAuditTrail implements AuditTrail {
     public String failure() {
         return trail.failure();
     }
-
-    @Override
-    public void gatherWhileBusy(java.util.function.IntSupplier runnable, int cores, java.time.Duration window) {
-        trail.gatherWhileBusy(runnable, cores, window);
-    }
-
-    @Override
-    public void coresFree() {
-        trail.coresFree();
-    }
 }

@@ -35,8 +35,6 @@ public final class SignetServer implements AutoCloseable {
 
     public static final String ADMIN_SOCKET = "admin";
     private static final System.Logger LOG = System.getLogger(SignetServer.class.getName());
-    /** The longest the audit trail holds a durable group open while the cores are busy with other requests. */
-    private static final java.time.Duration AUDIT_GROUP_WINDOW = java.time.Duration.ofMillis(2);
 
     private final WebServer server;
     private final ReadDeadlines deadlines;
@@ -198,10 +196,7 @@ public final class SignetServer implements AutoCloseable {
                               java.util.function.Function<io.helidon.webserver.http.ServerRequest,
                                       dev.signet.issuance.PeerIdentity> peers,
                               dev.signet.verifier.ProofReplays replays) {
-        int cores = Runtime.getRuntime().availableProcessors();
-        Admission admission = new Admission(config.http().maxInFlight(), config.http().maxParked(), cores,
-                audit::coresFree);
-        audit.gatherWhileBusy(admission::inFlight, cores, AUDIT_GROUP_WINDOW);
+        Admission admission = new Admission(config.http().maxInFlight(), config.http().maxParked());
         // Admission before the access log: an overloaded refusal is counted, not logged (see Problems.overloaded).
         r.addFilter(RequestId::filter)
                 .addFilter((chain, req, res) -> {

@@ -133,23 +133,6 @@ class AdmissionTest {
     }
 
     @Test
-    void fewerRequestsInFlightThanCoresFreeTheAuditGroup() {
-        java.util.concurrent.atomic.AtomicInteger freed = new java.util.concurrent.atomic.AtomicInteger();
-        Admission two = new Admission(10, 5, 2, freed::incrementAndGet);
-        assertTrue(two.tryEnter());
-        assertTrue(two.tryEnter());
-        assertTrue(two.tryEnter());
-        two.exit();
-        assertEquals(0, freed.get(), "two requests are still in flight for two cores");
-        Admission.Place place = two.new Place();
-        place.parked(); // a request waiting for its record's fsync lends its place: one left in flight
-        assertEquals(1, freed.get());
-        place.resumed();
-        place.leave();
-        assertEquals(2, freed.get());
-    }
-
-    @Test
     void theBoundIsCountedNotQueued() {
         Admission one = new Admission(1, 0);
         assertTrue(one.tryEnter());

@@ -91,8 +91,6 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AuditLog.class.getName());
     private static final Duration RETRY_AFTER = Duration.ofSeconds(2);
     private static final int MAX_BATCH = 4096;
-    /** Records a group held open for busy cores aims at: past this, one fdatasync's share is under 2 us each. */
-    private static final int BUSY_GROUP = 64;
 
     /**
      * One receipt's records (one, or a batch request's), written in one group and completed together. A record's
@@ -128,13 +126,6 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong queued = new java.util.concurrent.atomic.AtomicLong();
     /** While the writer gathers: the count of {@link #queued} at which the request that reaches it wakes it. */
     private volatile long wakeAt = Long.MAX_VALUE;
-    /** What {@link #gatherWhileBusy} was told, or null: groups are then sized by {@link GroupCommit}. */
-    private volatile Busy busy;
-    /** True while the writer holds a group open for busy cores: {@link #coresFree} wakes it then. */
-    private volatile boolean gatheringWhileBusy;
-
-    private record Busy(java.util.function.IntSupplier runnable, int cores, long windowNanos) {
-    }
     private final MessageDigest sha256 = sha256();
     /** The writer's group being framed, reused: records are assembled as bytes, never as strings. */
     private static final int GROUP_BUFFER = 64 << 10;
@@ -460,11 +451,6 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
         if (options.durability() != Durability.SYNC) {
             return;
         }
-        Busy b = busy;
-        if (b != null) {
-            gatherWhileBusy(batch, b);
-            return;
-        }
         long start = System.nanoTime();
         int target = groupCommit.open(start, queued.get());
         long deadline = start + GroupCommit.WINDOW_NANOS;
@@ -488,53 +474,6 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
             int more = records(batch, from);
             taken += more;
             group += more;
-        }
-    }
-
-    /**
-     * Holds the group open while at least as many requests as cores have work: a parked request costs no CPU, and
-     * while the cores are busy anyway, every record that joins shares the fdatasync (~80 microseconds of kernel
-     * CPU) for nothing. Once fewer are runnable, waiting would idle a core, so the group is written: at once for a
-     * lone request or at partial load (latency as without gathering), after everyone who could join at
-     * saturation (one fdatasync for tens of requests). Woken by {@link #coresFree}, by the request that fills the
-     * group, or at the window's end.
-     */
-    private void gatherWhileBusy(List<Pending> batch, Busy b) {
-        long deadline = System.nanoTime() + b.windowNanos();
-        int group = records(batch, 0);
-        gatheringWhileBusy = true;
-        try {
-            while (group < BUSY_GROUP && batch.size() < MAX_BATCH && batch.getLast() != STOP
-                    && b.runnable().getAsInt() >= b.cores()) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return;
-                }
-                wakeAt = taken + BUSY_GROUP - group;
-                if (queued.get() < wakeAt) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(left);
-                }
-                wakeAt = Long.MAX_VALUE;
-                int from = batch.size();
-                queue.drainTo(batch, MAX_BATCH - from);
-                int more = records(batch, from);
-                taken += more;
-                group += more;
-            }
-        } finally {
-            gatheringWhileBusy = false;
-        }
-    }
-
-    @Override
-    public void gatherWhileBusy(java.util.function.IntSupplier runnable, int cores, Duration window) {
-        busy = new Busy(runnable, cores, window.toNanos());
-    }
-
-    @Override
-    public void coresFree() {
-        if (gatheringWhileBusy) {
-            java.util.concurrent.locks.LockSupport.unpark(writer);
         }
     }
 

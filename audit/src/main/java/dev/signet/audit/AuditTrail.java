@@ -55,19 +55,6 @@ public interface AuditTrail {
     default void countRateLimited(String minter) {
     }
 
-    /**
-     * Tells a durable trail how many requests have work for the cores ({@code runnable}, read when it decides), so
-     * that it holds a group open for more records only while at least {@code cores} of them do (their CPU is
-     * used either way) and at most {@code window}; {@link #coresFree} says when that stops. The daemon's
-     * admission knows both. Without this call a trail sizes its groups by what arrives. The default ignores it.
-     */
-    default void gatherWhileBusy(java.util.function.IntSupplier runnable, int cores, java.time.Duration window) {
-    }
-
-    /** Fewer requests than cores are left with work: a group held open for more records is written now. */
-    default void coresFree() {
-    }
-
     /** Why the trail cannot record right now, or null when it can (readiness reports it). */
     default String failure() {
         return null;

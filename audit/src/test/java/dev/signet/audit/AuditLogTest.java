@@ -90,46 +90,6 @@ class AuditLogTest {
     }
 
     @Test
-    void aGroupStaysOpenWhileTheCoresAreBusyAndIsWrittenOnceTheyAreFree() throws Exception {
-        java.util.concurrent.atomic.AtomicInteger runnable = new java.util.concurrent.atomic.AtomicInteger(5);
-        try (AuditLog log = AuditLog.open(options(), keys, clock)) {
-            // A window far longer than the test: only coresFree (or a test timeout) can end the wait.
-            log.gatherWhileBusy(runnable::get, 2, Duration.ofMinutes(10));
-            List<AuditTrail.Receipt> receipts = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                receipts.add(log.append(token(i)));
-            }
-            java.util.concurrent.Future<?> waiting = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()
-                    .submit(() -> receipts.forEach(AuditTrail.Receipt::await));
-            assertThrows(java.util.concurrent.TimeoutException.class,
-                    () -> waiting.get(200, java.util.concurrent.TimeUnit.MILLISECONDS),
-                    "five requests still have work for two cores: the group stays open");
-            assertEquals(0, log.groupsWritten());
-
-            runnable.set(1);
-            log.coresFree();
-            waiting.get(60, java.util.concurrent.TimeUnit.SECONDS);
-            assertEquals(1, log.groupsWritten(), "the three records share one fdatasync");
-
-            // Fewer runnable than cores: a lone request is written at once, not after the window.
-            java.util.concurrent.CompletableFuture.runAsync(() -> log.append(token(3)).await())
-                    .get(60, java.util.concurrent.TimeUnit.SECONDS);
-            assertEquals(2, log.groupsWritten());
-        }
-        assertTrue(verify().ok());
-    }
-
-    @Test
-    void aGroupHeldForBusyCoresIsWrittenAtTheWindowsEnd() throws Exception {
-        try (AuditLog log = AuditLog.open(options(), keys, clock)) {
-            log.gatherWhileBusy(() -> 100, 2, Duration.ofMillis(20)); // busy for ever: only the window ends it
-            java.util.concurrent.CompletableFuture.runAsync(() -> log.append(token(0)).await())
-                    .get(60, java.util.concurrent.TimeUnit.SECONDS);
-            assertEquals(1, log.groupsWritten());
-        }
-    }
-
-    @Test
     void everyRecordIsChainedCheckpointedAndFound() throws IOException {
         try (AuditLog log = AuditLog.open(options(), keys, clock)) {
             write(log, 0, 12);
