@@ -257,7 +257,7 @@ class ReleaseInstallTest {
      * refuse to start, gets none of it.
      */
     @Test
-    void theDaemonSkipsTheTrainingReplayOnlyOnAJdkThatHasIt() throws Exception {
+    void theDaemonSkipsTheTrainingReplayOnlyOnAJdkThatHasItAndDevCompilesLater() throws Exception {
         Path root = Files.createDirectories(base.resolve("replay"));
         for (String version : List.of("25.0.9", "21.0.5")) {
             Path jdk = Files.createDirectories(root.resolve("jdk-" + version).resolve("bin"));
@@ -265,7 +265,7 @@ class ReleaseInstallTest {
             Path java = jdk.resolve("java");
             Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\" >\"$(dirname \"$0\")/../args-$SIGNET_TEST_VERB\"\n");
             assertTrue(java.toFile().setExecutable(true));
-            for (String verb : List.of("dev", "keys")) {
+            for (String verb : List.of("dev", "serve", "keys")) {
                 Process p = command(base, Map.of("JAVA_HOME", jdk.getParent().toString(), "SIGNET_AOT", "off",
                         "SIGNET_TEST_VERB", verb), verb, "list").redirectErrorStream(true).start();
                 String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -279,6 +279,14 @@ class ReleaseInstallTest {
             assertEquals(version.startsWith("25"), dev.contains("-XX:+UnlockDiagnosticVMOptions"), version + ": " + dev);
             assertFalse(cli.contains("-XX:-AOTReplayTraining"), version + ": " + cli);
             assertTrue(cli.contains("-XX:TieredStopAtLevel=1"), version + ": " + cli);
+            // dev compiles start-up's few-times code later; serve keeps the JIT's defaults for its first seconds
+            List<String> serve = Files.readAllLines(jdk.resolveSibling("args-serve"));
+            assertEquals("serve", serve.get(serve.indexOf(Signet.class.getName()) + 1), serve.toString());
+            assertEquals(version.startsWith("25"), serve.contains("-XX:-AOTReplayTraining"), version + ": " + serve);
+            assertTrue(dev.contains("-XX:Tier4InvocationThreshold=15000"), version + ": " + dev);
+            assertTrue(dev.contains("-XX:Tier3InvocationThreshold=2000"), version + ": " + dev);
+            assertFalse(serve.stream().anyMatch(a -> a.startsWith("-XX:Tier")), version + ": " + serve);
+            assertFalse(cli.stream().anyMatch(a -> a.startsWith("-XX:Tier3")), version + ": " + cli);
         }
     }
 
