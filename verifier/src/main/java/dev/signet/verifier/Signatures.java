@@ -117,6 +117,15 @@ public final class Signatures {
      * {@code [A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+} as one pass over the characters: the regex was a tenth
      * of a parent token's verification outside the signature (a token is about 1 KB).
      */
+    /** The base64url alphabet by character: a table read beats five range tests per character of a token. */
+    private static final boolean[] BASE64URL = new boolean[128];
+
+    static {
+        for (char c : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".toCharArray()) {
+            BASE64URL[c] = true;
+        }
+    }
+
     static boolean compact(String text) {
         int dots = 0;
         int segment = 0; // characters in the current segment
@@ -127,7 +136,7 @@ public final class Signatures {
                     return false;
                 }
                 segment = 0;
-            } else if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-') {
+            } else if (c < 128 && BASE64URL[c]) {
                 segment++;
             } else {
                 return false;
