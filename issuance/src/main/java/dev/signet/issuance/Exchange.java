@@ -3,7 +3,6 @@ package dev.signet.issuance;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.util.JSONArrayUtils;
 import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import dev.signet.audit.AuditEvent;
 import dev.signet.audit.AuditTrail;
 import dev.signet.grammar.GrammarException;
@@ -13,7 +12,6 @@ import dev.signet.spi.Jwks;
 import dev.signet.spi.SignetException;
 import dev.signet.spi.SigningKey;
 import dev.signet.verifier.Attenuation;
-import dev.signet.verifier.CompactJws;
 import dev.signet.verifier.DpopVerifier;
 import dev.signet.verifier.PlainJson;
 import dev.signet.verifier.Rejected;
@@ -303,40 +301,19 @@ public final class Exchange {
             throw invalidRequest("actor_token_type must be " + JWT_TYPE);
         }
         JWTClaimsSet claims;
-        JWK jwk = null; // the header key as Nimbus read it, when it did
-        CompactJws plain = CompactJws.parse(form.get("actor_token"));
-        if (plain != null && !plain.hasKey()) {
-            plain = null; // refused below as Nimbus reads it
-        }
-        if (plain != null) {
-            // Read directly (CompactJws): the same values and checks as below, without Nimbus' parsers.
-            try {
-                claims = JWTClaimsSet.parse(plain.payload());
-            } catch (ParseException e) {
-                throw invalidRequest("actor_token is not a compact JWS with a JSON claims set");
-            }
-            try {
-                signatures.checkWithHeaderKey(plain, "actor_token");
-            } catch (Rejected e) {
-                throw invalidRequest(e.getMessage());
-            }
-        } else {
-            SignedJWT jwt;
-            try {
-                jwt = Signatures.parseJwt(form.get("actor_token"));
-                claims = Signatures.claims(jwt);
-            } catch (ParseException e) {
-                throw invalidRequest("actor_token is not a compact JWS with a JSON claims set");
-            }
-            jwk = jwt.getHeader().getJWK();
-            if (jwk == null || jwk.isPrivate()) {
-                throw invalidRequest("actor_token carries the sub-agent's public key as 'jwk' in its header");
-            }
-            try {
-                signatures.check(jwt, jwk, "actor_token");
-            } catch (Rejected e) {
-                throw invalidRequest(e.getMessage());
-            }
+        String jkt;
+        try {
+            Signatures.SelfSigned read = signatures.checkSelfSigned(form.get("actor_token"), null, "actor_token");
+            claims = JWTClaimsSet.parse(read.payload());
+            jkt = read.keyThumbprint();
+        } catch (ParseException e) {
+            throw invalidRequest("actor_token is not a compact JWS with a JSON claims set");
+        } catch (Rejected e) {
+            throw invalidRequest(switch (e.reason()) {
+                case "malformed", "payload" -> "actor_token is not a compact JWS with a JSON claims set";
+                case "no_key" -> "actor_token carries the sub-agent's public key as 'jwk' in its header";
+                default -> e.getMessage();
+            });
         }
         String sub = claims.getSubject();
         if (sub == null || sub.isBlank() || sub.length() > MAX_STRING) {
@@ -353,7 +330,6 @@ public final class Exchange {
         if (claims.getExpirationTime() != null && !now.isBefore(claims.getExpirationTime().toInstant())) {
             throw invalidRequest("actor_token has expired");
         }
-        String jkt = plain != null ? plain.keyThumbprint() : DpopVerifier.thumbprint(jwk);
         String jti = claims.getJWTID();
         if (jti == null || jti.isEmpty() || jti.length() > 256) {
             throw invalidRequest("actor_token needs a jti");

@@ -2,7 +2,6 @@ package dev.signet.verifier;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
-import com.nimbusds.jose.JWSObject;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
@@ -12,7 +11,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,35 +63,19 @@ public final class DpopVerifier {
         }
         Map<String, Object> claims;
         String jkt;
-        CompactJws plain = CompactJws.parse(proof.strip());
-        if (plain != null && plain.hasKey()) {
-            // Read directly (CompactJws): the same values and, past this point, the same checks as below.
-            claims = plain.payload();
-            if (!DPOP_JWT.equals(plain.type())) {
-                throw new Rejected("dpop_invalid", "a DPoP proof has typ " + TYPE);
-            }
-            signatures.checkWithHeaderKey(plain, "the DPoP proof");
-            jkt = plain.keyThumbprint();
-        } else {
-            JWSObject jws;
-            try {
-                jws = Signatures.parseJws(proof.strip());
-                claims = Signatures.payloadJson(jws);
-            } catch (ParseException e) {
-                throw new Rejected("dpop_invalid", "the DPoP proof is not a compact JWS with a JSON payload");
-            }
-            if (claims == null) {
-                throw new Rejected("dpop_invalid", "the DPoP proof's payload is not a JSON object");
-            }
-            if (!DPOP_JWT.equals(jws.getHeader().getType())) {
-                throw new Rejected("dpop_invalid", "a DPoP proof has typ " + TYPE);
-            }
-            JWK jwk = jws.getHeader().getJWK();
-            if (jwk == null || jwk.isPrivate()) {
-                throw new Rejected("dpop_invalid", "a DPoP proof carries the public key that signs it as 'jwk' in its header");
-            }
-            signatures.check(jws, jwk, "the DPoP proof");
-            jkt = thumbprint(jwk);
+        try {
+            Signatures.SelfSigned read = signatures.checkSelfSigned(proof.strip(), DPOP_JWT, "the DPoP proof");
+            claims = read.payload();
+            jkt = read.keyThumbprint();
+        } catch (Rejected e) {
+            throw switch (e.reason()) {
+                case "malformed" -> new Rejected("dpop_invalid", "the DPoP proof is not a compact JWS with a JSON payload");
+                case "payload" -> new Rejected("dpop_invalid", "the DPoP proof's payload is not a JSON object");
+                case "typ" -> new Rejected("dpop_invalid", "a DPoP proof has typ " + TYPE);
+                case "no_key" -> new Rejected("dpop_invalid",
+                        "a DPoP proof carries the public key that signs it as 'jwk' in its header");
+                default -> e;
+            };
         }
         if (expectedJkt != null && !expectedJkt.equals(jkt)) {
             throw new Rejected("dpop_invalid", "the DPoP proof is signed by a key other than the one the token is bound to");

@@ -1,6 +1,7 @@
 package dev.signet.verifier;
 
 import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSObject;
 import com.nimbusds.jose.crypto.factories.DefaultJWSVerifierFactory;
@@ -113,10 +114,6 @@ public final class Signatures {
         return JWTClaimsSet.parse(json);
     }
 
-    /**
-     * {@code [A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+} as one pass over the characters: the regex was a tenth
-     * of a parent token's verification outside the signature (a token is about 1 KB).
-     */
     /** The base64url alphabet by character: a table read beats five range tests per character of a token. */
     private static final boolean[] BASE64URL = new boolean[128];
 
@@ -126,6 +123,10 @@ public final class Signatures {
         }
     }
 
+    /**
+     * {@code [A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+} as one pass over the characters: the regex was a tenth
+     * of a parent token's verification outside the signature (a token is about 1 KB).
+     */
     static boolean compact(String text) {
         int dots = 0;
         int segment = 0; // characters in the current segment
@@ -258,6 +259,47 @@ public final class Signatures {
             return;
         }
         es256(jws, jws.headerX(), jws.headerY(), what);
+    }
+
+    /** A compact JWS whose signature checked out against the public key in its own header. */
+    public record SelfSigned(Map<String, Object> payload, String keyThumbprint) {
+    }
+
+    /**
+     * Reads {@code text} as a compact JWS whose payload is a JSON object, signed by the public JWK in its own
+     * header (DPoP proofs, actor tokens), and checks that signature: directly ({@link CompactJws}) when it has the
+     * plain shape, through Nimbus otherwise, with the same values and refusals either way. Refusals, in this order:
+     * {@code malformed} (not a compact JWS), {@code payload} (not a JSON object), {@code typ} (not {@code type},
+     * unless null), {@code no_key} (no public {@code jwk} in the header), then {@link #check}'s; callers word them.
+     */
+    public SelfSigned checkSelfSigned(String text, JOSEObjectType type, String what) {
+        CompactJws plain = CompactJws.parse(text);
+        if (plain != null && plain.hasKey()) {
+            if (type != null && !type.equals(plain.type())) {
+                throw new Rejected("typ", what + " has typ " + type);
+            }
+            checkWithHeaderKey(plain, what);
+            return new SelfSigned(plain.payload(), plain.keyThumbprint());
+        }
+        JWSObject jws;
+        try {
+            jws = parseJws(text);
+        } catch (ParseException e) {
+            throw new Rejected("malformed", what + " is not a compact JWS");
+        }
+        Map<String, Object> payload = payloadJson(jws);
+        if (payload == null) {
+            throw new Rejected("payload", what + "'s payload is not a JSON object");
+        }
+        if (type != null && !type.equals(jws.getHeader().getType())) {
+            throw new Rejected("typ", what + " has typ " + type);
+        }
+        JWK jwk = jws.getHeader().getJWK();
+        if (jwk == null || jwk.isPrivate()) {
+            throw new Rejected("no_key", what + " has no public key in its header");
+        }
+        check(jws, jwk, what);
+        return new SelfSigned(payload, DpopVerifier.thumbprint(jwk));
     }
 
     private void es256(CompactJws jws, byte[] x, byte[] y, String what) {
