@@ -58,7 +58,7 @@ public final class ReplayCache implements ProofReplays {
         long hi = longAt(d, 0);
         long lo = longAt(d, 8);
         long now = clock.millis();
-        long until = expires.toEpochMilli();
+        long until = millis(expires);
         boolean storing = until > now; // an expiry already past is remembered for no time (0 marks an empty slot)
         Stripe stripe = stripes[(int) (hi >>> 58)];
         for (boolean swept = false; ; swept = true) {
@@ -105,6 +105,15 @@ public final class ReplayCache implements ProofReplays {
             } finally {
                 s.lock.unlock();
             }
+        }
+    }
+
+    /** Epoch milliseconds, saturated: an instant past what a long holds is "never" or "long ago", not an error. */
+    private static long millis(Instant t) {
+        try {
+            return t.toEpochMilli();
+        } catch (ArithmeticException e) {
+            return t.isBefore(Instant.EPOCH) ? Long.MIN_VALUE : Long.MAX_VALUE;
         }
     }
 

@@ -101,6 +101,16 @@ class ReplayCacheTest {
     }
 
     @Test
+    void expiriesBeyondMillisecondsAreNeverAndLongAgo() {
+        ReplayCache cache = new ReplayCache(clock, 10);
+        assertTrue(cache.firstUse("forever", Instant.MAX));
+        clock.now = clock.now.plusSeconds(86_400L * 365 * 1000);
+        assertFalse(cache.firstUse("forever", Instant.MAX), "still remembered a thousand years on");
+        assertTrue(cache.firstUse("never", Instant.MIN), "an expiry long past is not remembered");
+        assertTrue(cache.firstUse("never", Instant.MIN));
+    }
+
+    @Test
     void concurrentClaimsOfOneIdAcceptExactlyOne() throws Exception {
         ReplayCache cache = new ReplayCache(clock, 1_000_000);
         int threads = 8;
