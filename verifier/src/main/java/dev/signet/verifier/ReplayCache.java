@@ -22,8 +22,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * two ids collide, or pile ids onto one probe chain.
  *
  * <p>Concurrent requests only wait for those whose ids hash to the same stripe. A stripe's table is rebuilt
- * without its expired ids whenever it is half full (doubling only when the ids still live need it), so expired
- * ids cost O(1) per id to forget; a full cache sweeps every stripe (at most once a second) before it refuses.
+ * without its expired ids whenever it is half full, sized to its live ids (at most a quarter full after), so
+ * expired ids cost O(1) per id to forget; a full cache sweeps every stripe (at most once a second) before it
+ * refuses.
  */
 public final class ReplayCache implements ProofReplays {
 
