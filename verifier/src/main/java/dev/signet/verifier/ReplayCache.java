@@ -55,9 +55,9 @@ public final class ReplayCache implements ProofReplays {
     /** True the first time {@code id} is presented before {@code expires}; false for a replay or when full. */
     @Override
     public boolean firstUse(String id, Instant expires) {
-        byte[] d = digest(id);
-        long hi = longAt(d, 0);
-        long lo = longAt(d, 8);
+        java.nio.ByteBuffer d = java.nio.ByteBuffer.wrap(digest(id));
+        long hi = d.getLong(0);
+        long lo = d.getLong(8);
         long now = clock.millis();
         long until = millis(expires);
         boolean storing = until > now; // an expiry already past is remembered for no time (0 marks an empty slot)
@@ -135,14 +135,6 @@ public final class ReplayCache implements ProofReplays {
             throw new IllegalStateException(e);
         }
         return md.digest(id.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static long longAt(byte[] b, int off) {
-        long v = 0;
-        for (int i = off; i < off + 8; i++) {
-            v = (v << 8) | (b[i] & 0xff);
-        }
-        return v;
     }
 
     /** How many ids are held, expired ones not yet dropped included. */

@@ -252,7 +252,7 @@ public final class Signatures {
      * {@link #check(JWSObject, JWK, String)} with the JWS's own header {@code jwk} (DPoP proofs, actor tokens): the
      * header's key has no {@code alg}, so only the signature is checked. Only when {@link CompactJws#hasKey()}.
      */
-    public void checkWithHeaderKey(CompactJws jws, String what) {
+    private void checkWithHeaderKey(CompactJws jws, String what) {
         if (es256 == null || !JWSAlgorithm.ES256.equals(jws.algorithm())) {
             JWSObject parsed = jws.toJwsObject();
             check(parsed, parsed.getHeader().getJWK(), what);
