@@ -90,8 +90,10 @@ public final class DpopVerifier {
         if (!(claims.get("iat") instanceof Number iat)) {
             throw new Rejected("dpop_iat", "the DPoP proof has no iat");
         }
-        Instant issued = Instant.ofEpochSecond(iat.longValue());
-        if (issued.isBefore(now.minus(window)) || issued.isAfter(now.plus(window))) {
+        long seconds = iat.longValue(); // past what an Instant holds: as far from now as it gets, not an error
+        Instant issued = seconds < Instant.MIN.getEpochSecond() || seconds > Instant.MAX.getEpochSecond() ? null
+                : Instant.ofEpochSecond(seconds);
+        if (issued == null || issued.isBefore(now.minus(window)) || issued.isAfter(now.plus(window))) {
             throw new Rejected("dpop_iat", "the DPoP proof's iat is more than " + window.toSeconds() + "s from now");
         }
         if (accessToken != null || claims.containsKey("ath")) {
