@@ -42,8 +42,20 @@ import java.util.concurrent.TimeUnit;
  */
 public final class AuditLog implements AuditTrail, AutoCloseable {
 
-    /** SYNC: a receipt completes after fsync. ASYNC: at once; a crash may lose the last records. */
+    /**
+     * SYNC: a receipt completes after its record's fdatasync. ASYNC: at once; records are written as they come (at
+     * most {@link #ASYNC_TICK_NANOS} later) and made durable every {@link #ASYNC_FORCE}, so a crash may lose up to
+     * that much of the last records.
+     */
     public enum Durability { SYNC, ASYNC }
+
+    /** ASYNC: how often the written records are made durable. */
+    static final Duration ASYNC_FORCE = Duration.ofSeconds(1);
+    /**
+     * ASYNC: while records keep coming, the writer takes them every this often instead of being woken by each:
+     * a wake-up per record cost more than the record (a futex wake and an IPI per token).
+     */
+    static final long ASYNC_TICK_NANOS = 1_000_000;
 
     /**
      * @param dir                this replica's log directory (created 0700)
@@ -112,11 +124,15 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     // Owned by the writer thread (and by open() before it starts).
     private Segments.Sink sink;
     private Instant segmentOpened;
-    private long durableSize;
+    /** The end of the last group written whole (and made durable, with SYNC): a failed write is cut back to it. */
+    private long writtenSize;
     private long nextSeq;
     private String prev;
     private long sinceCheckpoint;
     private Instant lastCheckpoint;
+    /** ASYNC: records written since the last fdatasync, and when it was. */
+    private boolean unforced;
+    private Instant lastForce;
     private String checkpointKid;
     private final GroupCommit groupCommit = new GroupCommit();
     /** Groups of receipts written and made durable, one fdatasync each (written by the writer alone). */
@@ -310,6 +326,7 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
         nextSeq = 1;
         prev = "";
         lastCheckpoint = clock.instant();
+        lastForce = lastCheckpoint;
         for (int i = segments.size() - 1; i >= 0; i--) {
             byte[] last = cutTornTail(segments.get(i));
             if (last != null) {
@@ -387,10 +404,11 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
 
     private void openSegment(Path file) throws IOException {
         if (sink != null) {
+            force();
             sink.close();
         }
         sink = opener.open(file);
-        durableSize = sink.size();
+        writtenSize = sink.size();
         segmentOpened = clock.instant();
     }
 
@@ -413,6 +431,10 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
                 first = STOP;
             }
             batch.clear();
+            if (first != null && options.durability() == Durability.ASYNC && first != STOP) {
+                // nobody waits: let the next millisecond's records queue up without waking this thread
+                java.util.concurrent.locks.LockSupport.parkNanos(ASYNC_TICK_NANOS);
+            }
             if (first != null) {
                 batch.add(first);
                 queue.drainTo(batch, MAX_BATCH - 1);
@@ -487,6 +509,9 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
 
     private long pollMillis() {
         Instant due = lastCheckpoint.plus(options.checkpointInterval());
+        if (unforced && lastForce.plus(ASYNC_FORCE).isBefore(due)) {
+            due = lastForce.plus(ASYNC_FORCE);
+        }
         return Math.max(10, Math.min(1000, Duration.between(clock.instant(), due).toMillis()));
     }
 
@@ -505,8 +530,12 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
         endGroup();
         try {
             sink.write(ByteBuffer.wrap(buf, 0, pos));
-            sink.force();
-            durableSize += pos;
+            if (options.durability() == Durability.SYNC) {
+                sink.force();
+            } else {
+                unforced = true;
+            }
+            writtenSize += pos;
             sinceCheckpoint += records;
             groupCommit.written(records);
             groupsWritten++;
@@ -519,7 +548,7 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
             nextSeq = seqBefore;
             prev = prevBefore;
             try {
-                sink.truncate(durableSize);
+                sink.truncate(writtenSize);
             } catch (IOException | RuntimeException ignored) {
                 // the next open cuts a torn tail
             }
@@ -562,13 +591,15 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
         try {
             sink.write(ByteBuffer.wrap(buf, 0, pos));
             sink.force();
-            durableSize += pos;
+            writtenSize += pos;
         } catch (IOException | RuntimeException e) {
             nextSeq = seqBefore;
             prev = prevBefore;
-            sink.truncate(durableSize);
+            sink.truncate(writtenSize);
             throw e;
         }
+        unforced = false;
+        lastForce = clock.instant();
     }
 
     private static final byte[] SEQ = "{\"seq\":".getBytes(StandardCharsets.US_ASCII);
@@ -661,8 +692,27 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
         return clock.instant().truncatedTo(ChronoUnit.MILLIS).toString();
     }
 
+    /** Makes what ASYNC wrote so far durable. */
+    private void force() throws IOException {
+        if (unforced) {
+            sink.force();
+            unforced = false;
+        }
+        lastForce = clock.instant();
+    }
+
     private void housekeeping() throws IOException {
         Instant now = clock.instant();
+        if (unforced && !now.isBefore(lastForce.plus(ASYNC_FORCE))) {
+            try {
+                force();
+            } catch (IOException e) {
+                failedAt = now;
+                failure = "fdatasync of " + options.dir() + " failed: " + e.getMessage();
+                LOG.log(System.Logger.Level.ERROR, "audit log: " + failure + "; signing is refused until it writes again");
+                return;
+            }
+        }
         if (refusalsSince == null) {
             refusalsSince = now;
         }
@@ -674,8 +724,8 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
         if (due) {
             checkpoint();
         }
-        boolean full = durableSize >= options.segmentBytes();
-        boolean old = durableSize > 0 && !now.isBefore(segmentOpened.plus(options.segmentAge()));
+        boolean full = writtenSize >= options.segmentBytes();
+        boolean old = writtenSize > 0 && !now.isBefore(segmentOpened.plus(options.segmentAge()));
         if (full || old) {
             roll();
         }
@@ -796,7 +846,11 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
                     checkpoint();
                 }
             }
-            sink.close();
+            try {
+                force();
+            } finally {
+                sink.close();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException e) {

@@ -496,6 +496,74 @@ class AuditLogTest {
         assertTrue(verify().ok());
     }
 
+    static Segments.Opener countingForces(AtomicInteger forces) {
+        return file -> {
+            Segments.Sink real = Segments.FILES.open(file);
+            return new Segments.Sink() {
+                public long size() throws IOException {
+                    return real.size();
+                }
+
+                public void write(ByteBuffer bytes) throws IOException {
+                    real.write(bytes);
+                }
+
+                public void force() throws IOException {
+                    forces.incrementAndGet();
+                    real.force();
+                }
+
+                public void truncate(long size) throws IOException {
+                    real.truncate(size);
+                }
+
+                public void close() throws IOException {
+                    real.close();
+                }
+            };
+        };
+    }
+
+    static void within(Duration deadline, java.util.function.BooleanSupplier done, String what) throws InterruptedException {
+        long end = System.nanoTime() + deadline.toNanos();
+        while (!done.getAsBoolean()) {
+            assertTrue(System.nanoTime() < end, what);
+            Thread.sleep(5);
+        }
+    }
+
+    /** ASYNC writes records as they come and makes them durable once a second (by the log's clock) and at close. */
+    @Test
+    void asyncRecordsAreWrittenAtOnceAndMadeDurableOnceASecondAndAtClose() throws Exception {
+        AtomicInteger forces = new AtomicInteger();
+        AuditLog.Options o = options().withCheckpoints(1000, Duration.ofHours(1)).with(AuditLog.Durability.ASYNC);
+        try (AuditLog log = AuditLog.open(o, keys, clock, countingForces(forces))) {
+            int opening = forces.get();
+            for (int i = 0; i < 200; i++) {
+                log.append(token(i)).await(); // returns at once
+            }
+            within(Duration.ofSeconds(20), () -> lineCount() == 201, "the 200 records reach the file");
+            assertEquals(opening, forces.get(), "no fdatasync per group while the clock stands still");
+            clock.advance(AuditLog.ASYNC_FORCE);
+            within(Duration.ofSeconds(20), () -> forces.get() == opening + 1, "one fdatasync once a second has passed");
+            log.append(token(200)).await();
+            within(Duration.ofSeconds(20), () -> lineCount() == 202, "a record after it reaches the file");
+        }
+        assertTrue(forces.get() >= 3, "and what is left is made durable at close (with the closing checkpoint)");
+        assertTrue(verify().ok());
+        List<String> jtis = new ArrayList<>();
+        AuditSearch.find(tmp.resolve("audit"), Map.of("client_id", "minter-a"), l -> jtis.add(l));
+        assertEquals(201, jtis.size());
+    }
+
+    int lineCount() {
+        try {
+            return lines().size();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** The writer frames a group in one buffer it grows for a large group and gives back after. */
     @Test
     void aGroupLargerThanTheWritersBufferIsFramedWholeAndChained() throws Exception {
