@@ -27,12 +27,20 @@ final class Admission {
     private final int maxParked;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger parked = new AtomicInteger();
+    private final Runnable nobodyAtWork;
 
     /**
      * @param maxInFlight how many signing requests may be served at once; at least 1
      * @param maxParked   how many more may wait for durability at once, holding no place; at least 0
      */
     Admission(int maxInFlight, int maxParked) {
+        this(maxInFlight, maxParked, () -> {
+        });
+    }
+
+    /** @param nobodyAtWork run when the last request in flight parks or leaves (the audit trail writes its group) */
+    Admission(int maxInFlight, int maxParked, Runnable nobodyAtWork) {
+        this.nobodyAtWork = nobodyAtWork;
         if (maxInFlight < 1 || maxParked < 0) {
             throw new IllegalArgumentException("max in flight must be at least 1 and max parked at least 0");
         }
@@ -50,7 +58,9 @@ final class Admission {
     }
 
     void exit() {
-        inFlight.decrementAndGet();
+        if (inFlight.decrementAndGet() == 0) {
+            nobodyAtWork.run();
+        }
     }
 
     int inFlight() {

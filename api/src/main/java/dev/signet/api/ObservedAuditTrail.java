@@ -36,6 +36,16 @@ final class ObservedAuditTrail implements AuditTrail {
         return receipt;
     }
 
+    @Override
+    public void admission(java.util.function.IntSupplier atWork) {
+        trail.admission(atWork);
+    }
+
+    @Override
+    public void nobodyAtWork() {
+        trail.nobodyAtWork();
+    }
+
     private void observe(AuditEvent event) {
         Object minter = event.fields().get("client_id");
         if (minter != null) {

@@ -196,7 +196,8 @@ public final class SignetServer implements AutoCloseable {
                               java.util.function.Function<io.helidon.webserver.http.ServerRequest,
                                       dev.signet.issuance.PeerIdentity> peers,
                               dev.signet.verifier.ProofReplays replays) {
-        Admission admission = new Admission(config.http().maxInFlight(), config.http().maxParked());
+        Admission admission = new Admission(config.http().maxInFlight(), config.http().maxParked(), audit::nobodyAtWork);
+        audit.admission(admission::inFlight);
         // Admission before the access log: an overloaded refusal is counted, not logged (see Problems.overloaded).
         r.addFilter(RequestId::filter)
                 .addFilter((chain, req, res) -> {

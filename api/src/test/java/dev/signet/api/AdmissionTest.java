@@ -140,4 +140,25 @@ class AdmissionTest {
         one.exit();
         assertTrue(one.tryEnter());
     }
+
+    /** The audit trail writes a group it holds open once nobody admitted is left at work (parked or gone). */
+    @Test
+    void theLastRequestAtWorkParkingOrLeavingTellsTheTrail() {
+        java.util.concurrent.atomic.AtomicInteger told = new java.util.concurrent.atomic.AtomicInteger();
+        Admission two = new Admission(10, 5, told::incrementAndGet);
+        assertTrue(two.tryEnter());
+        assertTrue(two.tryEnter());
+        Admission.Place first = two.new Place();
+        first.parked();
+        assertEquals(0, told.get(), "one request is still at work");
+        Admission.Place second = two.new Place();
+        second.parked();
+        assertEquals(1, told.get(), "both wait for durability: nobody at work");
+        first.resumed();
+        first.leave();
+        assertEquals(2, told.get(), "the first answered and left");
+        second.leave();
+        assertEquals(3, told.get());
+        assertEquals(0, two.inFlight());
+    }
 }

@@ -142,6 +142,18 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong queued = new java.util.concurrent.atomic.AtomicLong();
     /** While the writer gathers: the count of {@link #queued} at which the request that reaches it wakes it. */
     private volatile long wakeAt = Long.MAX_VALUE;
+    /** Admitted requests at work (see {@link AuditTrail#admission}), or null when nobody said. */
+    private volatile java.util.function.IntSupplier atWork;
+    /** True while the writer gathers: {@link #nobodyAtWork} wakes it then. */
+    private volatile boolean gathering;
+    /**
+     * With this many admitted requests at work the cores have a backlog: a group is held open up to
+     * {@link #BUSY_WINDOW_NANOS} for at most {@link #BUSY_RECORDS} (the parked requests' CPU is used by the others
+     * either way, and each one more shares the fdatasync).
+     */
+    static final int BUSY = 8;
+    static final long BUSY_WINDOW_NANOS = 4_000_000;
+    static final int BUSY_RECORDS = 64;
     private final MessageDigest sha256 = sha256();
     /** The writer's group being framed, reused: records are assembled as bytes, never as strings. */
     private static final int GROUP_BUFFER = 64 << 10;
@@ -467,35 +479,62 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     /**
      * Group commit sized by what is arriving ({@link GroupCommit}): the writer waits for the records the recent
      * arrival rate brings in a window, woken once by the request that completes the count, or at each step to see
-     * whether any arrived (none: stop, the others are all waiting already), or at the window's end.
+     * whether any arrived (none: stop, the others are all waiting already), or at the window's end. When admission
+     * tells how many requests are at work: with {@link #BUSY} or more the window is {@link #BUSY_WINDOW_NANOS}; with
+     * none the group is written at once, woken by {@link #nobodyAtWork} (a step without arrivals then stops it only
+     * if nobody is at work: a request at work is coming).
      */
     private void gather(List<Pending> batch) {
         if (options.durability() != Durability.SYNC) {
             return;
         }
         long start = System.nanoTime();
-        int target = groupCommit.open(start, queued.get());
-        long deadline = start + GroupCommit.WINDOW_NANOS;
+        java.util.function.IntSupplier work = atWork;
+        int busy = work == null ? -1 : work.getAsInt();
+        boolean backlog = busy >= BUSY;
+        int target = backlog ? groupCommit.open(start, queued.get(), BUSY_WINDOW_NANOS, BUSY_RECORDS)
+                : groupCommit.open(start, queued.get());
+        long deadline = start + (backlog ? BUSY_WINDOW_NANOS : GroupCommit.WINDOW_NANOS);
         long step = groupCommit.step();
         int group = records(batch, 0);
-        while (group < target && batch.size() < MAX_BATCH && batch.getLast() != STOP) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return;
+        gathering = true;
+        try {
+            while (group < target && batch.size() < MAX_BATCH && batch.getLast() != STOP) {
+                if (work != null && work.getAsInt() == 0) {
+                    return; // everyone admitted is waiting already: nobody else can join
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                wakeAt = taken + target - group;
+                if (queued.get() < wakeAt) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(Math.min(left, step));
+                }
+                wakeAt = Long.MAX_VALUE;
+                int from = batch.size();
+                queue.drainTo(batch, MAX_BATCH - from);
+                if (batch.size() == from && (work == null || work.getAsInt() == 0)) {
+                    return;
+                }
+                int more = records(batch, from);
+                taken += more;
+                group += more;
             }
-            wakeAt = taken + target - group;
-            if (queued.get() < wakeAt) {
-                java.util.concurrent.locks.LockSupport.parkNanos(Math.min(left, step));
-            }
-            wakeAt = Long.MAX_VALUE;
-            int from = batch.size();
-            queue.drainTo(batch, MAX_BATCH - from);
-            if (batch.size() == from) {
-                return;
-            }
-            int more = records(batch, from);
-            taken += more;
-            group += more;
+        } finally {
+            gathering = false;
+        }
+    }
+
+    @Override
+    public void admission(java.util.function.IntSupplier atWork) {
+        this.atWork = atWork;
+    }
+
+    @Override
+    public void nobodyAtWork() {
+        if (gathering) {
+            java.util.concurrent.locks.LockSupport.unpark(writer);
         }
     }
 

@@ -55,6 +55,18 @@ public interface AuditTrail {
     default void countRateLimited(String minter) {
     }
 
+    /**
+     * Tells a durable trail how many admitted requests are at work (neither parked on their record nor gone), read
+     * when it sizes a group: with a backlog it gathers longer (their CPU is used either way), with nobody at work it
+     * writes at once (nobody else can join). {@link #nobodyAtWork} says when the count falls to zero.
+     */
+    default void admission(java.util.function.IntSupplier atWork) {
+    }
+
+    /** The last admitted request at work parked or left: a group held open for more records is written now. */
+    default void nobodyAtWork() {
+    }
+
     /** Why the trail cannot record right now, or null when it can (readiness reports it). */
     default String failure() {
         return null;

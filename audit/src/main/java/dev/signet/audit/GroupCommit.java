@@ -36,6 +36,11 @@ final class GroupCommit {
      * of records to gather before writing, 1 or less meaning write at once.
      */
     int open(long nowNanos, long queued) {
+        return open(nowNanos, queued, WINDOW_NANOS, MAX_RECORDS);
+    }
+
+    /** As {@link #open(long, long)}, aiming at what arrives in {@code window} nanoseconds, at most {@code max}. */
+    int open(long nowNanos, long queued, long window, int max) {
         boolean pause = true;
         if (opened) {
             long arrived = queued - queuedAtLastOpen;
@@ -50,7 +55,7 @@ final class GroupCommit {
         if (pause) {
             return 1; // a lone request: nobody to wait for, whatever the last group held
         }
-        return (int) Math.min(MAX_RECORDS, Math.max(lastGroup, WINDOW_NANOS / interval));
+        return (int) Math.min(max, Math.max(lastGroup, window / interval));
     }
 
     /** How long to wait for the next record before deciding that none is coming. */

@@ -496,6 +496,45 @@ class AuditLogTest {
         assertTrue(verify().ok());
     }
 
+    /**
+     * With admission reporting requests at work, groups are held for them and written when the last one waits: every
+     * record of concurrent writers is written once, in one chain, and no receipt is left waiting.
+     */
+    @Test
+    void withABacklogReportedEveryConcurrentRecordIsWrittenAndChained() throws Exception {
+        AuditLog.Options o = options().withCheckpoints(1000, Duration.ofHours(1));
+        AtomicInteger atWork = new AtomicInteger();
+        int threads = 16;
+        int each = 50;
+        try (AuditLog log = AuditLog.open(o, keys, clock)) {
+            log.admission(atWork::get);
+            atWork.set(threads); // a backlog: the writer holds groups open for the longer window
+            List<Thread> started = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int from = t * each;
+                started.add(Thread.ofVirtual().start(() -> {
+                    for (int i = from; i < from + each; i++) {
+                        AuditTrail.Receipt r = log.append(token(i));
+                        if (i == from + each - 1 && atWork.decrementAndGet() == 0) {
+                            log.nobodyAtWork();
+                        }
+                        r.await();
+                    }
+                }));
+            }
+            for (Thread t : started) {
+                assertTrue(t.join(Duration.ofSeconds(60)), "every receipt completes");
+            }
+            assertTrue(log.groupsWritten() < threads * each, "records shared fdatasyncs");
+        }
+        AuditVerifier.Report report = verify();
+        assertTrue(report.ok(), report.toString());
+        List<String> jtis = new ArrayList<>();
+        AuditSearch.find(tmp.resolve("audit"), Map.of("client_id", "minter-a"), jtis::add);
+        assertEquals(threads * each, jtis.size());
+        assertEquals(threads * each, jtis.stream().distinct().count());
+    }
+
     static Segments.Opener countingForces(AtomicInteger forces) {
         return file -> {
             Segments.Sink real = Segments.FILES.open(file);

@@ -91,4 +91,22 @@ class GroupCommitTest {
         steady(g, now, queued, 5_000 * US, 5, 20); // one every millisecond
         assertEquals(GroupCommit.WINDOW_NANOS, g.step());
     }
+
+    /** With a backlog of requests the writer aims at a longer window's worth, up to the larger cap it is given. */
+    @Test
+    void aLongerWindowAimsAtMoreUpToItsCap() {
+        GroupCommit g = new GroupCommit();
+        long[] now = {0};
+        long[] queued = {0};
+        steady(g, now, queued, 250 * US, 5, 20); // one record every 50 us
+        now[0] += 250 * US;
+        queued[0] += 5;
+        assertEquals(40, g.open(now[0], queued[0], 2_000_000, 64), "40 arrive in 2 ms");
+        now[0] += 250 * US;
+        queued[0] += 5;
+        assertEquals(64, g.open(now[0], queued[0], 4_000_000, 64), "80 would arrive in 4 ms: the cap");
+        now[0] += 250 * US;
+        queued[0] += 5;
+        assertEquals(20, g.open(now[0], queued[0]), "without a backlog: the 20 of 1 ms");
+    }
 }
