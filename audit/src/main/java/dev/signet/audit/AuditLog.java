@@ -490,8 +490,7 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
         }
         long start = System.nanoTime();
         java.util.function.IntSupplier work = atWork;
-        int busy = work == null ? -1 : work.getAsInt();
-        boolean backlog = busy >= BUSY;
+        boolean backlog = work != null && work.getAsInt() >= BUSY;
         int target = backlog ? groupCommit.open(start, queued.get(), BUSY_WINDOW_NANOS, BUSY_RECORDS)
                 : groupCommit.open(start, queued.get());
         long deadline = start + (backlog ? BUSY_WINDOW_NANOS : GroupCommit.WINDOW_NANOS);
@@ -591,11 +590,8 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
             } catch (IOException | RuntimeException ignored) {
                 // the next open cuts a torn tail
             }
-            failedAt = clock.instant();
-            failure = "write to " + options.dir() + " failed: " + e.getMessage();
-            LOG.log(System.Logger.Level.ERROR, "audit log: " + failure + "; signing is refused until it writes again");
-            SignetException refusal = unavailable(failure);
-            complete(batch, refusal);
+            failed("write to " + options.dir() + " failed: " + e.getMessage());
+            complete(batch, unavailable(failure));
         }
     }
 
@@ -731,6 +727,13 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
         return clock.instant().truncatedTo(ChronoUnit.MILLIS).toString();
     }
 
+    /** Refuses records from now until a write succeeds again, saying why. */
+    private void failed(String why) {
+        failedAt = clock.instant();
+        failure = why;
+        LOG.log(System.Logger.Level.ERROR, "audit log: " + why + "; signing is refused until it writes again");
+    }
+
     /** Makes what ASYNC wrote so far durable. */
     private void force() throws IOException {
         if (unforced) {
@@ -746,9 +749,7 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
             try {
                 force();
             } catch (IOException e) {
-                failedAt = now;
-                failure = "fdatasync of " + options.dir() + " failed: " + e.getMessage();
-                LOG.log(System.Logger.Level.ERROR, "audit log: " + failure + "; signing is refused until it writes again");
+                failed("fdatasync of " + options.dir() + " failed: " + e.getMessage());
                 return;
             }
         }

@@ -85,6 +85,35 @@ class AuditLogTest {
         return Segments.list(tmp.resolve("audit")).getFirst();
     }
 
+    /** A sink that passes everything to a real one: tests override what they make fail, hold or count. */
+    static class Forwarding implements Segments.Sink {
+        final Segments.Sink real;
+
+        Forwarding(Segments.Sink real) {
+            this.real = real;
+        }
+
+        public long size() throws IOException {
+            return real.size();
+        }
+
+        public void write(ByteBuffer bytes) throws IOException {
+            real.write(bytes);
+        }
+
+        public void force() throws IOException {
+            real.force();
+        }
+
+        public void truncate(long size) throws IOException {
+            real.truncate(size);
+        }
+
+        public void close() throws IOException {
+            real.close();
+        }
+    }
+
     AuditVerifier.Report verify() throws IOException {
         return AuditVerifier.verify(tmp.resolve("audit"), Optional.empty());
     }
@@ -298,12 +327,8 @@ class AuditLogTest {
     void aFailingDiskRefusesEveryRecordLeavesNothingHalfWrittenAndRecovers() throws IOException {
         AtomicBoolean full = new AtomicBoolean();
         Segments.Opener failing = file -> {
-            Segments.Sink real = Segments.FILES.open(file);
-            return new Segments.Sink() {
-                public long size() throws IOException {
-                    return real.size();
-                }
-
+            return new Forwarding(Segments.FILES.open(file)) {
+                @Override
                 public void write(ByteBuffer bytes) throws IOException {
                     if (full.get()) {
                         int half = bytes.remaining() / 2;
@@ -312,18 +337,6 @@ class AuditLogTest {
                         throw new IOException("No space left on device");
                     }
                     real.write(bytes);
-                }
-
-                public void force() throws IOException {
-                    real.force();
-                }
-
-                public void truncate(long size) throws IOException {
-                    real.truncate(size);
-                }
-
-                public void close() throws IOException {
-                    real.close();
                 }
             };
         };
@@ -352,16 +365,8 @@ class AuditLogTest {
     /** A sink whose second force (the first record after the opening checkpoint) waits for {@code release}. */
     static Segments.Opener heldSecondForce(CountDownLatch inForce, CountDownLatch release, AtomicInteger forces) {
         return file -> {
-            Segments.Sink real = Segments.FILES.open(file);
-            return new Segments.Sink() {
-                public long size() throws IOException {
-                    return real.size();
-                }
-
-                public void write(ByteBuffer bytes) throws IOException {
-                    real.write(bytes);
-                }
-
+            return new Forwarding(Segments.FILES.open(file)) {
+                @Override
                 public void force() throws IOException {
                     if (forces.incrementAndGet() == 2) {
                         inForce.countDown();
@@ -372,14 +377,6 @@ class AuditLogTest {
                         }
                     }
                     real.force();
-                }
-
-                public void truncate(long size) throws IOException {
-                    real.truncate(size);
-                }
-
-                public void close() throws IOException {
-                    real.close();
                 }
             };
         };
@@ -447,12 +444,8 @@ class AuditLogTest {
         AtomicInteger forces = new AtomicInteger();
         AtomicBoolean full = new AtomicBoolean();
         Segments.Opener counting = file -> {
-            Segments.Sink real = Segments.FILES.open(file);
-            return new Segments.Sink() {
-                public long size() throws IOException {
-                    return real.size();
-                }
-
+            return new Forwarding(Segments.FILES.open(file)) {
+                @Override
                 public void write(ByteBuffer bytes) throws IOException {
                     if (full.get()) {
                         bytes.limit(bytes.position() + bytes.remaining() / 2);
@@ -462,17 +455,10 @@ class AuditLogTest {
                     real.write(bytes);
                 }
 
+                @Override
                 public void force() throws IOException {
                     forces.incrementAndGet();
                     real.force();
-                }
-
-                public void truncate(long size) throws IOException {
-                    real.truncate(size);
-                }
-
-                public void close() throws IOException {
-                    real.close();
                 }
             };
         };
@@ -537,27 +523,11 @@ class AuditLogTest {
 
     static Segments.Opener countingForces(AtomicInteger forces) {
         return file -> {
-            Segments.Sink real = Segments.FILES.open(file);
-            return new Segments.Sink() {
-                public long size() throws IOException {
-                    return real.size();
-                }
-
-                public void write(ByteBuffer bytes) throws IOException {
-                    real.write(bytes);
-                }
-
+            return new Forwarding(Segments.FILES.open(file)) {
+                @Override
                 public void force() throws IOException {
                     forces.incrementAndGet();
                     real.force();
-                }
-
-                public void truncate(long size) throws IOException {
-                    real.truncate(size);
-                }
-
-                public void close() throws IOException {
-                    real.close();
                 }
             };
         };
