@@ -42,8 +42,37 @@ class DevModeProcessTest {
         dev.reader().join(5000);
     }
 
+    /** Ports already handed out by {@link #freePort()} in this JVM. */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * A port for a daemon that binds it later: free now and below the kernel's ephemeral range, so that no outgoing
+     * connection takes it meanwhile. A port from {@code new ServerSocket(0)} is in that range, and one was taken
+     * before a restarted replica could bind it again (the chaos soak: "Address already in use" three times).
+     */
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
+        int ephemeral = 32768;
+        try {
+            ephemeral = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+                    .trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException notLinux) {
+            // the usual default
+        }
+        int from = 10_000;
+        var random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int i = 0; i < 500 && ephemeral - from > 1000; i++) {
+            int port = from + random.nextInt(ephemeral - from);
+            if (!HANDED_OUT.add(port)) {
+                continue;
+            }
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+                return port;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        try (ServerSocket s = new ServerSocket(0)) { // no room below the ephemeral range
             return s.getLocalPort();
         }
     }
