@@ -48,7 +48,7 @@ class DevModeProcessTest {
     /**
      * A port for a daemon that binds it later: free now and below the kernel's ephemeral range, so that no outgoing
      * connection takes it meanwhile. A port from {@code new ServerSocket(0)} is in that range, and one was taken
-     * before a restarted replica could bind it again (the chaos soak: "Address already in use" three times).
+     * before a chaos-soak replica could bind it ("Address already in use", three starts in a row).
      */
     static int freePort() throws IOException {
         int ephemeral = 32768;

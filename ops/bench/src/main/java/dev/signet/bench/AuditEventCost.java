@@ -13,7 +13,7 @@ import java.util.Map;
  * package-private, reached by reflection: this is a bench, not an API). Best of REPS passes of N records each.
  * To compare two versions, run it against each one's {@code audit/target/classes} in turn, several times.
  *
- * <pre>java -cp 'audit/target/classes:ops/bench/target/lib/*' dev.signet.bench.AuditEventCost [REPS] [N]</pre>
+ * <pre>java -cp 'audit/target/classes:ops/bench/target/classes:ops/bench/target/lib/*' dev.signet.bench.AuditEventCost [REPS] [N]</pre>
  */
 public final class AuditEventCost {
 
